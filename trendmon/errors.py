@@ -1,0 +1,65 @@
+"""Errors raised by trendmon's library code.
+
+Only the edges (the command line, the dashboard) turn these into messages for people; the library
+raises them with enough context (the input, the field, the fix) to make that message useful.
+
+    TrendmonError
+    ├── TerminalError                 retrying cannot help: fix the input or the setting
+    │   ├── ConfigError               a setting is missing or wrong
+    │   ├── SchemaError               an event failed validation (names the field)
+    │   │   └── SchemaVersionError    an event of a version this build cannot read
+    │   ├── FormatError               an input file of an unknown or broken format
+    │   └── BusError                  a log/topic operation that cannot succeed as asked
+    └── RetryableError                the same call may succeed later (network, server restart)
+        ├── SourceBlockedError        TikTok answered empty, with a captcha, or not at all
+        └── ServiceUnavailableError   Kafka, Redis or MongoDB did not answer
+"""
+
+from __future__ import annotations
+
+
+class TrendmonError(Exception):
+    """Base of every error trendmon raises on purpose."""
+
+
+class TerminalError(TrendmonError):
+    """Retrying the same call cannot succeed: the input or a setting must change."""
+
+
+class RetryableError(TrendmonError):
+    """The same call may succeed later: retry loops catch this kind, and only this kind."""
+
+
+class ConfigError(TerminalError):
+    """A setting is missing or invalid; the message says where it was looked for."""
+
+
+class SchemaError(TerminalError):
+    """An event failed validation.
+
+    ``field`` is the JSON path of the offending field (``$.stats.plays``) when one is known.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class SchemaVersionError(SchemaError):
+    """An event carries a schema version this build does not understand."""
+
+
+class FormatError(TerminalError):
+    """An input file could not be read in the requested or detected format."""
+
+
+class BusError(TerminalError):
+    """A log or topic operation that cannot succeed as asked (unknown topic, bad offset)."""
+
+
+class SourceBlockedError(RetryableError):
+    """A scraping source answered with nothing usable: empty, captcha, invalid JSON, timeout."""
+
+
+class ServiceUnavailableError(RetryableError):
+    """A server (Kafka, Redis, MongoDB) did not answer; the call may succeed once it is back."""

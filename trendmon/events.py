@@ -1,0 +1,283 @@
+"""The event schema: versioned JSON records that every part of trendmon exchanges.
+
+Every record is a JSON object with ``type`` (what it is) and ``v`` (its schema version), ids as
+strings and times as RFC 3339 UTC strings, so that an engineer reading a topic with any Kafka
+client sees what it holds::
+
+    {"type": "video_snapshot", "v": 1, "event_id": "9f2c…", "video_id": "7001234567890123456",
+     "collected_at": "2026-11-25T09:00:00Z", "source": "trending", "market": "US", …}
+
+``decode_snapshot`` validates and raises :class:`~trendmon.errors.SchemaError` naming the field;
+producers build snapshots with :func:`new_snapshot`, which fills in the deterministic event id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any, Final, Literal
+
+import msgspec
+from msgspec import Meta, Struct
+
+from trendmon.errors import SchemaError, SchemaVersionError
+
+SCHEMA_VERSION: Final = 1
+MAX_DESCRIPTION: Final = 10_000
+"""Longest description accepted (TikTok allows 4,000 characters; longer means broken input)."""
+MAX_NAME: Final = 200
+"""Longest hashtag, effect or sound name kept; longer names are cut by :func:`normalize_tag`."""
+
+Count = Annotated[int, Meta(ge=0, le=10**13)]
+"""A non-negative engagement count (TikTok's largest counts are around 10**11)."""
+Id = Annotated[str, Meta(min_length=1, max_length=64)]
+UtcTime = Annotated[datetime, Meta(tz=True)]
+Source = Annotated[
+    str,
+    Meta(
+        pattern=r"^(trending|simulator|(hashtag|sound|user|search|import):.+)$",
+        max_length=300,
+    ),
+]
+Market = Annotated[str, Meta(pattern=r"^([A-Z]{2}|unknown)$")]
+
+
+class Author(Struct, frozen=True, kw_only=True):
+    id: Id
+    unique_id: str
+    nickname: str = ""
+    verified: bool = False
+    followers: Count | None = None
+    following: Count | None = None
+    hearts: Count | None = None
+    videos: Count | None = None
+
+
+class Music(Struct, frozen=True, kw_only=True):
+    id: Id
+    title: str = ""
+    author_name: str = ""
+    original: bool = False
+
+
+class Effect(Struct, frozen=True, kw_only=True):
+    id: Id
+    name: str = ""
+
+
+class Stats(Struct, frozen=True, kw_only=True):
+    plays: Count
+    likes: Count
+    comments: Count
+    shares: Count
+    saves: Count | None = None
+    """Missing in older TikTok items, which had no "collect" count."""
+
+
+class VideoSnapshot(Struct, frozen=True, kw_only=True, tag_field="type", tag="video_snapshot"):
+    """What one producer saw of one video at one moment (``collected_at``, event time)."""
+
+    v: Literal[1] = 1
+    event_id: Id
+    video_id: Id
+    collected_at: UtcTime
+    source: Source
+    market: Market = "unknown"
+    create_time: UtcTime | None = None
+    description: Annotated[str, Meta(max_length=MAX_DESCRIPTION)] = ""
+    duration: Annotated[int, Meta(ge=0, le=86_400)] | None = None
+    author: Author
+    music: Music | None = None
+    hashtags: list[str] = []
+    effects: list[Effect] = []
+    stats: Stats
+    exact_counts: bool = False
+    is_ad: bool = False
+
+
+class DeadLetter(Struct, frozen=True, kw_only=True, tag_field="type", tag="dead_letter"):
+    """A record that could not become an event, kept with the reason and its original bytes.
+
+    ``raw`` holds the original text when it is valid UTF-8; otherwise ``raw_b64`` holds the bytes.
+    """
+
+    v: Literal[1] = 1
+    reason: str
+    field: str | None = None
+    origin: str
+    """Where the record came from: ``FILE:LINE``, a scraper target, or a topic and offset."""
+    at: UtcTime
+    raw: str | None = None
+    raw_b64: str | None = None
+
+
+class SourceHealth(Struct, frozen=True, kw_only=True, tag_field="type", tag="source_health"):
+    """A producer target's health, published after every attempt so that staleness is visible."""
+
+    v: Literal[1] = 1
+    target: str
+    checked_at: UtcTime
+    ok: bool
+    items: int = 0
+    last_success: UtcTime | None = None
+    last_error: str | None = None
+    last_error_at: UtcTime | None = None
+    consecutive_failures: int = 0
+    next_attempt_at: UtcTime | None = None
+
+
+_encoder = msgspec.json.Encoder()
+_snapshot_decoder = msgspec.json.Decoder(VideoSnapshot)
+_any_decoder = msgspec.json.Decoder(VideoSnapshot | DeadLetter | SourceHealth)
+_PATH = re.compile(r" - at `(\$[^`]*)`$")
+
+
+def encode(event: Struct) -> bytes:
+    """Encode any event to its JSON wire form."""
+    return _encoder.encode(event)
+
+
+def _schema_error(exc: msgspec.DecodeError) -> SchemaError:
+    message = str(exc)
+    match = _PATH.search(message)
+    field = match.group(1) if match else None
+    if field == "$.v":
+        return SchemaVersionError(
+            f"unsupported schema version ({message}); this build reads v{SCHEMA_VERSION}: "
+            "upgrade trendmon to read newer events",
+            field,
+        )
+    if isinstance(exc, msgspec.ValidationError):
+        return SchemaError(f"invalid event: {message}", field)
+    return SchemaError(f"not a JSON event: {message}", field)
+
+
+def decode_snapshot(data: bytes | str) -> VideoSnapshot:
+    """Decode and validate one ``VideoSnapshot``; raise :class:`SchemaError` naming the field."""
+    try:
+        return _snapshot_decoder.decode(data)
+    except msgspec.DecodeError as exc:
+        raise _schema_error(exc) from None
+
+
+def decode_event(data: bytes | str) -> VideoSnapshot | DeadLetter | SourceHealth:
+    """Decode any record of the schema, dispatching on its ``type``."""
+    try:
+        return _any_decoder.decode(data)
+    except msgspec.DecodeError as exc:
+        raise _schema_error(exc) from None
+
+
+def validate(snapshot: VideoSnapshot) -> VideoSnapshot:
+    """Check a snapshot built in Python against every constraint the decoder enforces.
+
+    msgspec checks constraints only when decoding, so producers that build snapshots from dicts
+    round-trip them once here; the cost is a few microseconds.
+    """
+    return decode_snapshot(_encoder.encode(snapshot))
+
+
+def utc(ts: datetime | float | int | str) -> datetime:
+    """Return an aware UTC datetime from a datetime, epoch seconds or an ISO 8601 string.
+
+    >>> utc(0).isoformat()
+    '1970-01-01T00:00:00+00:00'
+    """
+    if isinstance(ts, datetime):
+        return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+    if isinstance(ts, str):
+        text = ts.strip()
+        if text.lstrip("-").isdigit():
+            return utc(int(text))
+        return utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    if isinstance(ts, float) and not math.isfinite(ts):
+        raise ValueError(f"not a time: {ts!r}")
+    return datetime.fromtimestamp(ts, tz=UTC)
+
+
+def make_event_id(video_id: str, collected_at: datetime, source: str, stats: Stats) -> str:
+    """Deterministic id of a snapshot: re-importing or re-publishing the same data gives the same
+    id, which is what makes a retried publish harmless."""
+    key = (
+        f"{video_id}|{collected_at.astimezone(UTC).isoformat()}|{source}|"
+        f"{stats.plays}|{stats.likes}|{stats.comments}|{stats.shares}|{stats.saves}"
+    )
+    return hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
+
+
+def normalize_tag(name: str) -> str:
+    """Canonical hashtag: no leading ``#``, no surrounding space, case-folded, at most MAX_NAME.
+
+    >>> normalize_tag("  #FYP ")
+    'fyp'
+    """
+    return name.strip().lstrip("#").strip().casefold()[:MAX_NAME]
+
+
+def counts_look_exact(stats: Stats) -> bool:
+    """False when a count looks rounded the way TikTok rounds (three significant figures).
+
+    Counts below 10,000 are always exact on TikTok; above that a count whose digits after the third
+    are all zero is taken as rounded (an exact count has that shape one time in a thousand or so).
+    """
+    for value in (stats.plays, stats.likes, stats.comments, stats.shares, stats.saves):
+        if value is not None and value >= 10_000:
+            digits = str(value)
+            if digits[3:].strip("0") == "":
+                return False
+    return True
+
+
+def new_snapshot(
+    *,
+    video_id: str,
+    collected_at: datetime,
+    source: str,
+    author: Author,
+    stats: Stats,
+    market: str = "unknown",
+    create_time: datetime | None = None,
+    description: str = "",
+    duration: int | None = None,
+    music: Music | None = None,
+    hashtags: list[str] | None = None,
+    effects: list[Effect] | None = None,
+    exact_counts: bool | None = None,
+    is_ad: bool = False,
+) -> VideoSnapshot:
+    """Build a snapshot with its deterministic event id, normalised hashtags, and validation.
+
+    ``exact_counts`` defaults to :func:`counts_look_exact` of the stats.
+    """
+    collected = utc(collected_at)
+    tags: list[str] = []
+    for raw in hashtags or ():
+        tag = normalize_tag(raw)
+        if tag and tag not in tags:
+            tags.append(tag)
+    snapshot = VideoSnapshot(
+        event_id=make_event_id(video_id, collected, source, stats),
+        video_id=video_id,
+        collected_at=collected,
+        source=source,
+        market=market,
+        create_time=utc(create_time) if create_time is not None else None,
+        description=description,
+        duration=duration,
+        author=author,
+        music=music,
+        hashtags=tags,
+        effects=list(effects or ()),
+        stats=stats,
+        exact_counts=counts_look_exact(stats) if exact_counts is None else exact_counts,
+        is_ad=is_ad,
+    )
+    return validate(snapshot)
+
+
+def as_dict(event: Struct) -> dict[str, Any]:
+    """The event as plain JSON-compatible Python objects (for tables and exports)."""
+    result: dict[str, Any] = msgspec.to_builtins(event)
+    return result

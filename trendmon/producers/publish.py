@@ -1,0 +1,144 @@
+"""Publishing snapshots: batches onto a bus, dead letters for rejects, a summary of both.
+
+Every producer (scraper, importers, simulator) hands its output to one :class:`Publisher`, so
+that batching, dead-lettering and counting are the same everywhere::
+
+    with Publisher(bus, origin_prefix="import:apify") as pub:
+        for item in parsed:          # VideoSnapshot or Rejected
+            pub.add(item)
+    print(pub.summary.published, pub.summary.dead_lettered)
+"""
+
+from __future__ import annotations
+
+import base64
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import TracebackType
+
+from trendmon.events import DeadLetter, VideoSnapshot, encode
+from trendmon.streams.bus.base import DEAD_LETTERS, SNAPSHOTS, Bus, Message
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A record that could not become a snapshot.
+
+    ``reason`` is a short category used to count rejects (``invalid JSON``, ``negative count``);
+    ``detail`` says exactly what was wrong; ``origin`` where it was (``FILE:LINE``).
+    """
+
+    reason: str
+    origin: str
+    raw: bytes | str
+    detail: str = ""
+    field: str | None = None
+
+    def dead_letter(self, at: datetime) -> DeadLetter:
+        raw_text: str | None
+        raw_b64: str | None = None
+        if isinstance(self.raw, str):
+            raw_text = self.raw
+        else:
+            try:
+                raw_text = self.raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raw_text, raw_b64 = None, base64.b64encode(self.raw).decode("ascii")
+        reason = f"{self.reason}: {self.detail}" if self.detail else self.reason
+        return DeadLetter(
+            reason=reason, field=self.field, origin=self.origin, at=at, raw=raw_text,
+            raw_b64=raw_b64,
+        )
+
+
+@dataclass
+class Summary:
+    """What a producer run did: records read, published (new), duplicates, dead letters."""
+
+    read: int = 0
+    published: int = 0
+    duplicates: int = 0
+    dead_lettered: Counter[str] = field(default_factory=Counter)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        return sum(self.dead_lettered.values())
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "read": self.read,
+            "published": self.published,
+            "duplicates": self.duplicates,
+            "dead_lettered": self.rejected,
+            "dead_letter_reasons": dict(self.dead_lettered.most_common()),
+            "notes": list(self.notes),
+        }
+
+
+class Publisher:
+    """Collects snapshots and rejects, writes them to the bus in batches."""
+
+    def __init__(self, bus: Bus, *, batch_size: int = 2000, topic: str = SNAPSHOTS) -> None:
+        self.bus = bus
+        self.topic = topic
+        self.batch_size = batch_size
+        self.summary = Summary()
+        self._batch: list[Message] = []
+        self._dead: list[Message] = []
+
+    def add(self, item: VideoSnapshot | Rejected) -> None:
+        self.summary.read += 1
+        if isinstance(item, Rejected):
+            self.reject(item)
+            return
+        self._batch.append(
+            Message(
+                key=item.video_id,
+                value=encode(item),
+                timestamp_ms=int(item.collected_at.timestamp() * 1000),
+                event_id=item.event_id,
+            )
+        )
+        if len(self._batch) >= self.batch_size:
+            self.flush()
+
+    def add_all(self, items: Iterable[VideoSnapshot | Rejected]) -> Summary:
+        for item in items:
+            self.add(item)
+        self.flush()
+        return self.summary
+
+    def reject(self, rejected: Rejected) -> None:
+        """Dead-letter a record (counted by reason); it is written with the next flush."""
+        now = datetime.now(UTC)
+        letter = rejected.dead_letter(now)
+        self._dead.append(
+            Message(key=rejected.origin, value=encode(letter), timestamp_ms=int(now.timestamp() * 1000))
+        )
+        self.summary.dead_lettered[rejected.reason] += 1
+        if len(self._dead) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._batch:
+            new = self.bus.publish(self.topic, self._batch)
+            self.summary.published += new
+            self.summary.duplicates += len(self._batch) - new
+            self._batch = []
+        if self._dead:
+            self.bus.publish(DEAD_LETTERS, self._dead)
+            self._dead = []
+
+    def __enter__(self) -> Publisher:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.flush()

@@ -1,0 +1,174 @@
+"""Typed settings, one object per component.
+
+Each value comes from, in order: the command line (where a command offers a flag), the
+environment variable ``TRENDMON_<COMPONENT>_<FIELD>`` (``TRENDMON_HOME`` and ``TRENDMON_BUS`` for
+the core), a ``.env`` file in the working directory, then the default. Every field has a one-line
+help; :data:`COMPONENTS` drives ``trendmon settings`` and the settings table in the README.
+Secrets are ``SecretStr`` and are masked whenever printed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from trendmon.errors import ConfigError
+
+
+def _config(prefix: str) -> SettingsConfigDict:
+    return SettingsConfigDict(
+        env_prefix=prefix, env_file=".env", extra="ignore", validate_default=True
+    )
+
+
+class CoreSettings(BaseSettings):
+    """Where embedded state lives and which bus producers and engine use."""
+
+    model_config = _config("TRENDMON_")
+
+    home: Path = Field(
+        Path(".trendmon"), description="Folder that holds everything the embedded mode keeps."
+    )
+    bus: Literal["embedded", "kafka"] = Field(
+        "embedded", description="Where events go: the embedded log, or Kafka."
+    )
+
+
+class LogSettings(BaseSettings):
+    """The embedded durable log (SQLite in WAL mode under TRENDMON_HOME)."""
+
+    model_config = _config("TRENDMON_LOG_")
+
+    partitions: int = Field(8, ge=1, le=1024, description="Partitions of a new topic.")
+    retention_days: float = Field(
+        0, ge=0, description="Drop records older than this many days (0 keeps everything)."
+    )
+    batch_size: int = Field(
+        2000, ge=1, description="Records written per transaction by producers."
+    )
+
+
+class KafkaSettings(BaseSettings):
+    """The Kafka bus (distributed mode)."""
+
+    model_config = _config("TRENDMON_KAFKA_")
+
+    bootstrap_servers: str = Field(
+        "127.0.0.1:9092", description="Comma-separated host:port list of Kafka brokers."
+    )
+    partitions: int = Field(8, ge=1, description="Partitions of topics trendmon creates.")
+    replication: int = Field(1, ge=1, description="Replication factor of topics trendmon creates.")
+    retention_hours: float = Field(
+        168, gt=0, description="Retention of topics trendmon creates, in hours."
+    )
+    topic_prefix: str = Field("trendmon.", description="Prefix of every topic name.")
+    client_id: str = Field("trendmon", description="Client id reported to the brokers.")
+    request_timeout_ms: int = Field(
+        30_000, ge=1000, description="How long a request to the brokers may take."
+    )
+
+
+class ScrapeSettings(BaseSettings):
+    """The TikTok-Api producer."""
+
+    model_config = _config("TRENDMON_SCRAPE_")
+
+    ms_tokens: SecretStr = Field(
+        SecretStr(""),
+        description="Comma-separated msToken cookies from a logged-in browser (secret).",
+    )
+    proxy: SecretStr = Field(
+        SecretStr(""), description="Proxy URL for the browser sessions (secret; empty: none)."
+    )
+    chromium_path: Path = Field(
+        Path("/usr/bin/chromium"),
+        description="Chromium executable used by Playwright (Debian's package by default).",
+    )
+    headless: bool = Field(True, description="Run the browser without a window.")
+    sessions: int = Field(1, ge=1, le=8, description="Browser sessions to open.")
+    timeout_s: float = Field(30, gt=0, description="Seconds before a request counts as failed.")
+    backoff_initial_s: float = Field(
+        30, gt=0, description="First wait after a failed or blocked attempt."
+    )
+    backoff_max_s: float = Field(
+        1800, gt=0, description="Longest wait between attempts on a failing target."
+    )
+    market: str = Field("unknown", description="Market (ISO country code) of what is scraped.")
+
+
+class SimulatorSettings(BaseSettings):
+    """The demo simulator: a synthetic TikTok world."""
+
+    model_config = _config("TRENDMON_SIM_")
+
+    seed: int = Field(7, description="Seed: the same seed gives the same world, byte for byte.")
+    creators: int = Field(300, ge=1, description="Creators in the world.")
+    videos: int = Field(2000, ge=1, description="Videos posted over the simulated period.")
+    markets: str = Field("US,GB,DE,BR,JP", description="Comma-separated markets.")
+    interval_s: float = Field(
+        300, gt=0, description="Simulated seconds between two snapshots of a video."
+    )
+    hours: float = Field(48, gt=0, description="Simulated hours to run (forever in real time).")
+    breakouts: int = Field(6, ge=0, description="Planted breakouts (entities that take off).")
+    round_counts: bool = Field(True, description="Round large counts the way TikTok does.")
+    start: str = Field(
+        "2026-01-05T00:00:00Z", description="Simulated start time (UTC) when not real time."
+    )
+
+
+COMPONENTS: dict[str, type[BaseSettings]] = {
+    "core": CoreSettings,
+    "log": LogSettings,
+    "kafka": KafkaSettings,
+    "scrape": ScrapeSettings,
+    "simulator": SimulatorSettings,
+}
+
+
+T = TypeVar("T", bound=BaseSettings)
+
+
+def load(cls: type[T], **overrides: Any) -> T:
+    """Load one component's settings; raise ConfigError naming the variable to fix."""
+    try:
+        return cls(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        prefix = cls.model_config.get("env_prefix", "")
+        problems = "; ".join(
+            f"{prefix}{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(
+            f"invalid {cls.__name__} ({problems}); looked in the command line, the environment "
+            "and ./.env: set a valid value there"
+        ) from None
+
+
+def describe(masked: bool = True) -> list[dict[str, Any]]:
+    """Every setting of every component: name, environment variable, value, default and help."""
+    rows: list[dict[str, Any]] = []
+    for component, cls in COMPONENTS.items():
+        current = load(cls)
+        prefix = cls.model_config.get("env_prefix", "")
+        for name, field in cls.model_fields.items():
+            value = getattr(current, name)
+            default = field.default
+            if isinstance(value, SecretStr):
+                value = ("********" if value.get_secret_value() else "") if masked else (
+                    value.get_secret_value()
+                )
+                default = ""
+            rows.append(
+                {
+                    "component": component,
+                    "name": name,
+                    "env": f"{prefix}{name}".upper(),
+                    "value": str(value),
+                    "default": str(default),
+                    "help": field.description or "",
+                }
+            )
+    return rows

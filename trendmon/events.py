@@ -165,7 +165,8 @@ def decode_snapshot(data: bytes | str) -> VideoSnapshot:
 def decode_event(data: bytes | str) -> VideoSnapshot | DeadLetter | SourceHealth:
     """Decode any record of the schema, dispatching on its ``type``."""
     try:
-        return _any_decoder.decode(data)
+        event: VideoSnapshot | DeadLetter | SourceHealth = _any_decoder.decode(data)
+        return event
     except msgspec.DecodeError as exc:
         raise _schema_error(exc) from None
 

@@ -46,9 +46,7 @@ class LogSettings(BaseSettings):
     retention_days: float = Field(
         0, ge=0, description="Drop records older than this many days (0 keeps everything)."
     )
-    batch_size: int = Field(
-        2000, ge=1, description="Records written per transaction by producers."
-    )
+    batch_size: int = Field(2000, ge=1, description="Records written per transaction by producers.")
 
 
 class KafkaSettings(BaseSettings):
@@ -157,8 +155,10 @@ def describe(masked: bool = True) -> list[dict[str, Any]]:
             value = getattr(current, name)
             default = field.default
             if isinstance(value, SecretStr):
-                value = ("********" if value.get_secret_value() else "") if masked else (
-                    value.get_secret_value()
+                value = (
+                    ("********" if value.get_secret_value() else "")
+                    if masked
+                    else (value.get_secret_value())
                 )
                 default = ""
             rows.append(

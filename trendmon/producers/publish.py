@@ -48,7 +48,11 @@ class Rejected:
                 raw_text, raw_b64 = None, base64.b64encode(self.raw).decode("ascii")
         reason = f"{self.reason}: {self.detail}" if self.detail else self.reason
         return DeadLetter(
-            reason=reason, field=self.field, origin=self.origin, at=at, raw=raw_text,
+            reason=reason,
+            field=self.field,
+            origin=self.origin,
+            at=at,
+            raw=raw_text,
             raw_b64=raw_b64,
         )
 
@@ -116,7 +120,9 @@ class Publisher:
         now = datetime.now(UTC)
         letter = rejected.dead_letter(now)
         self._dead.append(
-            Message(key=rejected.origin, value=encode(letter), timestamp_ms=int(now.timestamp() * 1000))
+            Message(
+                key=rejected.origin, value=encode(letter), timestamp_ms=int(now.timestamp() * 1000)
+            )
         )
         self.summary.dead_lettered[rejected.reason] += 1
         if len(self._dead) >= self.batch_size:

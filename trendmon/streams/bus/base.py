@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
-
-from kafka.partitioner.default import murmur2
 
 SNAPSHOTS = "snapshots"
 """Video snapshots from every producer, keyed by video id."""
@@ -38,6 +36,54 @@ class Record:
     key: str | None
     timestamp_ms: int
     value: bytes
+
+
+@dataclass(frozen=True)
+class TopicStats:
+    """What a topic holds: record count, per-partition counts, offsets and event-time range.
+
+    Event times are known for the embedded log; Kafka reports them as None (finding them would
+    mean reading the topic).
+    """
+
+    topic: str
+    records: int
+    partitions: int
+    next_offset: int
+    first_offset: int | None = None
+    first_ts_ms: int | None = None
+    last_ts_ms: int | None = None
+    by_partition: dict[int, int] = field(default_factory=dict)
+
+
+def murmur2(data: bytes) -> int:
+    """Kafka's murmur2 hash (``org.apache.kafka.common.utils.Utils.murmur2``), as an unsigned 32-bit int.
+
+    Written here rather than imported from kafka-python so that the embedded mode never loads the
+    Kafka client; a test checks it against kafka-python's own implementation.
+    """
+    m, mask = 0x5BD1E995, 0xFFFFFFFF
+    length = len(data)
+    h = (0x9747B28C ^ length) & mask
+    whole = length - length % 4
+    for i in range(0, whole, 4):
+        k = int.from_bytes(data[i : i + 4], "little")
+        k = (k * m) & mask
+        k ^= k >> 24
+        k = (k * m) & mask
+        h = ((h * m) & mask) ^ k
+    tail = length % 4
+    if tail == 3:
+        h ^= data[whole + 2] << 16
+    if tail >= 2:
+        h ^= data[whole + 1] << 8
+    if tail >= 1:
+        h ^= data[whole]
+        h = (h * m) & mask
+    h ^= h >> 13
+    h = (h * m) & mask
+    h ^= h >> 15
+    return h
 
 
 @lru_cache(maxsize=1 << 16)
@@ -74,8 +120,8 @@ class Bus(Protocol):
         """Names of the topics that exist."""
         ...
 
-    def end_offsets(self, topic: str) -> dict[int, int]:
-        """Next offset to be written, per partition."""
+    def stats(self, topic: str) -> TopicStats:
+        """Counts, offsets and (where cheap to know) the event-time range of a topic."""
         ...
 
     def count(self, topic: str) -> int:

@@ -1,0 +1,55 @@
+# trendmon: `make demo` runs the product on the embedded default; `make test` runs every test.
+# Both install what they need first: Python packages into ./.venv (with the `trendmon` script),
+# the test services (scripts/services.sh) and Debian's Chromium for the browser tests.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+TRENDMON := $(VENV)/bin/trendmon
+STAMP := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: install demo test test-fast lint services services-stop browsers bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+demo: install
+	@$(TRENDMON) simulate --realtime --speed 60 --breakouts 4 > .demo-simulator.log 2>&1 & \
+	  sim=$$!; trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
+	  echo "simulator running (pid $$sim); live tail of the log follows, Ctrl-C to stop" >&2; \
+	  sleep 2; $(TRENDMON) log tail snapshots -n 20 --follow
+
+browsers:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+services: install
+	bash scripts/services.sh start
+
+services-stop:
+	bash scripts/services.sh stop
+
+lint: install
+	$(VENV)/bin/ruff check trendmon tests bench
+	$(VENV)/bin/mypy
+
+test-fast: install
+	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+
+test: install lint browsers
+	bash scripts/services.sh start
+	set -a; source "$${TRENDMON_SERVICES_DIR:-$$HOME/.cache/trendmon/run}/env"; set +a; \
+	  $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; bash scripts/services.sh stop; exit $$rc
+
+bench: install
+	$(PY) bench/ingest.py
+
+clean:
+	rm -rf $(VENV) .trendmon .pytest_cache .mypy_cache .ruff_cache

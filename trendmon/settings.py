@@ -95,6 +95,14 @@ class ScrapeSettings(BaseSettings):
         1800, gt=0, description="Longest wait between attempts on a failing target."
     )
     market: str = Field("unknown", description="Market (ISO country code) of what is scraped.")
+    budget: int = Field(
+        30, ge=1, le=5000, description="Items fetched per run of a target unless it says otherwise."
+    )
+    interval: str = Field(
+        "10m",
+        pattern=r"^\s*\d+(\.\d+)?\s*[smhd]?\s*$",
+        description="Time between runs of a target unless it says otherwise (90s, 10m, 1h).",
+    )
 
 
 class SimulatorSettings(BaseSettings):

@@ -10,8 +10,9 @@ from __future__ import annotations
 import importlib.util
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -19,9 +20,9 @@ from trendmon.settings import LogSettings, ScrapeSettings
 from trendmon.streams.bus.embedded import EmbeddedLog
 
 
-def _load_replay_helpers() -> None:
+def _load_replay_helpers() -> ModuleType:
     if "tiktok_replay" in sys.modules:
-        return
+        return sys.modules["tiktok_replay"]
     spec = importlib.util.spec_from_file_location(
         "tiktok_replay", Path(__file__).with_name("tiktok_replay.py")
     )
@@ -29,35 +30,16 @@ def _load_replay_helpers() -> None:
     module = importlib.util.module_from_spec(spec)
     sys.modules["tiktok_replay"] = module
     spec.loader.exec_module(module)
+    return module
 
 
-_load_replay_helpers()
-
-START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-
-
-class FakeClock:
-    """Each read advances one second, so items get distinct collection times; ``sleep``
-    advances by the requested time at once and records it."""
-
-    def __init__(self, start: datetime = START, step_s: float = 1.0) -> None:
-        self.now = start
-        self.step = timedelta(seconds=step_s)
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> datetime:
-        current = self.now
-        self.now += self.step
-        return current
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += timedelta(seconds=seconds)
+replay = _load_replay_helpers()
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> Any:
+    """A :class:`tiktok_replay.FakeClock` at 2026-01-05 09:00 UTC."""
+    return replay.FakeClock()
 
 
 @pytest.fixture

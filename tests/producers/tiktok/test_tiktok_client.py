@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from TikTokApi.exceptions import EmptyResponseException
 from tiktok_replay import (
     BLOCK_PAGE,
     CAPTCHA,
@@ -25,6 +24,7 @@ from tiktok_replay import (
     user_detail,
     user_post_response,
 )
+from TikTokApi.exceptions import EmptyResponseException
 
 from trendmon.errors import ConfigError, SourceBlockedError
 from trendmon.producers.tiktok.client import (
@@ -197,7 +197,8 @@ def test_sessions_reopen_after_a_dead_browser(
 ) -> None:
     instant_library_sleep(monkeypatch)
     items = trending_items()
-    answers = iter([{TRENDING: browser_died()}, {TRENDING: page(items)}])
+    routes: list[dict[str, Any]] = [{TRENDING: browser_died()}, {TRENDING: page(items)}]
+    answers = iter(routes)
     sessions = ReplaySessions(lambda: next(answers))
 
     async def go() -> list[dict[str, Any]]:
@@ -239,3 +240,10 @@ def test_missing_ms_token_and_chromium_name_the_variables(tmp_path: Path) -> Non
     ready = bare.model_copy(update={"ms_tokens": bare.ms_tokens.__class__(" a, b ,")})
     preflight(ready)
     assert ms_tokens(ready) == ["a", "b"]
+
+
+def test_an_item_tiktokapi_cannot_wrap_is_reported_not_a_crash(settings: ScrapeSettings) -> None:
+    items = trending_items()[:2]
+    del items[1]["createTime"]  # Video.__init__ does int(None): a TypeError inside TikTokApi
+    error = blocked(settings, {TRENDING: page(items)})
+    assert str(error).startswith("TikTokApi could not read the answer (TypeError: ")

@@ -19,6 +19,7 @@ import json
 import re
 import types
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -27,6 +28,28 @@ import pytest
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from TikTokApi.tiktok import TikTokPlaywrightSession
+
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    """Each read advances one second, so items get distinct collection times; ``sleep``
+    advances by the requested time at once and records it."""
+
+    def __init__(self, start: datetime = START, step_s: float = 1.0) -> None:
+        self.now = start
+        self.step = timedelta(seconds=step_s)
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> datetime:
+        current = self.now
+        self.now += self.step
+        return current
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += timedelta(seconds=seconds)
+
 
 SAMPLES = Path(__file__).resolve().parents[4] / "shared" / "samples"
 

@@ -18,14 +18,22 @@ from trendmon.producers.tiktok.targets import (
 
 def test_command_line_specs_get_the_defaults_and_canonical_values() -> None:
     targets = resolve_targets(
-        ["trending", "hashtag:#Dance", "sound:7016547803243022337", "user:@therock",
-         "search:cat videos"],
+        [
+            "trending",
+            "hashtag:#Dance",
+            "sound:7016547803243022337",
+            "user:@therock",
+            "search:cat videos",
+        ],
         None,
         budget=25,
         interval="10m",
     )
     assert [t.name for t in targets] == [
-        "trending", "hashtag:Dance", "sound:7016547803243022337", "user:therock",
+        "trending",
+        "hashtag:Dance",
+        "sound:7016547803243022337",
+        "user:therock",
         "search:cat videos",
     ]
     assert all(t.budget == 25 and t.interval_s == 600 for t in targets)
@@ -68,7 +76,7 @@ def test_no_targets_and_duplicates_are_errors() -> None:
 def test_targets_file_with_defaults_and_overrides(tmp_path: Path) -> None:
     path = tmp_path / "targets.toml"
     path.write_text(
-        '# what the office wall watches\n'
+        "# what the office wall watches\n"
         '[[target]]\nkind = "trending"\n\n'
         '[[target]]\nkind = "hashtag"\nvalue = "dance"\nbudget = 50\ninterval = "10m"\n\n'
         '[[target]]\nkind = "sound"\nvalue = 7016547803243022337\ninterval = 90\n',
@@ -85,12 +93,18 @@ def test_targets_file_with_defaults_and_overrides(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("body", "where"),
     [
-        ('[[target]]\nkind = "trending"\n\n[[target]]\nkind = "hashtag"\nbudget = 5\n',
-         ":4: target field 'value': hashtag needs a value"),
-        ('[[target]]\nkind = "hashtag"\nvalue = "dance"\nbudget = "lots"\n',
-         ":4: target field 'budget': budget must be a whole number"),
-        ('[[target]]\nkind = "trending"\ninterval = "soon"\n',
-         ":3: target field 'interval': 'soon' is not a duration"),
+        (
+            '[[target]]\nkind = "trending"\n\n[[target]]\nkind = "hashtag"\nbudget = 5\n',
+            ":4: target field 'value': hashtag needs a value",
+        ),
+        (
+            '[[target]]\nkind = "hashtag"\nvalue = "dance"\nbudget = "lots"\n',
+            ":4: target field 'budget': budget must be a whole number",
+        ),
+        (
+            '[[target]]\nkind = "trending"\ninterval = "soon"\n',
+            ":3: target field 'interval': 'soon' is not a duration",
+        ),
         ('[[target]]\nkind = "clips"\n', ":2: target field 'kind': unknown kind 'clips'"),
         ('[[target]]\nkind = "trending"\ncolour = "red"\n', ":3: target field 'colour': unknown"),
         ('[[target]]\nvalue = "x"\n', ":1: target field 'kind': required"),

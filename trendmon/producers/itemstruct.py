@@ -156,6 +156,8 @@ def timestamp(value: object, field: str) -> datetime | None:
 
 def seconds(value: object, field: str, *, scale: int = 1) -> int | None:
     """A duration in whole seconds (``scale=1000`` for milliseconds); missing means unknown."""
+    if type(value) is int and value >= 0:
+        return value if scale == 1 else round(value / scale)
     if value is None or value == "":
         return None
     return round(_coerce_count(value, field) / scale)
@@ -223,24 +225,28 @@ def parse_item(
     video_id = ident(item.get("id"), "$.id")
     assert video_id is not None
 
-    stats = as_dict(item.get("stats"), "$.stats")
+    stats = item.get("stats")
+    if type(stats) is not dict:
+        stats = as_dict(stats, "$.stats")
     # statsV2 holds exact string counts where stats holds rounded ones; absent in old items.
-    v2 = item.get("statsV2") or stats
-    if type(v2) is not dict:
-        v2 = stats
-    saves = v2.get("collectCount", stats.get("collectCount"))
+    v2 = item.get("statsV2")
+    if type(v2) is dict and v2:
+        src, path = v2, "$.statsV2."
+    else:
+        src, path = stats, "$.stats."
     snapshot_stats = Stats(
-        plays=count(v2.get("playCount", stats.get("playCount")), "$.stats.playCount"),
-        likes=count(v2.get("diggCount", stats.get("diggCount")), "$.stats.diggCount"),
-        comments=count(v2.get("commentCount", stats.get("commentCount")), "$.stats.commentCount"),
-        shares=count(v2.get("shareCount", stats.get("shareCount")), "$.stats.shareCount"),
-        saves=opt_count(saves, "$.stats.collectCount"),
+        plays=count(src.get("playCount", stats.get("playCount")), path + "playCount"),
+        likes=count(src.get("diggCount", stats.get("diggCount")), path + "diggCount"),
+        comments=count(src.get("commentCount", stats.get("commentCount")), path + "commentCount"),
+        shares=count(src.get("shareCount", stats.get("shareCount")), path + "shareCount"),
+        saves=opt_count(src.get("collectCount", stats.get("collectCount")), path + "collectCount"),
     )
 
     music = None
-    raw_music = item.get("music")
-    if raw_music:
-        m = as_dict(raw_music, "$.music")
+    m = item.get("music")
+    if m:
+        if type(m) is not dict:
+            m = as_dict(m, "$.music")
         music_id = ident(m.get("id"), "$.music.id", required=False)
         if music_id:
             music = Music(
@@ -251,19 +257,29 @@ def parse_item(
             )
 
     hashtags: list[str] = []
-    for challenge in as_list(item.get("challenges"), "$.challenges"):
-        if type(challenge) is dict and type(challenge.get("title")) is str:
-            hashtags.append(challenge["title"])
-    _text_extra_tags(item.get("textExtra"), hashtags)
-    for content in as_list(item.get("contents"), "$.contents"):
-        if type(content) is dict:
-            _text_extra_tags(content.get("textExtra"), hashtags)
+    challenges = item.get("challenges")
+    if challenges:
+        for challenge in as_list(challenges, "$.challenges"):
+            if type(challenge) is dict and type(challenge.get("title")) is str:
+                hashtags.append(challenge["title"])
+    if item.get("textExtra"):
+        _text_extra_tags(item["textExtra"], hashtags)
+    contents = item.get("contents")
+    if contents:
+        for content in as_list(contents, "$.contents"):
+            if type(content) is dict and content.get("textExtra"):
+                _text_extra_tags(content["textExtra"], hashtags)
 
-    effects = [
-        Effect(id=str(sticker["ID"]), name=text(sticker.get("name"), "$.effectStickers.name"))
-        for sticker in as_list(item.get("effectStickers"), "$.effectStickers")
-        if type(sticker) is dict and sticker.get("ID")
-    ]
+    effects: list[Effect] = []
+    stickers = item.get("effectStickers")
+    if stickers:
+        effects = [
+            Effect(id=str(sticker["ID"]), name=text(sticker.get("name"), "$.effectStickers.name"))
+            for sticker in as_list(stickers, "$.effectStickers")
+            if type(sticker) is dict and sticker.get("ID")
+        ]
+    video = item.get("video")
+    duration = video.get("duration") if type(video) is dict else None
 
     return build(
         video_id=video_id,
@@ -272,7 +288,7 @@ def parse_item(
         market=market_of(item.get("locationCreated"), market),
         create_time=timestamp(item.get("createTime"), "$.createTime"),
         description=description(item.get("desc"), "$.desc"),
-        duration=seconds(as_dict(item.get("video"), "$.video").get("duration"), "$.video.duration"),
+        duration=seconds(duration, "$.video.duration"),
         author=_web_author(item),
         music=music,
         hashtags=hashtags,
@@ -298,6 +314,10 @@ def _web_author(item: dict[str, Any]) -> Author:
         nickname = text(raw.get("nickname"), "$.author.nickname")
         verified = flag(raw.get("verified"))
     else:
+        if raw is not None and type(raw) is not str:
+            raise BadItem(
+                "wrong type", f"$.author is a {type(raw).__name__}, expected an object", "$.author"
+            )
         # SIGI ItemModule: "author" is the unique id, the rest sits at the top level.
         author_id = ident(item.get("authorId"), "$.authorId")
         unique_id = text(raw, "$.author")

@@ -27,7 +27,7 @@ from trendmon.events import VideoSnapshot
 from trendmon.producers.importers import apify, flat, research, tiktok
 from trendmon.producers.importers.jsonstream import DocumentReader, Item, read_lines
 from trendmon.producers.importers.timing import Clock
-from trendmon.producers.itemstruct import BadItem
+from trendmon.producers.itemstruct import BadItem, is_live_or_empty
 from trendmon.producers.publish import Rejected
 
 Parser = Callable[..., VideoSnapshot]
@@ -54,7 +54,9 @@ FORMATS: Final = {
 }
 """Every format, in detection order (the most specific first)."""
 
-SNIFF: Final = 8 << 20
+SNIFF: Final = 1 << 20
+"""Most bytes read to find the end of the first line; a JSON Lines file whose first line is
+longer is still read, as a sequence of JSON values, by the document reader."""
 DETECT_WITHIN: Final = 1000
 """Records read to find one whose format is recognisable before giving up."""
 
@@ -169,17 +171,24 @@ def _detect(reader: Iterator[Item], pending: list[Item], name: str) -> str:
     for item in reader:
         pending.append(item)
         value = item[2]
-        if type(value) is dict:
-            for fmt in FORMATS.values():
-                if fmt.name != flat.CSV and fmt.looks_like(value):
-                    return fmt.name
-            raise FormatError(_unknown(name, value))
+        if type(value) is dict and not is_live_or_empty(value):
+            return _detect_one(value, name)
         if len(pending) >= DETECT_WITHIN:
             break
+    for _, _, value in pending:
+        if type(value) is dict:
+            return _detect_one(value, name)
     if not pending:
         raise FormatError(f"{name} holds no records: nothing to import")
     # Nothing readable to detect from: the rejects still go to the dead letters.
     return tiktok.ITEMSTRUCT
+
+
+def _detect_one(record: dict[str, Any], name: str) -> str:
+    for fmt in FORMATS.values():
+        if fmt.name != flat.CSV and fmt.looks_like(record):
+            return fmt.name
+    raise FormatError(_unknown(name, record))
 
 
 def _unknown(name: str, record: dict[str, Any]) -> str:
@@ -196,22 +205,31 @@ def _choices() -> str:
 
 
 def _is_json_lines(start: bytes) -> bool:
-    """JSON Lines when the first line is a whole JSON value and more follows it."""
+    """JSON Lines when the first line is a whole JSON value, or looks like one record, and more
+    follows it."""
     first, sep, rest = start.partition(b"\n")
     if not sep or not rest.strip():
         return False
     try:
         orjson.loads(first)
+        return True
     except orjson.JSONDecodeError:
-        return False
-    return True
+        pass
+    # A broken first record must not turn the whole file into one broken document.
+    line = first.strip()
+    return line.startswith(b"{") and line.endswith(b"}") and rest.lstrip().startswith(b"{")
 
 
 def _sniff(fp: IO[bytes]) -> tuple[IO[bytes], bytes]:
     """The first bytes (through the first line break, up to SNIFF), and a file to read from the
     start again: the same one rewound, or one that replays them (pipes cannot seek)."""
     head = fp.read(1 << 16)
-    while b"\n" not in head.lstrip() and len(head) < SNIFF:
+    # Only a file starting with an object can be JSON Lines: look for the end of its first line.
+    while (
+        head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
+        and b"\n" not in head.lstrip()
+        and len(head) < SNIFF
+    ):
         more = fp.read(1 << 20)
         if not more:
             break

@@ -89,7 +89,13 @@ def read_csv(fp: IO[bytes], progress: list[int]) -> Iterator[Item]:
     """Rows of a CSV file as ``(line, raw, row dict)``; a row with bytes that are not UTF-8 is
     a :class:`Rejected`."""
     text = io.TextIOWrapper(fp, encoding="utf-8-sig", errors="surrogateescape", newline="")
-    reader = csv.reader(text)
+    try:
+        yield from _read_rows(csv.reader(text), fp, progress)
+    finally:
+        text.detach()  # the caller owns fp: closing the wrapper must not close it
+
+
+def _read_rows(reader: Any, fp: IO[bytes], progress: list[int]) -> Iterator[Item]:
     try:
         header = next(reader)
     except StopIteration:

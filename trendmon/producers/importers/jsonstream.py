@@ -53,18 +53,35 @@ _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 
 
 def read_lines(fp: IO[bytes], progress: list[int]) -> Iterator[Item]:
-    """JSON Lines: one record per line; ``progress[0]`` counts the bytes consumed."""
+    """JSON Lines: one record per line; ``progress[0]`` counts the bytes consumed.
+
+    A file whose first line is a page (``{"itemList": [...]}``, a raw API response per line)
+    has each line unwrapped; decided once, so that item files pay nothing for it.
+    """
     loads = orjson.loads
     lineno = 0
+    pages: bool | None = None
     for line in fp:
         lineno += 1
         progress[0] += len(line)
         if line.isspace():
             continue
         try:
-            yield lineno, line, loads(line)
+            value = loads(line)
         except orjson.JSONDecodeError as exc:
             yield lineno, line, line_error(line, exc)
+            continue
+        if pages is None and type(value) is dict:
+            pages = unwrap(value) is not None
+        if not pages:
+            yield lineno, line, value
+            continue
+        inner = unwrap(value)
+        if inner is None:
+            yield lineno, line, value
+            continue
+        for k, record in enumerate(inner):
+            yield f"{lineno}#{k}", orjson.dumps(record), record
 
 
 def line_error(line: bytes, exc: Exception) -> Rejected | Any:
@@ -224,14 +241,22 @@ class DocumentReader:
             else:
                 raise FormatError("not a JSON array or object")
         except _Truncated as cut:
-            raw = str(cut)
-            yield f"#{self.index}", raw.encode("utf-8", "surrogateescape"), Rejected(
-                reason="truncated JSON", origin="", raw=raw,
-                detail=f"the file ends inside a record ({len(raw):,} characters read)",
-            )
+            yield self._truncated(str(cut))
             return
-        if self._peek() != "":
-            self.notes.append("ignored data after the end of the JSON document")
+        # More values after the first: concatenated JSON, or JSON Lines with a huge first line.
+        while self._peek() != "":
+            try:
+                value, raw = self._value()
+            except _Truncated as cut:
+                yield self._truncated(str(cut))
+                return
+            yield from self._emit(value, raw)
+
+    def _truncated(self, raw: str) -> Item:
+        return f"#{self.index}", raw.encode("utf-8", "surrogateescape"), Rejected(
+            reason="truncated JSON", origin="", raw=raw,
+            detail=f"the file ends inside a record ({len(raw):,} characters read)",
+        )
 
     def _emit(self, value: Any, raw: str) -> Iterator[Item]:
         inner = unwrap(value) if type(value) is dict else None

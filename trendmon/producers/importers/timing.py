@@ -77,6 +77,7 @@ class Clock:
         """Add the note about records that took the file's modification time."""
         if self.from_file and self.file_time is not None:
             self.notes.append(
-                f"{self.from_file} records had no collection time: used the file's modification "
+                f"{self.from_file} record{'s' if self.from_file != 1 else ''} had no collection "
+                "time: used the file's modification "
                 f"time {self.file_time.isoformat()} (pass --collected-at to set it)"
             )

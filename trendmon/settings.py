@@ -180,3 +180,25 @@ def describe(masked: bool = True) -> list[dict[str, Any]]:
                 }
             )
     return rows
+
+
+class MongoSettings(BaseSettings):
+    """The MongoDB history store (distributed mode; FerretDB v1 works too)."""
+
+    model_config = _config("TRENDMON_MONGO_")
+
+    uri: SecretStr = Field(
+        SecretStr("mongodb://127.0.0.1:27017/"),
+        description="MongoDB connection URI (secret: it may hold a password).",
+    )
+    database: str = Field(
+        "trendmon",
+        pattern=r"^[A-Za-z0-9_-]{1,40}$",
+        description="Database name; a replay namespace NS uses DATABASE_NS.",
+    )
+    timeout_ms: int = Field(
+        5000, ge=100, description="How long to wait for the server before it counts as down (ms)."
+    )
+
+
+COMPONENTS["mongo"] = MongoSettings

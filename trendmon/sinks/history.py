@@ -1,0 +1,209 @@
+"""The history store: snapshot history, score history and spikes, behind one small interface.
+
+Two implementations answer the same queries the same way:
+
+- :class:`~trendmon.sinks.sqlite.history.SqliteHistory` (embedded, the default): a SQLite file
+  under ``TRENDMON_HOME``;
+- :class:`~trendmon.sinks.mongo.history.MongoHistory` (distributed): MongoDB, or FerretDB v1.
+
+Writes are append-only and idempotent: every row has a deterministic id (a snapshot's
+``event_id``; ``entity|market|window|at_ms`` for a score; a spike's ``spike_id``), and a row whose
+id is already stored is skipped, so a replayed or retried batch changes nothing. Snapshots are
+also unique on (video id, collection time): two scrapers that saw the same video at the same
+millisecond leave one point in its series.
+
+Every query is an equality filter on indexed fields plus at most a range on a time field, which
+is what FerretDB v1 can serve (see ARCHITECTURE.md, "What FerretDB v1 is and is not"):
+
+- ``board_at`` reads a small ``ticks`` table (one row per board and tick) to find the last tick at
+  or before the asked time, then the board's scores by equality on (kind, market, window, at_ms);
+- ``videos_with`` filters on the snapshot's entity keys (``hashtag:dance``, ``sound:ID``,
+  ``creator:ID``, ``effect:ID``, see :func:`entity_keys`), stored as an indexed array.
+
+Times are epoch milliseconds (event time).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict
+
+from trendmon.errors import ConfigError
+from trendmon.events import Spike, TrendScore, VideoSnapshot
+
+if TYPE_CHECKING:
+    from trendmon.settings import MongoSettings
+
+DEFAULT_NAMESPACE = "tm"
+"""The live namespace; a replay rebuilds into another one and leaves the live history alone."""
+
+COLLECTIONS = ("snapshots", "scores", "spikes")
+"""What :meth:`HistoryStore.counts` reports, in this order."""
+
+
+class SeriesPoint(TypedDict):
+    """One point of a video's series (:meth:`HistoryStore.video_series`)."""
+
+    collected_ms: int
+    plays: int
+    likes: int
+    comments: int
+    shares: int
+    saves: int
+    """0 when the snapshot had no saves count."""
+
+
+class HistoryStore(Protocol):
+    """What the engine's sinks write and the dashboard reads. Both backends pass one test suite."""
+
+    def write(
+        self,
+        snapshots: list[VideoSnapshot],
+        scores: list[TrendScore],
+        spikes: list[Spike],
+    ) -> None:
+        """Store a batch. Idempotent: rows already stored (same id) are skipped."""
+        ...
+
+    def video_series(
+        self, video_id: str, since_ms: int | None = None, until_ms: int | None = None
+    ) -> list[SeriesPoint]:
+        """A video's counts over time, oldest first; both bounds inclusive."""
+        ...
+
+    def video(self, video_id: str) -> dict[str, Any] | None:
+        """The video's latest snapshot as a JSON-compatible dict (its wire form), or None."""
+        ...
+
+    def entity_series(
+        self,
+        entity: str,
+        market: str = "all",
+        window: str = "24h",
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+    ) -> list[TrendScore]:
+        """An entity's scores in one market and window, oldest first; bounds on ``at_ms``."""
+        ...
+
+    def spikes(
+        self,
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+        kind: str | None = None,
+        market: str | None = None,
+        entity: str | None = None,
+        limit: int = 500,
+    ) -> list[Spike]:
+        """Spikes newest first (by ``detected_ms``, bounds inclusive), optionally filtered."""
+        ...
+
+    def board_at(
+        self, kind: str, market: str, window: str, at_ms: int, n: int = 50
+    ) -> list[TrendScore]:
+        """The board as it stood at ``at_ms``: the last tick at or before it, by rank."""
+        ...
+
+    def videos_with(
+        self, entity: str, since_ms: int | None = None, limit: int = 50
+    ) -> list[dict[str, Any]]:
+        """Latest snapshots (wire-form dicts) of the videos carrying ``entity``, most recently
+        seen first; ``since_ms`` keeps videos seen with it at or after that time."""
+        ...
+
+    def counts(self) -> dict[str, int]:
+        """Rows per collection: ``{"snapshots": …, "scores": …, "spikes": …}``."""
+        ...
+
+    def clear(self) -> None:
+        """Delete everything in this namespace."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection; the store cannot be used afterwards."""
+        ...
+
+
+def entity_keys(snapshot: VideoSnapshot) -> list[str]:
+    """The entity keys a snapshot carries, in a stable order without repeats.
+
+    >>> from trendmon.events import Author, Stats, new_snapshot, utc
+    >>> s = new_snapshot(video_id="1", collected_at=utc(0), source="trending",
+    ...     author=Author(id="42", unique_id="a"), hashtags=["#Dance"],
+    ...     stats=Stats(plays=1, likes=0, comments=0, shares=0))
+    >>> entity_keys(s)
+    ['hashtag:dance', 'creator:42']
+    """
+    keys = [f"hashtag:{tag}" for tag in snapshot.hashtags]
+    if snapshot.music is not None:
+        keys.append(f"sound:{snapshot.music.id}")
+    keys.append(f"creator:{snapshot.author.id}")
+    keys.extend(f"effect:{effect.id}" for effect in snapshot.effects)
+    return list(dict.fromkeys(keys))
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def collected_ms(snapshot: VideoSnapshot) -> int:
+    """The snapshot's collection time in epoch milliseconds (floored, exact)."""
+    # Integer arithmetic: a float timestamp would round some milliseconds the other way.
+    delta = snapshot.collected_at - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+
+
+def score_id(score: TrendScore) -> str:
+    """Deterministic id of a score row: ``entity|market|window|at_ms``."""
+    return f"{score.entity}|{score.market}|{score.window}|{score.at_ms}"
+
+
+def board_ticks(scores: Iterable[TrendScore]) -> set[tuple[str, str, str, int]]:
+    """The (kind, market, window, at_ms) ticks a batch of scores belongs to."""
+    return {(s.kind, s.market, s.window, s.at_ms) for s in scores}
+
+
+_NAMESPACE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
+
+
+def check_namespace(namespace: str) -> str:
+    """Return ``namespace`` if it can name a file and a database; raise ConfigError if not."""
+    if not _NAMESPACE.match(namespace):
+        raise ConfigError(
+            f"invalid history namespace {namespace!r}: use 1 to 40 letters, digits, '_' or '-'"
+        )
+    return namespace
+
+
+def namespaced(name: str, namespace: str) -> str:
+    """``name`` for the live namespace, ``name_{namespace}`` for any other (a replay).
+
+    >>> namespaced("trendmon", "replay1")
+    'trendmon_replay1'
+    """
+    check_namespace(namespace)
+    return name if namespace == DEFAULT_NAMESPACE else f"{name}_{namespace}"
+
+
+def open_history(
+    backend: Literal["sqlite", "mongo"],
+    *,
+    home: Path | None = None,
+    namespace: str = DEFAULT_NAMESPACE,
+    mongo: MongoSettings | None = None,
+) -> HistoryStore:
+    """Open the history store of a runtime; the client of the other backend is never imported.
+
+    >>> store = open_history("sqlite", home=Path(tmp))  # doctest: +SKIP
+    """
+    if backend == "sqlite":
+        from trendmon.settings import CoreSettings, load
+        from trendmon.sinks.sqlite.history import SqliteHistory
+
+        return SqliteHistory(home or load(CoreSettings).home, namespace=namespace)
+    from trendmon.settings import MongoSettings, load
+    from trendmon.sinks.mongo.history import MongoHistory
+
+    return MongoHistory(mongo or load(MongoSettings), namespace=namespace)

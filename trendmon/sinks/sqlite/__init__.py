@@ -1,0 +1,1 @@
+"""The SQLite sinks (embedded mode): files under TRENDMON_HOME."""

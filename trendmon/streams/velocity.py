@@ -1,0 +1,356 @@
+"""Stage 1, keyed by video: deltas and velocity between consecutive snapshots.
+
+For every accepted snapshot it emits one :class:`~trendmon.events.VideoDelta` (the increments
+since the video's previous point, its totals, smoothed plays per hour and engagement rate), which
+the runtime fans out to each entity the video belongs to. Rules, all on event time:
+
+- **Duplicates** (a snapshot at a time already seen for the video) are counted and dropped.
+- **Late** snapshots, older than the video's newest but within ``allowed_lateness_s``, are
+  folded in: the point is inserted between its neighbours and, when it falls in an earlier
+  bucket than the next point, a pair of correction deltas moves its share of the increment to
+  the bucket where it happened. Totals never change (deltas telescope). Older ones are counted
+  as late and dropped from the computation (they stay in the log and history).
+- **Counters never go backwards**: the state keeps each counter's high-water mark, so a count
+  that goes down yields a zero increment and the delta is flagged ``decreased``.
+- **Rounded counts** (TikTok shows about three significant figures) make raw velocity a
+  staircase; velocity is an exponentially weighted average with time constant ``smoothing_s``.
+- **First sighting**: rates are lifetime rates since ``create_time``; the increment credited to
+  the current bucket is that rate over at most ``first_sighting_span_s``, so that discovering an
+  old video does not look like a burst.
+- **Jumps**: a count multiplied by ``jump_factor`` or more in one step (and by at least a
+  million plays) is held until the next snapshot confirms the new level; a glitch that the next
+  snapshot contradicts is dropped and counted.
+- **Future**: a snapshot more than ``max_future_s`` ahead of the stream's watermark is refused.
+
+State per video is a few slots and one small integer array (its recent points), well under a KB.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from dataclasses import dataclass, field
+
+from trendmon.events import VideoDelta, VideoSnapshot
+from trendmon.settings import EngineSettings
+from trendmon.streams.entities import entities_of, intern
+
+WIDTH = 6
+"""A point is (time ms, plays, likes, comments, shares, saves)."""
+MAX_POINTS = 4
+JUMP_MIN_PLAYS = 1_000_000
+
+
+@dataclass
+class Stage1Counters:
+    """What stage 1 did not turn into deltas, by reason, so nothing disappears unseen."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    late_folded: int = 0
+    late_dropped: int = 0
+    future: int = 0
+    jumps_held: int = 0
+    jumps_dropped: int = 0
+    decreased: int = 0
+    rejected: list[tuple[VideoSnapshot, str]] = field(default_factory=list)
+
+
+class VideoState:
+    """What stage 1 remembers of one video."""
+
+    __slots__ = (
+        "author",
+        "created_ms",
+        "entities",
+        "labels",
+        "market",
+        "pending",
+        "pts",
+        "seq",
+        "velocity",
+    )
+
+    def __init__(self) -> None:
+        self.pts = array("q")
+        self.seq = 0
+        self.velocity = 0.0
+        self.entities: tuple[str, ...] = ()
+        self.labels: tuple[str, ...] = ()
+        self.market = ""
+        self.author = ""
+        self.created_ms: int | None = None
+        self.pending: array[int] | None = None
+
+    @property
+    def last_ms(self) -> int:
+        return self.pts[-WIDTH]
+
+
+def _counts(snap: VideoSnapshot, previous_saves: int) -> tuple[int, int, int, int, int]:
+    s = snap.stats
+    return (s.plays, s.likes, s.comments, s.shares, previous_saves if s.saves is None else s.saves)
+
+
+class Stage1:
+    """Per-video state and the delta rules above. Feed snapshots in log order."""
+
+    def __init__(self, settings: EngineSettings | None = None) -> None:
+        self.settings = settings or EngineSettings()
+        self.videos: dict[str, VideoState] = {}
+        self.watermark_ms = 0
+        self.counters = Stage1Counters()
+        self._bucket_ms = self.settings.bucket_s * 1000
+        self._late_ms = self.settings.allowed_lateness_s * 1000
+        self._tau_ms = self.settings.smoothing_s * 1000
+        self._span_ms = self.settings.first_sighting_span_s * 1000
+        self._future_ms = self.settings.max_future_s * 1000
+
+    # -- entry point --------------------------------------------------------------------------
+
+    def process(self, snap: VideoSnapshot, out: list[VideoDelta]) -> None:
+        """Apply one snapshot; append the deltas it yields to ``out``."""
+        ts = int(snap.collected_at.timestamp() * 1000)
+        if self.watermark_ms and ts > self.watermark_ms + self._future_ms:
+            self.counters.future += 1
+            self.counters.rejected.append(
+                (
+                    snap,
+                    f"collected_at is more than {self.settings.max_future_s} s ahead of the stream",
+                )
+            )
+            return
+        st = self.videos.get(snap.video_id)
+        if st is None:
+            self._first(snap, ts, out)
+        else:
+            last = st.pts[-WIDTH]
+            if ts > last:
+                if st.pending is not None:
+                    self._resolve_pending(st, snap, ts, out)
+                self._next(st, snap, ts, out)
+            elif ts == last or self._known_time(st, ts):
+                self.counters.duplicates += 1
+                return
+            else:
+                self._late(st, snap, ts, out)
+        if ts > self.watermark_ms:
+            self.watermark_ms = ts
+
+    # -- cases ---------------------------------------------------------------------------------
+
+    def _first(self, snap: VideoSnapshot, ts: int, out: list[VideoDelta]) -> None:
+        st = VideoState()
+        self.videos[snap.video_id] = st
+        st.entities, st.labels = entities_of(snap)
+        st.market = intern(snap.market)
+        st.author = intern(snap.author.id)
+        counts = _counts(snap, 0)
+        st.pts.extend((ts, *counts))
+        created = snap.create_time
+        age_ms = 0
+        if created is not None:
+            st.created_ms = int(created.timestamp() * 1000)
+            age_ms = ts - st.created_ms
+        if age_ms > 0:
+            share = min(1.0, self._span_ms / age_ms)
+            deltas = tuple(round(c * share) for c in counts)
+            st.velocity = counts[0] * 3_600_000 / age_ms
+        else:
+            # Unknown age: nothing can be said of when these counts accrued.
+            deltas = (0, 0, 0, 0, 0)
+        self.counters.accepted += 1
+        out.append(
+            self._delta(
+                snap.video_id,
+                st,
+                ts,
+                None,
+                deltas,
+                counts,
+                first=True,
+                rounded=not snap.exact_counts,
+            )
+        )
+
+    def _next(self, st: VideoState, snap: VideoSnapshot, ts: int, out: list[VideoDelta]) -> None:
+        pts = st.pts
+        base = len(pts) - WIDTH
+        prev_ms = pts[base]
+        prev = pts[base + 1 : base + WIDTH]
+        counts = _counts(snap, prev[4])
+        if (
+            counts[0] >= max(prev[0], 1) * self.settings.jump_factor
+            and counts[0] - prev[0] >= JUMP_MIN_PLAYS
+        ):
+            st.pending = array("q", (ts, *counts))
+            self.counters.jumps_held += 1
+            return
+        self._advance(st, snap.video_id, ts, prev_ms, prev, counts, not snap.exact_counts, out)
+
+    def _advance(
+        self,
+        st: VideoState,
+        video_id: str,
+        ts: int,
+        prev_ms: int,
+        prev: array[int],
+        counts: tuple[int, ...],
+        rounded: bool,
+        out: list[VideoDelta],
+    ) -> None:
+        p0, p1, p2, p3, p4 = prev
+        c0, c1, c2, c3, c4 = counts
+        totals = (
+            c0 if c0 > p0 else p0,
+            c1 if c1 > p1 else p1,
+            c2 if c2 > p2 else p2,
+            c3 if c3 > p3 else p3,
+            c4 if c4 > p4 else p4,
+        )
+        decreased = c0 < p0 or c1 < p1 or c2 < p2 or c3 < p3 or c4 < p4
+        if decreased:
+            self.counters.decreased += 1
+        deltas = (totals[0] - p0, totals[1] - p1, totals[2] - p2, totals[3] - p3, totals[4] - p4)
+        dt = ts - prev_ms
+        rate = deltas[0] * 3_600_000 / dt
+        if self._tau_ms:
+            alpha = 1.0 - math.exp(-dt / self._tau_ms)
+            st.velocity += alpha * (rate - st.velocity)
+        else:
+            st.velocity = rate
+        pts = st.pts
+        pts.extend((ts, *totals))
+        # Keep the points a late snapshot could still fall between, and never fewer than one.
+        horizon = ts - self._late_ms
+        while len(pts) > WIDTH and (len(pts) > MAX_POINTS * WIDTH or pts[WIDTH] <= horizon):
+            del pts[:WIDTH]
+        self.counters.accepted += 1
+        out.append(
+            self._delta(
+                video_id, st, ts, prev_ms, deltas, totals, decreased=decreased, rounded=rounded
+            )
+        )
+
+    def _resolve_pending(
+        self, st: VideoState, snap: VideoSnapshot, ts: int, out: list[VideoDelta]
+    ) -> None:
+        pending = st.pending
+        assert pending is not None
+        st.pending = None
+        # The next snapshot confirms the jump when it stays at (at least half) the new level.
+        if snap.stats.plays * 2 >= pending[1]:
+            base = len(st.pts) - WIDTH
+            prev = st.pts[base + 1 : base + WIDTH]
+            self._advance(
+                st,
+                snap.video_id,
+                pending[0],
+                st.pts[base],
+                prev,
+                tuple(pending[1:]),
+                not snap.exact_counts,
+                out,
+            )
+        else:
+            self.counters.jumps_dropped += 1
+
+    def _known_time(self, st: VideoState, ts: int) -> bool:
+        pts = st.pts
+        return any(pts[i] == ts for i in range(0, len(pts), WIDTH))
+
+    def _late(self, st: VideoState, snap: VideoSnapshot, ts: int, out: list[VideoDelta]) -> None:
+        pts = st.pts
+        if pts[-WIDTH] - ts > self._late_ms or ts < pts[0]:
+            self.counters.late_dropped += 1
+            return
+        # The first point after ts; one before it exists because ts > pts[0].
+        nxt = next(i for i in range(0, len(pts), WIDTH) if pts[i] > ts)
+        after_ms = pts[nxt]
+        before = pts[nxt - WIDTH + 1 : nxt]
+        after = pts[nxt + 1 : nxt + WIDTH]
+        counts = _counts(snap, before[4])
+        point = tuple(min(max(c, b), a) for c, b, a in zip(counts, before, after, strict=True))
+        pts[nxt:nxt] = array("q", (ts, *point))
+        if len(pts) > MAX_POINTS * WIDTH:
+            del pts[:WIDTH]
+        self.counters.late_folded += 1
+        bucket = self._bucket_ms
+        moved = tuple(p - b for p, b in zip(point, before, strict=True))
+        if ts // bucket == after_ms // bucket or not any(moved):
+            return
+        totals = tuple(pts[-WIDTH + 1 :])
+        rounded = not snap.exact_counts
+        out.append(
+            self._delta(
+                snap.video_id, st, ts, None, moved, totals, correction=True, rounded=rounded
+            )
+        )
+        out.append(
+            self._delta(
+                snap.video_id,
+                st,
+                after_ms,
+                None,
+                tuple(-m for m in moved),
+                totals,
+                correction=True,
+                rounded=rounded,
+            )
+        )
+
+    # -- output --------------------------------------------------------------------------------
+
+    def _delta(
+        self,
+        video_id: str,
+        st: VideoState,
+        ts: int,
+        prev_ms: int | None,
+        d: tuple[int, ...],
+        totals: tuple[int, ...],
+        *,
+        first: bool = False,
+        correction: bool = False,
+        decreased: bool = False,
+        rounded: bool = False,
+    ) -> VideoDelta:
+        st.seq += 1
+        plays = totals[0]
+        engaged = totals[1] + totals[2] + totals[3] + totals[4]
+        return VideoDelta(
+            video_id=video_id,
+            seq=st.seq,
+            market=st.market,
+            author_id=st.author,
+            collected_ms=ts,
+            prev_ms=prev_ms,
+            d_plays=d[0],
+            d_likes=d[1],
+            d_comments=d[2],
+            d_shares=d[3],
+            d_saves=d[4],
+            plays=plays,
+            likes=totals[1],
+            comments=totals[2],
+            shares=totals[3],
+            saves=totals[4],
+            velocity=st.velocity,
+            engagement_rate=engaged / plays if plays else 0.0,
+            entities=st.entities,
+            labels=st.labels,
+            first_sighting=first,
+            correction=correction,
+            decreased=decreased,
+            rounded=rounded,
+        )
+
+    # -- housekeeping ------------------------------------------------------------------------
+
+    def evict(self, now_ms: int) -> int:
+        """Forget videos not seen for ``video_idle_s``; return how many."""
+        horizon = now_ms - self.settings.video_idle_s * 1000
+        idle = [vid for vid, st in self.videos.items() if st.pts[-WIDTH] < horizon]
+        for vid in idle:
+            del self.videos[vid]
+        return len(idle)

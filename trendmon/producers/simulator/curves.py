@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 HOUR = 3600.0
 DAY = 24 * HOUR
@@ -59,21 +59,21 @@ class Lifecycle:
     fall_s: float
     amplitude: float
     floor: float = 0.0
+    born: float = field(init=False)
+    """From here on the entity is used at all (popularity above ~0.2% of its peak)."""
+    gone: float = field(init=False)
+    """After this the entity is no longer picked for new videos."""
+
+    def __post_init__(self) -> None:
+        # Fields rather than properties: entity picking reads them for every entity in a pool.
+        evergreen = self.floor > 0
+        object.__setattr__(self, "born", -math.inf if evergreen else self.peak - 3.5 * self.rise_s)
+        object.__setattr__(self, "gone", math.inf if evergreen else self.peak + 6.0 * self.fall_s)
 
     def popularity(self, t: float) -> float:
         d = t - self.peak
         shape = math.exp(-0.5 * (d / self.rise_s) ** 2) if d < 0 else math.exp(-d / self.fall_s)
         return self.floor + self.amplitude * shape
-
-    @property
-    def born(self) -> float:
-        """From here on the entity is used at all (popularity above ~0.2% of its peak)."""
-        return -math.inf if self.floor > 0 else self.peak - 3.5 * self.rise_s
-
-    @property
-    def gone(self) -> float:
-        """After this the entity is no longer picked for new videos."""
-        return math.inf if self.floor > 0 else self.peak + 6.0 * self.fall_s
 
 
 @dataclass(frozen=True, slots=True)

@@ -100,6 +100,9 @@ class Simulation:
         videos, breakouts = post_chunk(self.world, self._chunks)
         self._chunks += 1
         self.breakouts.extend(breakouts)
+        if self.until is not None:
+            # A planted take-off is generated to its end, which may lie past the run's.
+            videos = [v for v in videos if v.create_time < self.until]
         self.counters.videos += len(videos)
         interval = self.settings.interval_s
         rng = self._rng

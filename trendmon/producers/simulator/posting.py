@@ -15,14 +15,17 @@ LEAD_S = 3.5 * MAX_RISE_S
 def post_chunk(world: World, chunk: int) -> tuple[list[Video], list[Breakout]]:
     """The videos posted in chunk ``chunk`` (in posting order) and the breakouts it plants.
 
-    Chunk 0 starts ``lifetime_h`` before the simulation's start, so the world is busy from the
-    first observation, and creates every entity already alive then.
+    Chunk 0 starts ``lifetime_h`` (at most ``hours``) before the simulation's start, so the world
+    is busy from the first observation, and creates every entity already alive then.
     """
     settings = world.settings
     rng = random.Random(f"{settings.seed}:chunk:{chunk}")
     chunk_start = world.start + chunk * world.chunk_s
     hi = chunk_start + world.chunk_s
-    lo = chunk_start - settings.lifetime_h * HOUR if chunk == 0 else chunk_start
+    # The warm-up posts at the run's rate, so it is no longer than the run (a short run of many
+    # videos would otherwise start with days of them).
+    warmup = min(settings.lifetime_h, settings.hours) * HOUR
+    lo = chunk_start - warmup if chunk == 0 else chunk_start
     if chunk == 0:
         world.grow_entities(rng, lo - 6 * MAX_FALL_S, hi + LEAD_S)
     else:

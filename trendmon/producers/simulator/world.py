@@ -2,8 +2,8 @@
 
 The world is generated in chunks of ``hours`` simulated hours, each from its own seeded generator,
 so a real-time run can go on forever while a fast run of one chunk is byte-for-byte repeatable.
-Chunk 0 also holds the videos posted during the ``lifetime_h`` before the start (the world is
-already busy when observation begins) and the entities that were already alive then.
+Chunk 0 also holds the videos posted during the ``lifetime_h`` (at most ``hours``) before the
+start (the world is already busy when observation begins) and the entities already alive then.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ BIRTHS_PER_H: Final = {("hashtag", True): 0.6, ("sound", True): 0.3, ("hashtag",
 """Organic entities born per hour, by (kind, per market?)."""
 ORGANIC_TREND_AMPLITUDE: Final = 6.0
 """Organic entities at least this popular (top ~10%) are listed in the truth file, unplanted."""
+PRUNE_AFTER_S: Final = 4 * 24 * HOUR
+"""Entities gone this long are dropped from the pools."""
 QUANTUM_S: Final = 600
 """Entity popularity is re-read every 10 simulated minutes (it changes over hours)."""
 
@@ -266,8 +268,12 @@ class World:
             cum: list[float] = []
             total = 0.0
             for scope in (market, ""):
-                for entity in self.pools.get((kind, scope), ()):
-                    if entity.life.born <= now <= entity.life.gone:
+                pool = self.pools.get((kind, scope), [])
+                # Videos are made in time order (but for a planted take-off running past its
+                # chunk's end, by at most a few days), so what was gone days ago stays gone.
+                pool[:] = [e for e in pool if e.life.gone >= now - PRUNE_AFTER_S]
+                for entity in pool:
+                    if entity.life.born <= now:
                         total += entity.life.popularity(now)
                         alive.append(entity)
                         cum.append(total)

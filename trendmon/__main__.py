@@ -1,0 +1,3 @@
+from trendmon.cli import main
+
+main()

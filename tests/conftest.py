@@ -86,3 +86,12 @@ def mongo_uri() -> str:
 def redis_url() -> str:
     """URL of the test Redis."""
     return _service_url("TRENDMON_TEST_REDIS_URL", "Redis", _check_redis)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Each test sees default settings and its own TRENDMON_HOME, whatever the shell has set."""
+    for name in list(os.environ):
+        if name.startswith("TRENDMON_") and not name.startswith(("TRENDMON_TEST_", "TRENDMON_SERVICES")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("TRENDMON_HOME", str(tmp_path / "home"))

@@ -13,7 +13,7 @@ from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
-from kafka.errors import KafkaError, NoBrokersAvailable, TopicAlreadyExistsError
+from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from trendmon.errors import BusError, ServiceUnavailableError
 from trendmon.settings import KafkaSettings
@@ -51,7 +51,7 @@ class KafkaBus:
         if self._admin is None:
             try:
                 self._admin = KafkaAdminClient(**self._common())
-            except (NoBrokersAvailable, KafkaError) as exc:
+            except KafkaError as exc:
                 raise self._unavailable(exc) from None
         return self._admin
 
@@ -67,7 +67,7 @@ class KafkaBus:
                     batch_size=256 * 1024,
                     compression_type=None,
                 )
-            except (NoBrokersAvailable, KafkaError) as exc:
+            except KafkaError as exc:
                 raise self._unavailable(exc) from None
         return self._producer
 
@@ -79,7 +79,7 @@ class KafkaBus:
                 enable_auto_commit=False,
                 consumer_timeout_ms=_POLL_MS,
             )
-        except (NoBrokersAvailable, KafkaError) as exc:
+        except KafkaError as exc:
             raise self._unavailable(exc) from None
 
     def name(self, topic: str) -> str:

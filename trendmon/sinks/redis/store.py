@@ -6,40 +6,44 @@ Everything the wall display shows live comes from here; history lives in the his
 market code (``US``) or ``all``; ``{window}`` one of the engine's windows (``1h``, ``24h``,
 ``7d``); ``{metric}`` one of ``plays, likes, comments, shares, engagement, velocity``.
 
-==========================================  =====  ============================================
-key                                         type   holds
-==========================================  =====  ============================================
-``N:video:{video_id}``                      hash   the video card: ``description`` (first 300
-                                                   characters), ``author_id``, ``author``
-                                                   (unique_id), ``nickname``, ``verified``,
-                                                   ``followers``, ``market``, ``music_id``,
-                                                   ``music_title``, ``hashtags`` (JSON list),
-                                                   ``create_time`` (RFC 3339), ``card_ms`` (the
-                                                   snapshot it came from); and from the latest
-                                                   delta ``plays``, ``likes``, ``comments``,
-                                                   ``shares``, ``saves``, ``velocity``,
-                                                   ``engagement_rate``, ``rounded``, ``seq``,
-                                                   ``collected_ms``
-``N:board:video:{metric}:{market}:{window}``  zset   video ids by total plays/likes/comments/
-                                                   shares, by engagement rate (only videos with
-                                                   at least ``min_plays_for_rate`` plays), or by
-                                                   smoothed velocity; in the video's market and
-                                                   ``all``; only videos seen within the window
-``N:seen:{market}``                         zset   video id -> last collected_ms (drives pruning)
-``N:markets``                               set    markets that have video boards
-``N:board:{kind}:{market}:{window}``        zset   entity keys (``hashtag:fyp``) by trend score;
-                                                   kind is hashtag, sound, creator or effect
-``N:entity:{entity}:{market}:{window}``     hash   every TrendScore field (rank 0: off the board)
-``N:spikes``                                zset   spike id -> detected_ms, newest ``spikes_kept``
-``N:spike:{spike_id}``                      str    the Spike as JSON (the event's wire form)
-``N:spikes:{entity}``                       zset   an entity's spike ids -> detected_ms
-``N:meta``                                  hash   ``watermark_ms`` (event time), ``updated_at``
-                                                   (wall clock of the last write, ISO 8601),
-                                                   ``snapshots`` (snapshots absorbed: the sum of
-                                                   the videos' latest ``seq``), ``cutoff:{window}``
-``N:changes``                               pub/   one JSON message per write batch:
-                                            sub    ``{"at_ms", "boards", "videos", "spikes"}``
-==========================================  =====  ============================================
+==============================================  =====  ============================================
+key                                             type   holds
+==============================================  =====  ============================================
+``N:video:{video_id}``                          hash   the video card: ``description`` (first 300
+                                                       characters), ``author_id``, ``author``
+                                                       (unique_id), ``nickname``, ``verified``,
+                                                       ``followers``, ``market``, ``music_id``,
+                                                       ``music_title``, ``hashtags`` (JSON list),
+                                                       ``create_time`` (RFC 3339), ``card_ms`` (the
+                                                       snapshot it came from); and from the latest
+                                                       delta ``plays``, ``likes``, ``comments``,
+                                                       ``shares``, ``saves``, ``velocity``,
+                                                       ``engagement_rate``, ``rounded``, ``seq``,
+                                                       ``collected_ms``
+``N:board:video:{metric}:{market}:{window}``    zset   video ids by total plays/likes/comments/
+                                                       shares, by engagement rate (only videos with
+                                                       at least ``min_plays_for_rate`` plays), or by
+                                                       smoothed velocity; in the video's market and
+                                                       ``all``; only videos seen within the window
+``N:seen:{market}``                             zset   video id -> last collected_ms (drives
+                                                       pruning)
+``N:markets``                                   set    markets that have video boards
+``N:board:{kind}:{market}:{window}``            zset   entity keys (``hashtag:fyp``) by trend score;
+                                                       kind is hashtag, sound, creator or effect
+``N:entity:{entity}:{market}:{window}``         hash   every TrendScore field (rank 0: off the
+                                                       board)
+``N:spikes``                                    zset   spike id -> detected_ms, the newest
+                                                       ``spikes_kept``
+``N:spike:{spike_id}``                          str    the Spike as JSON (the event's wire form)
+``N:spikes:{entity}``                           zset   an entity's spike ids -> detected_ms
+``N:meta``                                      hash   ``watermark_ms`` (event time), ``updated_at``
+                                                       (wall clock of the last write, ISO 8601),
+                                                       ``snapshots`` (snapshots absorbed: the sum of
+                                                       the videos' latest ``seq``, seqs counting
+                                                       from 1), ``cutoff:{window}`` (pruned up to)
+``N:changes``                                   pub/   one JSON message per write batch:
+                                                sub    ``{"at_ms", "boards", "videos", "spikes"}``
+==============================================  =====  ============================================
 
 Boards hold at most ``board_size`` entries (the lowest are trimmed after each batch).
 

@@ -40,7 +40,20 @@ def make_items(count: int) -> Path:
         return path
     full = CACHE / "itemstruct-full.jsonl"
     subprocess.run(
-        [sys.executable, "-m", "trendmon", "simulate", "--seed", "11", "--hours", "1", "--format", "itemstruct", "--out", str(full)],
+        [
+            sys.executable,
+            "-m",
+            "trendmon",
+            "simulate",
+            "--seed",
+            "11",
+            "--hours",
+            "1",
+            "--format",
+            "itemstruct",
+            "--out",
+            str(full),
+        ],
         check=True,
     )
     with full.open("rb") as src, path.open("wb") as dst:
@@ -89,8 +102,10 @@ def main() -> None:
     args = parser.parse_args()
     path = make_items(args.items)
     size = path.stat().st_size
-    print(f"file: {path} ({args.items:,} items, {size / 1e6:,.0f} MB, "
-          f"{size / args.items / 1000:.1f} KB an item)")
+    print(
+        f"file: {path} ({args.items:,} items, {size / 1e6:,.0f} MB, "
+        f"{size / args.items / 1000:.1f} KB an item)"
+    )
     parse = max(parse_only(path) for _ in range(2))
     print(f"parse only (orjson.loads per line): {parse:,.0f} items/s")
     imported = max(import_into_log(path, args.items) for _ in range(2))

@@ -124,7 +124,9 @@ def test_unknown_version_is_a_version_error() -> None:
         decode_snapshot(msgspec.json.encode(data))
 
 
-@pytest.mark.parametrize("raw", [b"", b"{", b'{"type": "video_snapshot", "v": 1', b"\xff\xfe", b"NaN"])
+@pytest.mark.parametrize(
+    "raw", [b"", b"{", b'{"type": "video_snapshot", "v": 1', b"\xff\xfe", b"NaN"]
+)
 def test_broken_bytes_raise_schema_error(raw: bytes) -> None:
     with pytest.raises(SchemaError):
         decode_snapshot(raw)

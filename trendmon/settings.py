@@ -165,7 +165,9 @@ class EngineSettings(BaseSettings):
         600, ge=0, description="Span credited to the current bucket on a video's first sighting."
     )
     max_future_s: int = Field(
-        7 * 86_400, ge=60, description="Snapshots further ahead of the stream than this are refused."
+        7 * 86_400,
+        ge=60,
+        description="Snapshots this far ahead of the stream are refused.",
     )
     jump_factor: float = Field(
         100, ge=2, description="A count multiplied by this much in one step waits for confirmation."

@@ -37,7 +37,10 @@ def test_settings_prints_resolved_values_and_masks_secrets(monkeypatch: pytest.M
 def test_a_bad_setting_is_one_line_naming_the_variable(tmp_path) -> None:  # type: ignore[no-untyped-def]
     env = {"TRENDMON_SIM_SEED": "not-a-number", "PATH": "/usr/bin:/bin"}
     proc = subprocess.run(
-        [sys.executable, "-m", "trendmon", "settings"], env=env, capture_output=True, text=True,
+        [sys.executable, "-m", "trendmon", "settings"],
+        env=env,
+        capture_output=True,
+        text=True,
         cwd=tmp_path,
     )
     assert proc.returncode == 2

@@ -29,7 +29,9 @@ def bus(kafka_bootstrap: str):  # type: ignore[no-untyped-def]
 
 def messages(n: int) -> list[Message]:
     return [
-        Message(key=f"video-{i % 7}", value=b'{"i": %d}' % i, timestamp_ms=1_767_571_200_000 + i * 1000)
+        Message(
+            key=f"video-{i % 7}", value=b'{"i": %d}' % i, timestamp_ms=1_767_571_200_000 + i * 1000
+        )
         for i in range(n)
     ]
 

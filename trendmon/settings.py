@@ -292,7 +292,6 @@ class RedisSettings(BaseSettings):
         pattern=r"^[A-Za-z0-9_-]{1,40}$",
         description="Prefix of every key; a replay can rebuild into another one side by side.",
     )
-    board_size: int = Field(200, ge=1, description="Entries kept per leaderboard.")
     spikes_kept: int = Field(500, ge=1, description="Latest spikes kept.")
 
 

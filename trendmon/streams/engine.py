@@ -43,7 +43,7 @@ class Engine:
         self.settings = settings or EngineSettings()
         self.stage1 = Stage1(self.settings)
         self.stage2 = Stage2(self.settings)
-        self._evicted_at_hour = -1
+        self._hour = -1
 
     def process(self, snapshots: Iterable[VideoSnapshot]) -> EngineOutput:
         """Run a batch of snapshots through both stages."""
@@ -58,13 +58,10 @@ class Engine:
                 continue
             accepted.append(snap)
             for d in deltas[before:]:
-                if d.collected_ms > stage2.watermark_ms:
+                if d.collected_ms >= stage2.next_close_ms:
                     stage2.advance(d.collected_ms)
+                    self._hourly()
                 stage2.apply(d)
-        hour = stage2.closed // stage2.bph
-        if hour > self._evicted_at_hour:
-            self._evicted_at_hour = hour
-            stage1.evict(stage1.watermark_ms)
         produced = stage2.drain()
         out.scores = produced.scores
         out.spikes = produced.spikes
@@ -72,3 +69,11 @@ class Engine:
         stage1.counters.rejected = []
         out.watermark_ms = stage1.watermark_ms
         return out
+
+    def _hourly(self) -> None:
+        # Driven by event time inside the stream, never by batch boundaries, so that any batching
+        # of the same log evicts the same videos at the same point.
+        hour = self.stage2.closed // self.stage2.bph
+        if hour > self._hour:
+            self._hour = hour
+            self.stage1.evict(self.stage2.closed * self.stage2.bucket_ms)

@@ -45,7 +45,10 @@ key                                             type   holds
                                                 sub    ``{"at_ms", "boards", "videos", "spikes"}``
 ==============================================  =====  ============================================
 
-Boards hold at most ``board_size`` entries (the lowest are trimmed after each batch).
+Entity boards hold the engine's ranked entries (at most its ``board_size``; an entity that
+leaves is removed). Video boards hold every video seen within their window and are pruned by
+window only, never trimmed by rank: a trim would make a board depend on where batch boundaries
+fell, since velocity and engagement rate go down as well as up. Readers take the top they need.
 
 Writes are idempotent, as FAUST.md §4 asks of every sink: absolute values behind a version
 guard, checked on the server by Lua scripts (:mod:`.scripts`). A video's numbers and board
@@ -53,10 +56,6 @@ scores move only for a newer ``seq``, its card text only for a newer snapshot, a
 for a newer ``at_ms``; the watermark and the pruning cutoffs only forward. Replaying a batch
 changes nothing, and replaying an older one after a newer one changes nothing either.
 
-One known approximation: trimming a window board to ``board_size`` drops the lowest videos for
-good until their next delta, so after the window moves past stale leaders a board can briefly
-miss a video that would now rank near its bottom; and the bottom of a full board can depend on
-where batch boundaries fell.
 """
 
 from __future__ import annotations
@@ -216,7 +215,6 @@ class LiveStore:
         client: redis.Redis,
         *,
         namespace: str = "tm",
-        board_size: int = 200,
         spikes_kept: int = 500,
         windows: str | Sequence[str] = "1h,24h,7d",
         min_plays_for_rate: int = 1000,
@@ -230,7 +228,6 @@ class LiveStore:
         self.client = client
         self.namespace = namespace
         self.prefix = f"{namespace}:"
-        self.board_size = board_size
         self.spikes_kept = spikes_kept
         lengths = windows_ms(windows if isinstance(windows, str) else list(windows))
         self.windows: dict[str, int] = dict(sorted(lengths.items(), key=lambda item: item[1]))
@@ -263,7 +260,6 @@ class LiveStore:
         store = cls(
             connection.client,
             namespace=namespace or settings.namespace,
-            board_size=settings.board_size,
             spikes_kept=settings.spikes_kept,
             windows=windows if windows is not None else load(EngineSettings).windows,
             address=connection.address,
@@ -404,8 +400,6 @@ class LiveStore:
             }
 
             pipe = self.client.pipeline(transaction=False)
-            for board in sorted(boards):
-                pipe.zremrangebyrank(board, 0, -self.board_size - 1)
             pipe.hset(f"{self.prefix}meta", "updated_at", datetime.now(UTC).isoformat())
             pipe.publish(self.channel, json.dumps(change, separators=(",", ":")))
             pipe.execute()

@@ -82,8 +82,9 @@ class Stage2:
         self._longest_ms = max(w.ms for w in self.windows)
 
     @property
-    def watermark_ms(self) -> int:
-        return -1 if self.open_bucket is None else self.open_bucket * self.bucket_ms
+    def next_close_ms(self) -> int:
+        """Event time at which the open bucket closes (-1 before the first delta)."""
+        return -1 if self.open_bucket is None else (self.open_bucket + 1) * self.bucket_ms
 
     # -- input ---------------------------------------------------------------------------------
 

@@ -55,6 +55,9 @@ def run(
     once: Annotated[
         bool, typer.Option("--once", help="Process what the log holds, then stop.")
     ] = False,
+    checkpoint_every: Annotated[
+        float, typer.Option("--checkpoint-every", help="Seconds between engine checkpoints.")
+    ] = 5.0,
     home: HomeOption = None,
     namespace: NamespaceOption = "tm",
 ) -> None:
@@ -85,7 +88,9 @@ def run(
         )
     log = EmbeddedLog(core.home, load(LogSettings))
     sinks = _open_sinks(core.home, namespace)
-    runtime = EmbeddedRuntime(log, sinks, load(EngineSettings), namespace=namespace)
+    runtime = EmbeddedRuntime(
+        log, sinks, load(EngineSettings), namespace=namespace, checkpoint_every_s=checkpoint_every
+    )
     if runtime.restore():
         err.print(f"resuming from checkpoint at offset {runtime.stats.next_offset:,}")
     stopping = False

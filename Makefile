@@ -50,6 +50,7 @@ test: install lint browsers
 
 bench: install
 	$(PY) bench/ingest.py
+	$(PY) bench/engine.py
 
 clean:
 	rm -rf $(VENV) .trendmon .pytest_cache .mypy_cache .ruff_cache

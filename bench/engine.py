@@ -1,0 +1,145 @@
+"""Engine speed against decode-only speed, memory per tracked video, replay speed (issue 3).
+
+In one run:
+
+1. the simulator's snapshots (default world, 1,000,000 of them) are encoded as they sit in the
+   log (JSON bytes);
+2. decode only: ``msgspec`` decoding of every one into a VideoSnapshot (the baseline the issue
+   names);
+3. engine: the same decoding plus both stages (what the runtime does per record), on one core;
+4. memory held by stage 1 per tracked video (tracemalloc, on a separate smaller run);
+5. replay of the embedded runtime with its sinks attached (embedded Redis and SQLite history) on
+   a slice of the same snapshots, in records per second (a figure, no target).
+
+Each timed part runs once after a warm-up; the last line is the ratio and its target.
+
+    .venv/bin/python bench/engine.py [--snapshots 1000000] [--replay 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import itertools
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import msgspec
+
+from trendmon.events import VideoDelta, VideoSnapshot, encode
+from trendmon.producers.simulator.observe import Simulation
+from trendmon.settings import EngineSettings, LogSettings, SimulatorSettings
+from trendmon.sinks.history import open_history
+from trendmon.sinks.redis.store import LiveStore
+from trendmon.streams.bus.base import SNAPSHOTS, Message
+from trendmon.streams.bus.embedded import EmbeddedLog
+from trendmon.streams.engine import Engine
+from trendmon.streams.runtime import Sinks, replay
+from trendmon.streams.velocity import Stage1
+
+
+def simulate(count: int) -> list[bytes]:
+    sim = Simulation(SimulatorSettings(hours=96))
+    return [encode(s) for s in itertools.islice(sim.snapshots(), count)]
+
+
+def decode_only(blobs: list[bytes]) -> float:
+    decode = msgspec.json.Decoder(VideoSnapshot).decode
+    start = time.perf_counter()
+    for blob in blobs:
+        decode(blob)
+    return len(blobs) / (time.perf_counter() - start)
+
+
+def engine_speed(blobs: list[bytes], batch: int = 5000) -> tuple[float, Engine]:
+    decode = msgspec.json.Decoder(VideoSnapshot).decode
+    engine = Engine(EngineSettings())
+    start = time.perf_counter()
+    for i in range(0, len(blobs), batch):
+        engine.process([decode(b) for b in blobs[i : i + batch]])
+    return len(blobs) / (time.perf_counter() - start), engine
+
+
+def bytes_per_video(blobs: list[bytes]) -> tuple[float, int]:
+    decode = msgspec.json.Decoder(VideoSnapshot).decode
+    snaps = [decode(b) for b in blobs]
+    gc.collect()
+    tracemalloc.start()
+    stage = Stage1(EngineSettings())
+    before = tracemalloc.get_traced_memory()[0]
+    out: list[VideoDelta] = []
+    for i, snap in enumerate(snaps):
+        stage.process(snap, out)
+        if i % 10_000 == 0:
+            out.clear()
+    out.clear()
+    gc.collect()
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    return held / len(stage.videos), len(stage.videos)
+
+
+def replay_speed(blobs: list[bytes]) -> float:
+    decode = msgspec.json.Decoder(VideoSnapshot).decode
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        log = EmbeddedLog(home, LogSettings())
+        for i in range(0, len(blobs), 5000):
+            chunk = [decode(b) for b in blobs[i : i + 5000]]
+            log.publish(
+                SNAPSHOTS,
+                [
+                    Message(s.video_id, b, int(s.collected_at.timestamp() * 1000), s.event_id)
+                    for s, b in zip(chunk, blobs[i : i + 5000], strict=True)
+                ],
+            )
+        sinks = Sinks(
+            LiveStore.open(home=home, namespace="bench"),
+            open_history("sqlite", home=home, namespace="bench"),
+        )
+        try:
+            stats = replay(log, sinks, EngineSettings(), namespace="bench")
+            elapsed = time.monotonic() - stats.started
+        finally:
+            sinks.close()
+            log.close()
+    return stats.records / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--snapshots", type=int, default=1_000_000)
+    parser.add_argument("--replay", type=int, default=100_000)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    blobs = simulate(args.snapshots)
+    size = sum(map(len, blobs)) / len(blobs)
+    print(
+        f"{len(blobs):,} simulator snapshots ({size:,.0f} bytes each) "
+        f"made in {time.perf_counter() - started:.1f} s"
+    )
+    decode_only(blobs[:50_000])  # warm-up
+    decode = decode_only(blobs)
+    print(f"decode only: {decode:,.0f} snapshots/s")
+    engine, state = engine_speed(blobs)
+    print(
+        f"engine (decode + stage 1 + stage 2): {engine:,.0f} snapshots/s "
+        f"({len(state.stage1.videos):,} videos and {len(state.stage2.entities):,} entities "
+        "tracked at the end)"
+    )
+    per_video, videos = bytes_per_video(blobs[:200_000])
+    print(
+        f"memory held per tracked video (stage 1): {per_video:,.0f} bytes over {videos:,} "
+        "videos (target < 1024)"
+    )
+    print(
+        f"replay of the embedded runtime with sinks: {replay_speed(blobs[: args.replay]):,.0f} "
+        f"records/s over {min(args.replay, len(blobs)):,} records"
+    )
+    print(f"engine/decode speed ratio: {engine / decode:.2f} (target >= 0.2)")
+
+
+if __name__ == "__main__":
+    main()

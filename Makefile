@@ -21,10 +21,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: install
-	@$(TRENDMON) simulate --realtime --speed 60 --breakouts 4 > .demo-simulator.log 2>&1 & \
-	  sim=$$!; trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
-	  echo "simulator running (pid $$sim); live tail of the log follows, Ctrl-C to stop" >&2; \
-	  sleep 2; $(TRENDMON) log tail snapshots -n 20 --follow
+	$(TRENDMON) run --speed 60
 
 browsers:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \

@@ -34,7 +34,7 @@ def bus_from_options(bus: str | None, home: Path | None) -> Bus:
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print one red line on stderr and exit."""
-    err.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
+    err.print(f"[red]error:[/red] {message}", highlight=False, markup=True, soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -107,7 +107,7 @@ def run(
         nonlocal last
         if time.monotonic() - last > 2:
             last = time.monotonic()
-            err.print(_status(stats), highlight=False)
+            err.print(_status(stats), highlight=False, soft_wrap=True)
 
     err.print(f"trendmon running on {core.home} (namespace {namespace}); Ctrl-C to stop")
     try:
@@ -122,7 +122,7 @@ def run(
                 proc.kill()
         sinks.close()
         log.close()
-    err.print(_status(stats), highlight=False)
+    err.print(_status(stats), highlight=False, soft_wrap=True)
 
 
 def _spawn(args: list[str], log_path: Path) -> subprocess.Popen[bytes]:
@@ -170,7 +170,7 @@ def replay_command(
             from_time_ms=from_ms,
             to_time_ms=to_ms,
             namespace=into,
-            on_batch=lambda s: err.print(_status(s), highlight=False),
+            on_batch=lambda s: err.print(_status(s), highlight=False, soft_wrap=True),
         )
     finally:
         sinks.close()

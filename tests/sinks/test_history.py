@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from trendmon.events import (
@@ -23,7 +24,7 @@ from trendmon.events import (
     new_snapshot,
     utc,
 )
-from trendmon.sinks.history import HistoryStore, entity_keys
+from trendmon.sinks.history import KEYFRAME_MS, HistoryStore, entity_keys
 
 T0 = utc("2026-01-05T00:00:00Z")
 T0_MS = 1_767_571_200_000
@@ -285,14 +286,25 @@ def test_entity_series_in_time_order_filtered_by_market_and_window(store: Histor
     assert store.entity_series("hashtag:missing") == []
 
 
-def test_board_at_returns_the_board_of_the_last_tick_not_a_later_one(store: HistoryStore) -> None:
+def test_board_at_rebuilds_the_board_from_the_last_keyframe_and_the_changes_after_it(
+    store: HistoryStore,
+) -> None:
+    # The engine publishes full boards when an hour closes and only changed entries between.
+    assert T0_MS % KEYFRAME_MS == 0
+
     def board(tick: int, names: list[str], **kw: Any) -> list[TrendScore]:
         return [score(f"hashtag:{n}", tick, rank, **kw) for rank, n in enumerate(names, 1)]
 
+    def leaver(name: str, tick: int) -> TrendScore:
+        return msgspec.structs.replace(score(f"hashtag:{name}", tick, 1), rank=0, score=0.0)
+
     store.write([], board(0, ["a", "b", "c"]), [])
     store.write([], board(10, ["c", "a", "b", "d"]) + board(10, ["us1"], market="US"), [])
-    store.write([], board(20, ["d", "c"]) + board(15, ["x"], window="1h"), [])
+    store.write([], [*board(20, ["d", "c"]), leaver("a", 20), leaver("b", 20)], [])
+    store.write([], board(15, ["x"], window="1h"), [])
     store.write([], [score("sound:s1", 12, 1)], [])
+    store.write([], board(60, ["e", "d"]), [])  # the next keyframe: a full board again
+    store.write([], board(70, ["d", "e"]), [])
 
     def names(at_minute: int, **kw: Any) -> list[str]:
         args = {"kind": "hashtag", "market": "all", "window": "24h", **kw}
@@ -305,6 +317,8 @@ def test_board_at_returns_the_board_of_the_last_tick_not_a_later_one(store: Hist
     assert names(19) == ["c", "a", "b", "d"]
     assert names(25) == ["d", "c"]
     assert names(19, n=2) == ["c", "a"]
+    assert names(60) == ["e", "d"]
+    assert names(75) == ["d", "e"]
     assert names(19, market="US") == ["us1"]
     assert names(19, window="1h") == ["x"]
     assert names(9, window="1h") == []

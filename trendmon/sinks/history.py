@@ -15,8 +15,12 @@ millisecond leave one point in its series.
 Every query is an equality filter on indexed fields plus at most a range on a time field, which
 is what FerretDB v1 can serve (see ARCHITECTURE.md, "What FerretDB v1 is and is not"):
 
-- ``board_at`` reads a small ``ticks`` table (one row per board and tick) to find the last tick at
-  or before the asked time, then the board's scores by equality on (kind, market, window, at_ms);
+- ``board_at`` rebuilds a board as it stood: the engine publishes every board in full when an
+  hour closes (a *keyframe*) and, between keyframes, only the entries that changed (rank, stage,
+  new entry, a leaver, or a score that moved by more than the engine's tolerance). A small
+  ``ticks`` table (one row per board and tick) finds the last keyframe at or before the asked
+  time; the board's rows from there to that time, latest per entity, are the board
+  (:func:`rebuild_board`);
 - ``videos_with`` filters on the snapshot's entity keys (``hashtag:dance``, ``sound:ID``,
   ``creator:ID``, ``effect:ID``, see :func:`entity_keys`), stored as an indexed array.
 
@@ -155,6 +159,19 @@ def collected_ms(snapshot: VideoSnapshot) -> int:
 def score_id(score: TrendScore) -> str:
     """Deterministic id of a score row: ``entity|market|window|at_ms``."""
     return f"{score.entity}|{score.market}|{score.window}|{score.at_ms}"
+
+
+KEYFRAME_MS = 3_600_000
+"""Boards are published in full at every whole hour of event time (see trendmon.streams.trends)."""
+
+
+def rebuild_board(rows: Iterable[TrendScore], n: int) -> list[TrendScore]:
+    """The board from its rows since a keyframe: each entity's latest row, leavers dropped."""
+    latest: dict[str, TrendScore] = {}
+    for row in sorted(rows, key=lambda r: r.at_ms):
+        latest[row.entity] = row
+    ranked = sorted((r for r in latest.values() if r.rank > 0), key=lambda r: (r.rank, r.entity))
+    return ranked[:n]
 
 
 def board_ticks(scores: Iterable[TrendScore]) -> set[tuple[str, str, str, int]]:

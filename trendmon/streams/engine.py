@@ -42,7 +42,9 @@ class Engine:
     def __init__(self, settings: EngineSettings | None = None) -> None:
         self.settings = settings or EngineSettings()
         self.stage1 = Stage1(self.settings)
-        self.stage2 = Stage2(self.settings)
+        # Both stages live and are checkpointed together here, so stage 1 never hands stage 2
+        # the same delta twice: the per-video dedup marks are only needed when distributed.
+        self.stage2 = Stage2(self.settings, dedupe=False)
         self._hour = -1
 
     def process(self, snapshots: Iterable[VideoSnapshot]) -> EngineOutput:

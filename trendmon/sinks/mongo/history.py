@@ -63,11 +63,13 @@ from trendmon.settings import MongoSettings
 from trendmon.sinks.history import (
     COLLECTIONS,
     DEFAULT_NAMESPACE,
+    KEYFRAME_MS,
     SeriesPoint,
     board_ticks,
     collected_ms,
     entity_keys,
     namespaced,
+    rebuild_board,
     score_id,
 )
 
@@ -412,20 +414,21 @@ class MongoHistory:
         board = {"kind": kind, "market": market, "window": window}
         ticks = self._find(
             self._ticks,
-            {**board, "at_ms": {"$lte": at_ms}},
+            {**board, "at_ms": {"$lte": at_ms, "$mod": [KEYFRAME_MS, 0]}},
             [("at_ms", DESCENDING)],
             limit=1,
             projection={"at_ms": 1},
+        ) or self._find(  # the history starts after the last keyframe: take it all
+            self._ticks, board, [("at_ms", ASCENDING)], limit=1, projection={"at_ms": 1}
         )
-        if not ticks:
+        if not ticks or ticks[0]["at_ms"] > at_ms:
             return []
         docs = self._find(
             self._scores,
-            {**board, "at_ms": ticks[0]["at_ms"]},
-            [("rank", ASCENDING), ("entity", ASCENDING)],
-            limit=n,
+            {**board, "at_ms": {"$gte": ticks[0]["at_ms"], "$lte": at_ms}},
+            [("at_ms", ASCENDING)],
         )
-        return _convert(docs, TrendScore)
+        return rebuild_board(_convert(docs, TrendScore), n)
 
     def videos_with(
         self, entity: str, since_ms: int | None = None, limit: int = 50

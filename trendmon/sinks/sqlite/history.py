@@ -27,11 +27,13 @@ from trendmon.events import Spike, TrendScore, VideoSnapshot
 from trendmon.sinks.history import (
     COLLECTIONS,
     DEFAULT_NAMESPACE,
+    KEYFRAME_MS,
     SeriesPoint,
     board_ticks,
     check_namespace,
     collected_ms,
     entity_keys,
+    rebuild_board,
     score_id,
 )
 
@@ -242,19 +244,24 @@ class SqliteHistory:
     def board_at(
         self, kind: str, market: str, window: str, at_ms: int, n: int = 50
     ) -> list[TrendScore]:
-        tick = self._db.execute(
-            "SELECT at_ms FROM ticks WHERE kind = ? AND market = ? AND win = ? AND at_ms <= ?"
-            " ORDER BY at_ms DESC LIMIT 1",
-            (kind, market, window, at_ms),
-        ).fetchone()
-        if tick is None:
+        board = (kind, market, window)
+        keyframe = self._db.execute(
+            "SELECT MAX(at_ms) FROM ticks WHERE kind = ? AND market = ? AND win = ?"
+            " AND at_ms <= ? AND at_ms % ? = 0",
+            (*board, at_ms, KEYFRAME_MS),
+        ).fetchone()[0]
+        if keyframe is None:  # the history starts after the last keyframe: take it all
+            keyframe = self._db.execute(
+                "SELECT MIN(at_ms) FROM ticks WHERE kind = ? AND market = ? AND win = ?", board
+            ).fetchone()[0]
+        if keyframe is None or keyframe > at_ms:
             return []
         rows = self._db.execute(
-            "SELECT doc FROM scores WHERE kind = ? AND market = ? AND win = ? AND at_ms = ?"
-            " ORDER BY rank, entity LIMIT ?",
-            (kind, market, window, tick[0], n),
+            "SELECT doc FROM scores WHERE kind = ? AND market = ? AND win = ?"
+            " AND at_ms >= ? AND at_ms <= ?",
+            (*board, keyframe, at_ms),
         )
-        return [_decode_score(r[0]) for r in rows]
+        return rebuild_board((_decode_score(r[0]) for r in rows), n)
 
     def videos_with(
         self, entity: str, since_ms: int | None = None, limit: int = 50

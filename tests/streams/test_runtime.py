@@ -124,3 +124,38 @@ def test_kill_9_mid_stream_then_restart_gives_the_undisturbed_boards(home: Path)
     assert spikes == ref_spikes
     assert counts == ref_counts
     assert live == ref_live
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b'{"type": "video_snapshot", "v": 1, "video_id": "1"', "not a JSON event"),
+        (b'{"type": "video_snapshot", "v": 7}', "unsupported schema version"),
+        (b"\xff\xfe garbage", "not a JSON event"),
+    ],
+)
+def test_a_poison_record_goes_to_dead_letters_and_the_stream_flows(
+    tmp_path: Path, raw: bytes, reason: str
+) -> None:
+    from trendmon.events import DeadLetter, decode_event, encode
+    from trendmon.streams.bus.base import DEAD_LETTERS, SNAPSHOTS, Message
+
+    from .factory import snap
+
+    log = EmbeddedLog(tmp_path)
+    before, after = snap(minutes=0), snap(minutes=5, plays=5000)
+    log.publish(
+        SNAPSHOTS,
+        [
+            Message(before.video_id, encode(before), 0, before.event_id),
+            Message("poison", raw, 1),
+            Message(after.video_id, encode(after), 2, after.event_id),
+        ],
+    )
+    runtime = EmbeddedRuntime(log, Sinks(), EngineSettings())
+    stats = runtime.run(follow=False)
+    assert (stats.records, stats.snapshots, stats.dead_letters, stats.deltas) == (3, 2, 1, 2)
+    (letter,) = [decode_event(r.value) for r in log.read(DEAD_LETTERS)]
+    assert isinstance(letter, DeadLetter)
+    assert reason in letter.reason and letter.origin == "snapshots@2"
+    assert letter.raw == raw.decode("utf-8", "replace")

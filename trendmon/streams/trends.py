@@ -14,6 +14,7 @@ per video, so a stage-1 output replayed after a crash is recognised and skipped.
 from __future__ import annotations
 
 import heapq
+import math
 from dataclasses import dataclass, field
 
 from trendmon.events import Spike, TrendScore, VideoDelta
@@ -25,6 +26,8 @@ from trendmon.streams.spikes import robust_z, severity
 from trendmon.streams.windows import HOUR_MS, MarketAgg, Window, make_windows
 
 ALL = "all"
+SCORE_TOLERANCE = 0.01
+"""Between keyframes, a score that moved less than this (relative) is not published again."""
 
 
 class EntityState:
@@ -74,6 +77,8 @@ class Stage2:
         self.fine_active: dict[int, dict[MarketAgg, None]] = {}
         self.hour_active: dict[int, dict[MarketAgg, None]] = {}
         self.boards = Boards(s.board_size)
+        self._emitted: dict[tuple[str, str, str], dict[str, tuple[int, float, str]]] = {}
+        """Last published (rank, score, stage) of every board entry."""
         self.counters = Stage2Counters()
         self.out = Stage2Output()
         fine_units = [w.units for w in self.windows if w.fine]
@@ -190,11 +195,13 @@ class Stage2:
                     self._expire(i, h - w.units, h - 2 * w.units, self.hour_active, fine=False)
             for i, w in enumerate(self.windows):
                 if not w.fine:
-                    self._score(i, w, end_ms, self._candidates(self.hour_active, h, 2 * w.units))
+                    cands = self._candidates(self.hour_active, h, 2 * w.units)
+                    self._score(i, w, end_ms, cands, full=True)
             self._housekeeping(h, end_ms)
         for i, w in enumerate(self.windows):
             if w.fine:
-                self._score(i, w, end_ms, self._candidates(self.fine_active, b, 2 * w.units))
+                cands = self._candidates(self.fine_active, b, 2 * w.units)
+                self._score(i, w, end_ms, cands, full=(b + 1) % self.bph == 0)
         old = b - self._fine_keep
         for agg in self.fine_active.pop(old, {}):
             agg.fine.pop(old, None)
@@ -328,7 +335,15 @@ class Stage2:
 
     # -- scores and boards -----------------------------------------------------------------------
 
-    def _score(self, i: int, w: Window, now_ms: int, candidates: dict[EntityState, None]) -> None:
+    def _score(
+        self, i: int, w: Window, now_ms: int, candidates: dict[EntityState, None], *, full: bool
+    ) -> None:
+        """Rank every board of window ``w`` and publish what changed (everything when ``full``).
+
+        Between hourly keyframes an entry is published only when its rank or stage changed, it
+        is new, or its score moved by more than ``SCORE_TOLERANCE``; the history store rebuilds
+        a past board from the last keyframe and these changes.
+        """
         hours = w.ms / HOUR_MS
         quarter = max(1, w.units // 4)
         quarter_hours = quarter * (self.bucket_ms if w.fine else HOUR_MS) / HOUR_MS
@@ -365,9 +380,10 @@ class Stage2:
             for p, pe, pv, ent, aggs in entries:
                 rate = p / hours
                 growth = growth_of(p, pv)
-                bounded.append(
-                    (trend_score(rate, growth, 10**9), ent.key, rate, growth, p, pe, aggs)
-                )
+                g = 2.0 if growth is None else min(max(1.0 + growth, 0.25), 5.0)
+                # The score without breadth, plus a hair for the rounding of real scores.
+                bound = math.sqrt(rate) * g + 0.001
+                bounded.append((bound, ent.key, rate, growth, p, pe, aggs))
             bounded.sort(key=lambda c: (-c[0], c[1]))
             best: list[float] = []
             exact: dict[
@@ -388,12 +404,23 @@ class Stage2:
                     heapq.heappush(best, score)
                 elif score > best[0]:
                     heapq.heapreplace(best, score)
-            placements, leavers = self.boards.rank(
-                (kind, market, w.name), [(e[0], k) for k, e in exact.items()]
-            )
+            board_key = (kind, market, w.name)
+            placements, leavers = self.boards.rank(board_key, [(e[0], k) for k, e in exact.items()])
+            emitted = self._emitted.setdefault(board_key, {})
             for pl in placements:
                 score, rate, growth, p, pe, videos, creators, aggs = exact[pl.key]
                 recent = sum(self._recent(a, w, quarter) for a in aggs)
+                stage = stage_of(rate, recent / quarter_hours, growth)
+                last = emitted.get(pl.key)
+                if (
+                    not full
+                    and last is not None
+                    and last[0] == pl.rank
+                    and last[2] == stage
+                    and abs(score - last[1]) <= SCORE_TOLERANCE * last[1]
+                ):
+                    continue
+                emitted[pl.key] = (pl.rank, score, stage)
                 self.out.scores.append(
                     TrendScore(
                         entity=pl.key,
@@ -409,13 +436,14 @@ class Stage2:
                         growth=None if growth is None else round(growth, 4),
                         videos=videos,
                         creators=creators,
-                        stage=stage_of(rate, recent / quarter_hours, growth),
+                        stage=stage,
                         rank=pl.rank,
                         prev_rank=pl.prev_rank,
                         is_new=pl.is_new,
                     )
                 )
             for key, prev_rank in sorted(leavers):
+                emitted.pop(key, None)
                 self.out.scores.append(
                     TrendScore(
                         entity=key,

@@ -44,7 +44,7 @@ Source = Annotated[
 Market = Annotated[str, Meta(pattern=r"^([A-Z]{2}|unknown)$")]
 
 
-class Author(Struct, frozen=True, kw_only=True):
+class Author(Struct, frozen=True, gc=False, kw_only=True):
     id: Id
     unique_id: str
     nickname: str = ""
@@ -55,19 +55,19 @@ class Author(Struct, frozen=True, kw_only=True):
     videos: Count | None = None
 
 
-class Music(Struct, frozen=True, kw_only=True):
+class Music(Struct, frozen=True, gc=False, kw_only=True):
     id: Id
     title: str = ""
     author_name: str = ""
     original: bool = False
 
 
-class Effect(Struct, frozen=True, kw_only=True):
+class Effect(Struct, frozen=True, gc=False, kw_only=True):
     id: Id
     name: str = ""
 
 
-class Stats(Struct, frozen=True, kw_only=True):
+class Stats(Struct, frozen=True, gc=False, kw_only=True):
     plays: Count
     likes: Count
     comments: Count
@@ -76,7 +76,7 @@ class Stats(Struct, frozen=True, kw_only=True):
     """Missing in older TikTok items, which had no "collect" count."""
 
 
-class VideoSnapshot(Struct, frozen=True, kw_only=True, tag_field="type", tag="video_snapshot"):
+class VideoSnapshot(Struct, frozen=True, gc=False, kw_only=True, tag_field="type", tag="video_snapshot"):
     """What one producer saw of one video at one moment (``collected_at``, event time)."""
 
     v: Literal[1] = 1
@@ -97,7 +97,7 @@ class VideoSnapshot(Struct, frozen=True, kw_only=True, tag_field="type", tag="vi
     is_ad: bool = False
 
 
-class DeadLetter(Struct, frozen=True, kw_only=True, tag_field="type", tag="dead_letter"):
+class DeadLetter(Struct, frozen=True, gc=False, kw_only=True, tag_field="type", tag="dead_letter"):
     """A record that could not become an event, kept with the reason and its original bytes.
 
     ``raw`` holds the original text when it is valid UTF-8; otherwise ``raw_b64`` holds the bytes.
@@ -113,7 +113,7 @@ class DeadLetter(Struct, frozen=True, kw_only=True, tag_field="type", tag="dead_
     raw_b64: str | None = None
 
 
-class SourceHealth(Struct, frozen=True, kw_only=True, tag_field="type", tag="source_health"):
+class SourceHealth(Struct, frozen=True, gc=False, kw_only=True, tag_field="type", tag="source_health"):
     """A producer target's health, published after every attempt so that staleness is visible."""
 
     v: Literal[1] = 1
@@ -131,7 +131,7 @@ class SourceHealth(Struct, frozen=True, kw_only=True, tag_field="type", tag="sou
 Stage = Literal["emerging", "rising", "peaking", "declining", "dormant"]
 
 
-class VideoDelta(Struct, frozen=True, kw_only=True, tag_field="type", tag="video_delta"):
+class VideoDelta(Struct, frozen=True, gc=False, kw_only=True, tag_field="type", tag="video_delta"):
     """Stage 1's output for one accepted snapshot: what changed since the video's last one.
 
     Emitted once per snapshot and fanned out, unchanged, to every entity in ``entities`` (the
@@ -177,7 +177,7 @@ class VideoDelta(Struct, frozen=True, kw_only=True, tag_field="type", tag="video
     """Counts were rounded by TikTok: rates are smoothed, show them to 3 figures at most."""
 
 
-class TrendScore(Struct, frozen=True, kw_only=True, tag_field="type", tag="trend_score"):
+class TrendScore(Struct, frozen=True, gc=False, kw_only=True, tag_field="type", tag="trend_score"):
     """An entity's standing in one market and window at one tick (event time, epoch ms)."""
 
     v: Literal[1] = 1
@@ -204,7 +204,7 @@ class TrendScore(Struct, frozen=True, kw_only=True, tag_field="type", tag="trend
     is_new: bool
 
 
-class Spike(Struct, frozen=True, kw_only=True, tag_field="type", tag="spike"):
+class Spike(Struct, frozen=True, gc=False, kw_only=True, tag_field="type", tag="spike"):
     """An entity's activity in one bucket far above its own robust baseline."""
 
     v: Literal[1] = 1

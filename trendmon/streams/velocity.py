@@ -105,6 +105,7 @@ class Stage1:
         self._tau_ms = self.settings.smoothing_s * 1000
         self._span_ms = self.settings.first_sighting_span_s * 1000
         self._future_ms = self.settings.max_future_s * 1000
+        self._jump = self.settings.jump_factor
 
     # -- entry point --------------------------------------------------------------------------
 
@@ -175,52 +176,56 @@ class Stage1:
 
     def _next(self, st: VideoState, snap: VideoSnapshot, ts: int, out: list[VideoDelta]) -> None:
         pts = st.pts
-        base = len(pts) - WIDTH
-        prev_ms = pts[base]
-        prev = pts[base + 1 : base + WIDTH]
-        counts = _counts(snap, prev[4])
-        if (
-            counts[0] >= max(prev[0], 1) * self.settings.jump_factor
-            and counts[0] - prev[0] >= JUMP_MIN_PLAYS
-        ):
-            st.pending = array("q", (ts, *counts))
+        stats = snap.stats
+        p0 = pts[-5]
+        c0 = stats.plays
+        if c0 >= (p0 if p0 > 1 else 1) * self._jump and c0 - p0 >= JUMP_MIN_PLAYS:
+            saves = pts[-1] if stats.saves is None else stats.saves
+            st.pending = array("q", (ts, c0, stats.likes, stats.comments, stats.shares, saves))
             self.counters.jumps_held += 1
             return
-        self._advance(st, snap.video_id, ts, prev_ms, prev, counts, not snap.exact_counts, out)
+        self._advance(
+            st,
+            snap.video_id,
+            ts,
+            stats.plays,
+            stats.likes,
+            stats.comments,
+            stats.shares,
+            stats.saves,
+            not snap.exact_counts,
+            out,
+        )
 
     def _advance(
         self,
         st: VideoState,
         video_id: str,
         ts: int,
-        prev_ms: int,
-        prev: array[int],
-        counts: tuple[int, ...],
+        c0: int,
+        c1: int,
+        c2: int,
+        c3: int,
+        c4: int | None,
         rounded: bool,
         out: list[VideoDelta],
     ) -> None:
-        p0, p1, p2, p3, p4 = prev
-        c0, c1, c2, c3, c4 = counts
-        totals = (
-            c0 if c0 > p0 else p0,
-            c1 if c1 > p1 else p1,
-            c2 if c2 > p2 else p2,
-            c3 if c3 > p3 else p3,
-            c4 if c4 > p4 else p4,
-        )
+        pts = st.pts
+        prev_ms, p0, p1, p2, p3, p4 = pts[-6:]
+        if c4 is None:
+            c4 = p4
         decreased = c0 < p0 or c1 < p1 or c2 < p2 or c3 < p3 or c4 < p4
         if decreased:
             self.counters.decreased += 1
-        deltas = (totals[0] - p0, totals[1] - p1, totals[2] - p2, totals[3] - p3, totals[4] - p4)
+            c0, c1, c2, c3, c4 = max(c0, p0), max(c1, p1), max(c2, p2), max(c3, p3), max(c4, p4)
         dt = ts - prev_ms
-        rate = deltas[0] * 3_600_000 / dt
+        d0 = c0 - p0
+        rate = d0 * 3_600_000 / dt
         if self._tau_ms:
-            alpha = 1.0 - math.exp(-dt / self._tau_ms)
-            st.velocity += alpha * (rate - st.velocity)
+            st.velocity += (1.0 - math.exp(-dt / self._tau_ms)) * (rate - st.velocity)
         else:
             st.velocity = rate
-        pts = st.pts
-        pts.extend((ts, *totals))
+        pts.extend((ts, c0, c1, c2, c3, c4))
         # Keep the points a late snapshot could still fall between, and never fewer than one.
         horizon = ts - self._late_ms
         while len(pts) > WIDTH and (len(pts) > MAX_POINTS * WIDTH or pts[WIDTH] <= horizon):
@@ -228,7 +233,14 @@ class Stage1:
         self.counters.accepted += 1
         out.append(
             self._delta(
-                video_id, st, ts, prev_ms, deltas, totals, decreased=decreased, rounded=rounded
+                video_id,
+                st,
+                ts,
+                prev_ms,
+                (d0, c1 - p1, c2 - p2, c3 - p3, c4 - p4),
+                (c0, c1, c2, c3, c4),
+                decreased=decreased,
+                rounded=rounded,
             )
         )
 
@@ -240,17 +252,9 @@ class Stage1:
         st.pending = None
         # The next snapshot confirms the jump when it stays at (at least half) the new level.
         if snap.stats.plays * 2 >= pending[1]:
-            base = len(st.pts) - WIDTH
-            prev = st.pts[base + 1 : base + WIDTH]
+            _, c0, c1, c2, c3, c4 = pending
             self._advance(
-                st,
-                snap.video_id,
-                pending[0],
-                st.pts[base],
-                prev,
-                tuple(pending[1:]),
-                not snap.exact_counts,
-                out,
+                st, snap.video_id, pending[0], c0, c1, c2, c3, c4, not snap.exact_counts, out
             )
         else:
             self.counters.jumps_dropped += 1

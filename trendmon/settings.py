@@ -296,3 +296,31 @@ class RedisSettings(BaseSettings):
 
 
 COMPONENTS["redis"] = RedisSettings
+
+
+class DashboardSettings(BaseSettings):
+    """The Dash app: the wall display and the explorer pages."""
+
+    model_config = _config("TRENDMON_DASHBOARD_")
+
+    host: str = Field(
+        "127.0.0.1", description="Address to listen on (0.0.0.0 exposes it to the network)."
+    )
+    port: int = Field(8050, ge=1, le=65535, description="Port to listen on.")
+    stale_after_s: float = Field(
+        120, gt=0, description="Seconds without new data before the wall says the data is stale."
+    )
+    namespace: str = Field(
+        "tm",
+        pattern=r"^[A-Za-z0-9_-]{1,40}$",
+        description="Namespace of the stores (live boards, history) to show.",
+    )
+    heartbeat_s: float = Field(
+        5, gt=0, le=60, description="Seconds between heartbeats on the /stream push channel."
+    )
+    history_ttl_s: float = Field(
+        10, ge=0, description="Seconds a history or log query is cached (0: no cache)."
+    )
+
+
+COMPONENTS["dashboard"] = DashboardSettings

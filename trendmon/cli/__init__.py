@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from trendmon.cli import evaluate, importer, log, run, scrape, settings, simulate
+from trendmon.cli import dashboard, evaluate, importer, log, run, scrape, settings, simulate
 from trendmon.cli.common import err
 from trendmon.errors import RetryableError, TrendmonError
 
@@ -22,7 +22,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-for module in (scrape, importer, simulate, run, evaluate, log, settings):
+for module in (scrape, importer, simulate, run, evaluate, log, settings, dashboard):
     module.register(app)
 
 

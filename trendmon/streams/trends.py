@@ -16,6 +16,7 @@ from __future__ import annotations
 import heapq
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 from trendmon.events import Spike, TrendScore, VideoDelta
 from trendmon.settings import EngineSettings
@@ -77,6 +78,13 @@ class Stage2:
         self.fine_active: dict[int, dict[MarketAgg, None]] = {}
         self.hour_active: dict[int, dict[MarketAgg, None]] = {}
         self.boards = Boards(s.board_size)
+        self.seen: dict[str, tuple[int, str, str, tuple[str, ...]]] = {}
+        """Per video: last time seen, market, author and entities (breadth is counted from it)."""
+        self.members: dict[str, set[str]] = {}
+        """Per entity: its videos seen within the longest window."""
+        self.hw: dict[tuple[str, str], int] = {}
+        """Highest delta seq applied per (entity, video), when deduplicating."""
+        self._pending: dict[tuple[str, str, int], list[Any]] = {}
         self._emitted: dict[tuple[str, str, str], dict[str, tuple[int, float, str]]] = {}
         """Last published (rank, score, stage) of every board entry."""
         self.counters = Stage2Counters()
@@ -100,62 +108,148 @@ class Stage2:
             self.open_bucket = b
             self.closed = b - 1
             return
+        if self.open_bucket < b:
+            self._flush()
         while self.open_bucket < b:
             self._close(self.open_bucket)
             self.open_bucket += 1
 
-    def apply(self, delta: VideoDelta) -> None:
-        """Apply a delta to every entity it names (the embedded runtime's fan-out)."""
-        b = delta.collected_ms // self.bucket_ms
-        for key, label in zip(delta.entities, delta.labels, strict=True):
-            self.apply_one(key, label, delta, b)
+    def apply(self, d: VideoDelta) -> None:
+        """Apply a delta to every entity it names (the embedded runtime's fan-out).
 
-    def apply_one(self, key: str, label: str, d: VideoDelta, b: int | None = None) -> None:
-        """Apply a delta to one entity (the distributed runtime's per-key call)."""
-        if b is None:
-            b = d.collected_ms // self.bucket_ms
+        Deltas are summed per (entity, market, bucket) as they come and folded into the
+        entities' state when the bucket closes or the batch is drained, which gives the same
+        state as applying each one at once: nothing reads that state in between.
+        """
         t = d.collected_ms
-        ent = self.entities.get(key)
-        if ent is None:
-            ent = self.entities[key] = EntityState(key, label, t)
-        elif t > ent.last_ms:
-            ent.last_ms = t
-        agg = ent.markets.get(d.market)
-        if agg is None:
-            agg = ent.markets[d.market] = MarketAgg(ent, d.market, len(self.windows), t)
+        b = t // self.bucket_ms
+        vid = d.video_id
+        market = d.market
+        prev = self.seen.get(vid)
+        if prev is None or t > prev[0]:
+            self.seen[vid] = (t, market, d.author_id, d.entities)
+        new_here = 1 if prev is None or prev[0] < b * self.bucket_ms else 0
+        dp = d.d_plays
+        de = d.d_likes + d.d_comments + d.d_shares + d.d_saves
+        pending = self._pending
+        members = self.members
+        for key, label in zip(d.entities, d.labels, strict=True):
+            k = (key, market, b)
+            row = pending.get(k)
+            if row is None:
+                pending[k] = [dp, de, new_here, dp, t, label]
+            else:
+                row[0] += dp
+                row[1] += de
+                row[2] += new_here
+                if dp > row[3]:
+                    row[3] = dp
+                if t > row[4]:
+                    row[4] = t
+            if prev is None:
+                group = members.get(key)
+                if group is None:
+                    members[key] = {vid}
+                else:
+                    group.add(vid)
+
+    def apply_one(self, key: str, label: str, d: VideoDelta) -> None:
+        """Apply a delta to one entity (the distributed runtime's per-key call).
+
+        With ``dedupe`` a delta already applied to this entity (``seq`` not above the highest
+        seen for the video) is skipped: a replayed stage-1 output changes nothing.
+        """
         vid = d.video_id
         if self.dedupe:
-            if d.seq <= agg.hw.get(vid, 0):
+            mark = (key, vid)
+            if d.seq <= self.hw.get(mark, 0):
                 self.counters.duplicates += 1
                 return
-            agg.hw[vid] = d.seq
-        vlast = agg.vlast
-        seen = vlast.get(vid, -1)
-        if t > seen:
-            vlast[vid] = t
-        clast = agg.clast
-        if t > clast.get(d.author_id, -1):
-            clast[d.author_id] = t
-        row = agg.fine.get(b)
-        if row is None:
-            row = agg.fine[b] = [0, 0, 0]
-            active = self.fine_active.get(b)
-            if active is None:
-                active = self.fine_active[b] = {}
-            active[agg] = None
-        row[0] += d.d_plays
+            self.hw[mark] = d.seq
+        t = d.collected_ms
+        b = t // self.bucket_ms
+        prev = self.seen.get(vid)
+        if prev is None or t > prev[0]:
+            self.seen[vid] = (t, d.market, d.author_id, d.entities)
+        new_here = 1 if prev is None or prev[0] < b * self.bucket_ms else 0
+        dp = d.d_plays
         de = d.d_likes + d.d_comments + d.d_shares + d.d_saves
-        row[1] += de
-        if seen < b * self.bucket_ms:
-            row[2] += 1
-        if b <= self.closed:
-            self.counters.late_folded += 1
-            self._fold(agg, b, d.d_plays, de)
+        k = (key, d.market, b)
+        row = self._pending.get(k)
+        if row is None:
+            self._pending[k] = [dp, de, new_here, dp, t, label]
+        else:
+            row[0] += dp
+            row[1] += de
+            row[2] += new_here
+            row[3] = max(row[3], dp)
+            row[4] = max(row[4], t)
+        self.members.setdefault(key, set()).add(vid)
 
     def drain(self) -> Stage2Output:
-        """Scores and spikes produced since the last drain."""
+        """Scores and spikes produced since the last drain (pending sums folded in first)."""
+        self._flush()
         out, self.out = self.out, Stage2Output()
         return out
+
+    def _flush(self) -> None:
+        """Fold the pending (entity, market, bucket) sums into the entities' buckets."""
+        if not self._pending:
+            return
+        entities = self.entities
+        fine_active = self.fine_active
+        nwin = len(self.windows)
+        bucket_ms = self.bucket_ms
+        closed = self.closed
+        for (key, market, b), (plays, eng, videos, top, t, label) in self._pending.items():
+            ent = entities.get(key)
+            if ent is None:
+                ent = entities[key] = EntityState(key, label, b * bucket_ms)
+            if t > ent.last_ms:
+                ent.last_ms = t
+            agg = ent.markets.get(market)
+            if agg is None:
+                agg = ent.markets[market] = MarketAgg(ent, market, nwin, b * bucket_ms)
+            row = agg.fine.get(b)
+            if row is None:
+                agg.fine[b] = [plays, eng, videos, top]
+                active = fine_active.get(b)
+                if active is None:
+                    active = fine_active[b] = {}
+                active[agg] = None
+            else:
+                row[0] += plays
+                row[1] += eng
+                row[2] += videos
+                if top > row[3]:
+                    row[3] = top
+            self.counters.applied += 1
+            if b <= closed:
+                self.counters.late_folded += 1
+                self._fold(agg, b, plays, eng)
+        self._pending = {}
+
+    def breadth(self, key: str, since_ms: int) -> dict[str | None, tuple[int, int]]:
+        """Distinct videos and creators of an entity seen at or after ``since_ms``, per market
+        and (under ``None``) over all markets, in one pass over its videos."""
+        seen = self.seen
+        videos: dict[str | None, int] = {}
+        creators: dict[str | None, set[str]] = {}
+        everyone: set[str] = set()
+        total = 0
+        for vid in self.members.get(key, ()):
+            last = seen.get(vid)
+            if last is not None and last[0] >= since_ms:
+                market = last[1]
+                videos[market] = videos.get(market, 0) + 1
+                creators.setdefault(market, set()).add(last[2])
+                everyone.add(last[2])
+                total += 1
+        result: dict[str | None, tuple[int, int]] = {
+            m: (n, len(creators[m])) for m, n in videos.items()
+        }
+        result[None] = (total, len(everyone))
+        return result
 
     # -- closing buckets -------------------------------------------------------------------------
 
@@ -244,10 +338,16 @@ class Stage2:
         for k in idle:
             del self.entities[k]
         self.counters.evicted += len(idle)
-        breadth_horizon = now_ms - self._longest_ms
-        for ent in self.entities.values():
-            for agg in ent.markets.values():
-                agg.prune(breadth_horizon)
+        horizon = now_ms - self._longest_ms
+        gone = [vid for vid, last in self.seen.items() if last[0] < horizon]
+        for vid in gone:
+            for key in self.seen.pop(vid)[3]:
+                group = self.members.get(key)
+                if group is not None:
+                    group.discard(vid)
+                    if not group:
+                        del self.members[key]
+                self.hw.pop((key, vid), None)
 
     # -- spikes ----------------------------------------------------------------------------------
 
@@ -350,7 +450,8 @@ class Stage2:
         since = now_ms - w.ms
         j = 2 * i
         boards: dict[
-            tuple[str, str], list[tuple[int, int, int, EntityState, tuple[MarketAgg, ...]]]
+            tuple[str, str],
+            list[tuple[int, int, int, EntityState, str | None, tuple[MarketAgg, ...]]],
         ]
         boards = {}
         for ent in candidates:
@@ -362,42 +463,44 @@ class Stage2:
                 tprev += agg.prev[j]
                 if p > 0:
                     boards.setdefault((ent.kind, market), []).append(
-                        (p, agg.win[j + 1], agg.prev[j], ent, (agg,))
+                        (p, agg.win[j + 1], agg.prev[j], ent, market, (agg,))
                     )
             if tp > 0:
                 boards.setdefault((ent.kind, ALL), []).append(
-                    (tp, te, tprev, ent, tuple(ent.markets.values()))
+                    (tp, te, tprev, ent, None, tuple(ent.markets.values()))
                 )
         # Boards that had entries but now have no candidates must still see their leavers.
         for kind, market, window in self.boards.last:
             if window == w.name:
                 boards.setdefault((kind, market), [])
         size = self.settings.board_size
+        breadths: dict[str, dict[str | None, tuple[int, int]]] = {}
         for (kind, market), entries in sorted(boards.items()):
             # Breadth is the costly part; the score without it (B = 1) bounds the real one, so
             # only entities whose bound can still reach the board are measured.
             bounded = []
-            for p, pe, pv, ent, aggs in entries:
+            for p, pe, pv, ent, only, aggs in entries:
                 rate = p / hours
                 growth = growth_of(p, pv)
                 g = 2.0 if growth is None else min(max(1.0 + growth, 0.25), 5.0)
-                # The score without breadth, plus a hair for the rounding of real scores.
-                bound = math.sqrt(rate) * g + 0.001
-                bounded.append((bound, ent.key, rate, growth, p, pe, aggs))
+                # Creators are at most the entity's videos: a bound on the breadth factor, so
+                # the score bound is tight for small entities; plus a hair for rounding.
+                most = len(self.members.get(ent.key, ()))
+                bound = math.sqrt(rate) * g * (1.0 - math.exp(-most / 3.0)) + 0.001
+                bounded.append((bound, ent.key, rate, growth, p, pe, only, aggs))
             bounded.sort(key=lambda c: (-c[0], c[1]))
             best: list[float] = []
             exact: dict[
                 str, tuple[float, float, float | None, int, int, int, int, tuple[MarketAgg, ...]]
             ]
             exact = {}
-            for bound, key, rate, growth, p, pe, aggs in bounded:
+            for bound, key, rate, growth, p, pe, only, aggs in bounded:
                 if len(best) >= size and best[0] > bound:
                     break
-                videos = creators = 0
-                for a in aggs:
-                    v, c = a.breadth(since)
-                    videos += v
-                    creators += c
+                counted = breadths.get(key)
+                if counted is None:
+                    counted = breadths[key] = self.breadth(key, since)
+                videos, creators = counted.get(only, (0, 0))
                 score = trend_score(rate, growth, creators)
                 exact[key] = (score, rate, growth, p, pe, videos, creators, aggs)
                 if len(best) < size:

@@ -10,7 +10,8 @@ subtracted once when it leaves, so a tick costs time only for entities that were
 A delta for a bucket that is already closed (a late snapshot folded in by stage 1) is folded in
 at once, into every window that still covers its bucket.
 
-Distinct videos and creators are kept as "last seen" maps, pruned past the longest window.
+Distinct videos and creators are counted when scoring, from stage 2's per-entity video sets and
+per-video "last seen" (see :meth:`trendmon.streams.trends.Stage2.breadth`).
 """
 
 from __future__ import annotations
@@ -63,52 +64,21 @@ def make_windows(spec: str, bucket_ms: int) -> tuple[Window, ...]:
 
 
 class MarketAgg:
-    """One entity's activity in one market: buckets, hours, window sums and breadth."""
+    """One entity's activity in one market: buckets, hours and window sums."""
 
-    __slots__ = (
-        "clast",
-        "cooldown_ms",
-        "entity",
-        "fine",
-        "first_ms",
-        "hours",
-        "hw",
-        "market",
-        "prev",
-        "vlast",
-        "win",
-    )
+    __slots__ = ("cooldown_ms", "entity", "fine", "first_ms", "hours", "market", "prev", "win")
 
     def __init__(self, entity: object, market: str, nwin: int, first_ms: int) -> None:
         self.entity = entity
         self.market = market
         self.fine: dict[int, list[int]] = {}
-        """bucket index -> [plays, engagements, distinct videos]"""
+        """bucket index -> [plays, engagements, videos, largest single-video plays delta]"""
         self.hours: dict[int, list[int]] = {}
         self.win = [0] * (2 * nwin)
         """Per window: plays, engagements."""
         self.prev = [0] * (2 * nwin)
-        self.vlast: dict[str, int] = {}
-        self.clast: dict[str, int] = {}
-        self.hw: dict[str, int] = {}
-        """Highest delta seq applied per video: a delta seen twice is applied once."""
         self.first_ms = first_ms
         self.cooldown_ms = 0
-
-    def breadth(self, since_ms: int) -> tuple[int, int]:
-        """Distinct videos and creators active at or after ``since_ms``."""
-        videos = sum(1 for t in self.vlast.values() if t >= since_ms)
-        creators = sum(1 for t in self.clast.values() if t >= since_ms)
-        return videos, creators
-
-    def prune(self, before_ms: int) -> None:
-        """Forget videos and creators last seen before ``before_ms``."""
-        old = [v for v, t in self.vlast.items() if t < before_ms]
-        for v in old:
-            del self.vlast[v]
-            self.hw.pop(v, None)
-        for c in [c for c, t in self.clast.items() if t < before_ms]:
-            del self.clast[c]
 
     def bucket_series(self, last: int, count: int) -> list[int]:
         """Plays of buckets ``last - count + 1 .. last`` (zeros where nothing happened)."""

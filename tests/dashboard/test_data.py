@@ -14,7 +14,7 @@ from trendmon.sinks.redis.store import LiveStore
 from trendmon.streams.bus.base import SNAPSHOTS, SOURCE_HEALTH, Message
 from trendmon.streams.bus.embedded import EmbeddedLog
 
-from .world import GREEN_SCREEN, HOSTILE_VIDEO, SURGE_AUTHOR, T0, VERIFIED_AUTHOR, World
+from .world import GREEN_SCREEN, HOSTILE_VIDEO, SURGE_AUTHOR, T0, VERIFIED_AUTHOR, VIDEOS, World
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def test_video_boards_rank_by_the_metric(data: DashboardData) -> None:
     plays = [row["plays"] for row in board["rows"]]
     assert plays == sorted(plays, reverse=True) and len(plays) == 5
     assert [row["rank"] for row in board["rows"]] == [1, 2, 3, 4, 5]
-    assert board["total"] == 31 and board["complete"]
+    assert board["total"] == VIDEOS and board["complete"]
 
 
 def test_filters_narrow_the_ranking(data: DashboardData) -> None:
@@ -89,8 +89,11 @@ def test_details_come_from_the_live_store_or_the_history(data: DashboardData) ->
 def test_spikes_live_and_from_history_are_filterable(data: DashboardData) -> None:
     live = data.latest_spikes(100)
     assert live, "the world plants a surge: there are spikes"
-    us = data.latest_spikes(100, market="US")
-    assert us and all(s["market"] == "US" for s in us)
+    market = next((s["market"] for s in live if s["market"] != "all"), "US")
+    same = data.latest_spikes(100, market=market)  # "all" would mean every market's
+    assert all(s["market"] == market for s in same)
+    assert len(same) == sum(s["market"] == market for s in live)
+    assert data.latest_spikes(100, kind="effect") == []
     past = data.spike_history(kind="hashtag")
     assert past and all(s["kind"] == "hashtag" for s in past)
     times = [s["detected_ms"] for s in past]

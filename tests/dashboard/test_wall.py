@@ -111,3 +111,19 @@ def test_url_parameters_pick_market_boards_and_rotation(page: Any, server: Dashb
     )
     assert page.evaluate("window.__notReloaded") == 1
     assert page.console.errors == []
+
+
+def test_an_empty_store_says_there_is_no_data_yet(page: Any, tmp_path: Any) -> None:
+    from trendmon.dashboard.app import create_app
+    from trendmon.settings import DashboardSettings
+
+    app = create_app(DashboardSettings(heartbeat_s=1), tmp_path / "empty")
+    with DashboardServer(app, "127.0.0.1", 0) as server:
+        page.goto(f"{server.url}/wall")
+        page.wait_for_selector("#wall-banner", state="visible")
+        assert "No data yet" in page.inner_text("#wall-banner")
+        for path in ("/", "/rankings", "/hashtags", "/spikes", "/health"):
+            page.goto(server.url + path)
+            page.wait_for_selector("main#page h1")
+            assert page.locator(".panel-error").count() == 0, path
+        assert page.console.errors == []

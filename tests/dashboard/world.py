@@ -1,10 +1,10 @@
 """A small TikTok world built in code, run through the embedded runtime into real stores.
 
-Thirty videos in two markets over three hours, snapshots every five minutes; ``#surge`` takes
-off in the last hour. One video carries hostile text everywhere a person's words can go (its
-description, creator names, sound title, a hashtag): markup, scripts, a right-to-left override,
-emoji, 10,000 characters. :meth:`World.advance` publishes more minutes, so that tests can watch
-the wall change.
+Thirty-seven videos in two markets over three hours, snapshots every five minutes; ``#surge``
+has a quiet baseline, then a burst of new videos takes it off in the last hour. One video
+carries hostile text everywhere a person's words can go (its description, creator names, sound
+title, a hashtag): markup, scripts, a right-to-left override, emoji, 10,000 characters.
+:meth:`World.advance` publishes more minutes, so that tests can watch the wall change.
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ HOSTILE_DESCRIPTION = (XSS + " \u202eevil\u202c 🎉🔥 " + "A" * 10_000)[:10_0
 SURGE_AUTHOR = "6900000000000000077"
 VERIFIED_AUTHOR = "6800000000000000001"
 GREEN_SCREEN = "5500000000000000001"
+SURGE_VIDEOS = 12
+VIDEOS = 24 + SURGE_VIDEOS + 1
+"""Videos in the world after three hours: steady ones, the surge, the hostile one."""
 
 
 def _snapshot(video: int, minute: int, plays: int, *, surge: bool = False) -> VideoSnapshot:
@@ -35,6 +38,8 @@ def _snapshot(video: int, minute: int, plays: int, *, surge: bool = False) -> Vi
     market = "US" if video % 2 == 0 else "GB"
     author_id = str(6_800_000_000_000_000_000 + video % 7)
     tags = [("dance", "cooking", "pets")[video % 3], "fyp"]
+    if 21 <= video < 24:
+        tags.append("surge")  # a quiet baseline, so that the burst below stands out
     if surge:
         tags.append("surge")
         author_id = SURGE_AUTHOR
@@ -89,11 +94,10 @@ def snapshots(first: int, last: int, boost: int = 1) -> list[VideoSnapshot]:
         for v in range(24):
             gain = (40 + v * 7) * (boost if v == 0 else 1)
             out.append(_snapshot(v, minute, 2000 + minute * gain))
-        for v in range(24, 30):
-            if minute >= 120:
-                start = 120 + (v - 24) * 5
-                if minute >= start:
-                    out.append(_snapshot(v, minute, 500 + (minute - start) ** 2 * 60, surge=True))
+        for v in range(24, 24 + SURGE_VIDEOS):
+            start = 120 + (v - 24) * 3
+            if minute >= start:
+                out.append(_snapshot(v, minute, 500 + (minute - start) ** 2 * 60, surge=True))
         out.append(_hostile(minute))
     return out
 

@@ -211,8 +211,9 @@ def choice(
     )
 
 
-def field(label: str, control: Any) -> html.Label:
-    return html.Label([html.Span(label, className="field-label"), control], className="field")
+def field(label: str, control: Any) -> html.Div:
+    """A labelled filter control (a div: a label element would pass clicks to the control)."""
+    return html.Div([html.Span(label, className="field-label"), control], className="field")
 
 
 def guarded(build: Callable[[], Any]) -> Any:

@@ -29,7 +29,7 @@ from trendmon.dashboard.cache import Confined, TTLCache
 from trendmon.errors import BusError, TerminalError
 from trendmon.events import as_dict
 from trendmon.sinks.history import HistoryStore
-from trendmon.sinks.redis.store import METRICS, LiveStore
+from trendmon.sinks.redis.store import DESCRIPTION_CHARS, METRICS, LiveStore
 from trendmon.streams.bus.base import DEAD_LETTERS, SNAPSHOTS, SOURCE_HEALTH, Bus
 from trendmon.streams.entities import KINDS
 
@@ -301,10 +301,15 @@ class DashboardData:
     # -- detail: a video, an entity ---------------------------------------------------------
 
     def video(self, video_id: str) -> dict[str, Any]:
-        """A video's card: the live one, else its last snapshot in the history."""
+        """A video's card: the live one, else its last snapshot in the history. The live card
+        keeps the description's start only; a longer one comes whole from the history."""
         card = self.live.video(video_id)
+        doc = None
         if card is not None:
-            return card
+            if len(card.get("description") or "") < DESCRIPTION_CHARS:
+                return card
+            doc = self._hist(("video", video_id), lambda h: h.video(video_id))
+            return {**card, "description": (doc or card).get("description", "")}
         doc = self._hist(("video", video_id), lambda h: h.video(video_id))
         if doc is None:
             raise UnknownEntityError("video", video_id)

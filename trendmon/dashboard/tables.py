@@ -337,8 +337,11 @@ def health_dead_letters(data: DashboardData, params: Params) -> Table:
 
 
 def health_rates(data: DashboardData, params: Params) -> Table:
-    rows = data.health().get("rates", [])
+    rows = [dict(r) for r in data.health().get("rates", [])]
+    for i, row in enumerate(rows):
+        row["series"] = f"source {i + 1}" if i < 8 else ""
     columns = [
+        Column("series", "Chart line"),
         Column("source", "Source", "text", None, 60),
         Column("events", "Events (last 30 min of event time)"),
         Column("per_minute", "Per minute", "compact"),

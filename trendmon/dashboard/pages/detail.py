@@ -96,7 +96,12 @@ def entity_layout(
             _switches(path, {**query, **base}, "window", data.windows),
             html.Div(
                 [
-                    _card("Rank", f"#{rank} {arrow}" if rank else "off the board"),
+                    _card(
+                        "Rank",
+                        f"#{rank} {arrow if arrow != '–' else ''}".strip()
+                        if rank
+                        else "off the board",
+                    ),
                     _card("Score", "–" if card.get("score") is None else f"{card['score']:,.4g}"),
                     _card("Stage", str(card.get("stage", "–"))),
                     _card("Growth", fmt.growth(card.get("growth")) if "growth" in card else "–"),

@@ -90,8 +90,6 @@ def content(data: DashboardData) -> Any:
         )
         parts.append(dcc.Graph(figure=fig, config={"displayModeBar": False}, className="chart"))
     rates = tables.health_rates(data, {})
-    for i, row in enumerate(rates.rows[:TOP_SOURCES]):
-        row["series"] = f"source {i + 1}"
     parts += [
         html.H2("Events per source"),
         ui.table(rates),

@@ -179,12 +179,29 @@ class EngineSettings(BaseSettings):
         8 * 86_400, ge=3600, description="Entities idle for this long are evicted from state."
     )
     spike_baseline_buckets: int = Field(
-        24, ge=4, description="Buckets of an entity's own history that form its baseline."
+        48, ge=4, description="Buckets of an entity's own history that form its baseline."
     )
     spike_min_history: int = Field(
-        6, ge=3, description="Buckets of history an entity needs before it can spike."
+        24, ge=3, description="Buckets of history an entity needs before it can spike."
     )
-    spike_z: float = Field(5.0, gt=0, description="Robust z-score at which a bucket is a spike.")
+    spike_window_buckets: int = Field(
+        12, ge=1, description="Latest buckets whose mean rate is tested against the baseline."
+    )
+    spike_z: float = Field(
+        5.0, gt=0, description="Robust z-score at which the latest buckets are a spike."
+    )
+    spike_min_ratio: float = Field(
+        3.0, ge=0, description="A spike's rate is at least this many times the baseline median."
+    )
+    spike_posting_buckets: int = Field(
+        24, ge=1, description="Latest buckets in which new videos are counted for a spike."
+    )
+    spike_min_new_videos: int = Field(
+        5, ge=0, description="New videos a spike needs in the latest spike_posting_buckets."
+    )
+    spike_new_ratio: float = Field(
+        4.0, ge=0, description="A spike's posting rate is at least this many times the baseline's."
+    )
     spike_min_videos: int = Field(
         3, ge=1, description="Distinct videos a spiking bucket needs (minimum support)."
     )

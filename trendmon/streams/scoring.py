@@ -12,18 +12,28 @@ The square root keeps the biggest entities from dwarfing everything; ``G`` favou
 ``B`` what many creators take up (a trend) over one account's viral video.
 
 **Lifecycle stage**, in the manner of Creative Center, from the window rate ``v``, the rate over
-its most recent quarter ``r`` and the growth ``g``:
+its most recent quarter ``r``, the growth ``g`` and the *evidence* the caller measured (the
+entity's breadth and whether it is posting far above its own baseline; see
+:class:`Evidence`). The hot stages need real evidence, so that the daily rhythm, one viral
+video or a newcomer with a single creator do not light the board up:
 
-- ``emerging``: no activity in the previous window (new, or back from silence);
-- ``rising``: ``g >= 0.25`` and ``r >= v`` (growing and still accelerating);
+- ``emerging``: no activity in the previous window (new, or back from silence), the previous
+  window was watched (not the first windows after a start), and ``breadth >= min_breadth``;
+- ``rising``: ``g >= rising_growth`` (the window at least doubled by default), ``r >= v``
+  (still accelerating), ``g`` holds without the entity's largest video (``broad_growth``),
+  ``breadth >= min_breadth``, new videos arrive far above the entity's own posting rate
+  (``posting``) and the previous window was watched;
 - ``declining``: ``g <= -0.25`` or ``r < 0.5 * v``;
-- ``peaking``: otherwise (high and level);
+- ``peaking``: otherwise (high and level, or new without the breadth to be emerging);
 - ``dormant``: nothing in the window.
+
+Breadth is distinct creators, or for a creator (always one) distinct videos.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from trendmon.events import Stage
 
@@ -44,14 +54,47 @@ def growth_of(plays: int, previous: int) -> float | None:
     return plays / previous - 1.0
 
 
-def stage_of(rate: float, recent_rate: float, growth: float | None) -> Stage:
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What backs a hot stage, measured by the caller; the defaults back anything."""
+
+    breadth: int = 1_000_000
+    broad_growth: float | None = None
+    """Growth of the window without the largest single video (None: not measured)."""
+    posting: bool = True
+    watched: bool = True
+    """The previous window was watched (the stage has run for two windows)."""
+
+
+ANY = Evidence()
+RISING_GROWTH = 1.0
+MIN_BREADTH = 3
+
+
+def stage_of(
+    rate: float,
+    recent_rate: float,
+    growth: float | None,
+    evidence: Evidence = ANY,
+    *,
+    rising_growth: float = RISING_GROWTH,
+    min_breadth: int = MIN_BREADTH,
+) -> Stage:
     """The lifecycle stage above."""
     if rate <= 0:
         return "dormant"
+    broad = evidence.breadth >= min_breadth and evidence.watched
     if growth is None:
-        return "emerging"
-    if growth >= 0.25 and recent_rate >= rate:
+        if broad:
+            return "emerging"
+    elif (
+        growth >= rising_growth
+        and recent_rate >= rate
+        and broad
+        and evidence.posting
+        and (evidence.broad_growth is None or evidence.broad_growth >= rising_growth)
+    ):
         return "rising"
-    if growth <= -0.25 or recent_rate < 0.5 * rate:
+    if (growth is not None and growth <= -0.25) or recent_rate < 0.5 * rate:
         return "declining"
     return "peaking"

@@ -22,8 +22,8 @@ from trendmon.events import Spike, TrendScore, VideoDelta
 from trendmon.settings import EngineSettings
 from trendmon.streams.boards import Boards
 from trendmon.streams.entities import kind_of
-from trendmon.streams.scoring import growth_of, stage_of, trend_score
-from trendmon.streams.spikes import robust_z, severity
+from trendmon.streams.scoring import Evidence, growth_of, stage_of, trend_score
+from trendmon.streams.spikes import SpikeRule, contribution, posting_surge, severity, surge_of
 from trendmon.streams.windows import HOUR_MS, MarketAgg, Window, make_windows
 
 ALL = "all"
@@ -89,8 +89,25 @@ class Stage2:
         """Last published (rank, score, stage) of every board entry."""
         self.counters = Stage2Counters()
         self.out = Stage2Output()
+        self.rule = SpikeRule(
+            z=s.spike_z,
+            min_rate=s.spike_min_rate,
+            min_ratio=s.spike_min_ratio,
+            window=s.spike_window_buckets,
+            baseline=s.spike_baseline_buckets,
+            min_history=s.spike_min_history,
+            posting=s.spike_posting_buckets,
+            min_new=s.spike_min_new_videos,
+            new_ratio=s.spike_new_ratio,
+        )
+        self._fresh: dict[int, dict[MarketAgg, None]] = {}
+        """Per bucket: the aggregates that saw a new video in it (spike candidates)."""
+        self.first_bucket: int | None = None
+        """The first bucket this stage saw: before two windows have passed, "nothing in the
+        previous window" means "not watched yet", not "new"."""
         fine_units = [w.units for w in self.windows if w.fine]
-        self._fine_keep = max([2 * u for u in fine_units] + [s.spike_baseline_buckets + 1]) + 1
+        spike_span = s.spike_baseline_buckets + max(s.spike_window_buckets, s.spike_posting_buckets)
+        self._fine_keep = max([2 * u for u in fine_units] + [spike_span]) + 1
         self._hour_keep = max([2 * w.units for w in self.windows if not w.fine] + [2]) + 1
         self._longest_ms = max(w.ms for w in self.windows)
 
@@ -106,6 +123,7 @@ class Stage2:
         b = ts_ms // self.bucket_ms
         if self.open_bucket is None:
             self.open_bucket = b
+            self.first_bucket = b
             self.closed = b - 1
             return
         if self.open_bucket < b:
@@ -131,21 +149,25 @@ class Stage2:
         new_here = 1 if prev is None or prev[0] < b * self.bucket_ms else 0
         dp = d.d_plays
         de = d.d_likes + d.d_comments + d.d_shares + d.d_saves
+        c = contribution(d)
+        first = 1 if d.first_sighting else 0
         pending = self._pending
         members = self.members
         for key, label in zip(d.entities, d.labels, strict=True):
             k = (key, market, b)
             row = pending.get(k)
             if row is None:
-                pending[k] = [dp, de, new_here, dp, t, label]
+                pending[k] = [dp, de, new_here, c, t, label, c, first]
             else:
                 row[0] += dp
                 row[1] += de
                 row[2] += new_here
-                if dp > row[3]:
-                    row[3] = dp
+                if c > row[3]:
+                    row[3] = c
                 if t > row[4]:
                     row[4] = t
+                row[6] += c
+                row[7] += first
             if prev is None:
                 group = members.get(key)
                 if group is None:
@@ -174,16 +196,20 @@ class Stage2:
         new_here = 1 if prev is None or prev[0] < b * self.bucket_ms else 0
         dp = d.d_plays
         de = d.d_likes + d.d_comments + d.d_shares + d.d_saves
+        c = contribution(d)
+        first = 1 if d.first_sighting else 0
         k = (key, d.market, b)
         row = self._pending.get(k)
         if row is None:
-            self._pending[k] = [dp, de, new_here, dp, t, label]
+            self._pending[k] = [dp, de, new_here, c, t, label, c, first]
         else:
             row[0] += dp
             row[1] += de
             row[2] += new_here
-            row[3] = max(row[3], dp)
+            row[3] = max(row[3], c)
             row[4] = max(row[4], t)
+            row[6] += c
+            row[7] += first
         self.members.setdefault(key, set()).add(vid)
 
     def drain(self) -> Stage2Output:
@@ -201,7 +227,9 @@ class Stage2:
         nwin = len(self.windows)
         bucket_ms = self.bucket_ms
         closed = self.closed
-        for (key, market, b), (plays, eng, videos, top, t, label) in self._pending.items():
+        fresh = self._fresh
+        for (key, market, b), pend in self._pending.items():
+            plays, eng, videos, top, t, label, contrib, new = pend
             ent = entities.get(key)
             if ent is None:
                 ent = entities[key] = EntityState(key, label, b * bucket_ms)
@@ -212,7 +240,7 @@ class Stage2:
                 agg = ent.markets[market] = MarketAgg(ent, market, nwin, b * bucket_ms)
             row = agg.fine.get(b)
             if row is None:
-                agg.fine[b] = [plays, eng, videos, top]
+                agg.fine[b] = [plays, eng, videos, top, contrib, new]
                 active = fine_active.get(b)
                 if active is None:
                     active = fine_active[b] = {}
@@ -223,6 +251,13 @@ class Stage2:
                 row[2] += videos
                 if top > row[3]:
                     row[3] = top
+                row[4] += contrib
+                row[5] += new
+            if new:
+                seen_new = fresh.get(b)
+                if seen_new is None:
+                    seen_new = fresh[b] = {}
+                seen_new[agg] = None
             self.counters.applied += 1
             if b <= closed:
                 self.counters.late_folded += 1
@@ -299,6 +334,7 @@ class Stage2:
         old = b - self._fine_keep
         for agg in self.fine_active.pop(old, {}):
             agg.fine.pop(old, None)
+        self._fresh.pop(old, None)
 
     def _expire(
         self,
@@ -352,28 +388,33 @@ class Stage2:
     # -- spikes ----------------------------------------------------------------------------------
 
     def _spikes(self, b: int, active: dict[MarketAgg, None]) -> None:
-        s = self.settings
-        hours = self.bucket_ms / HOUR_MS
-        floor = s.spike_min_rate * hours
+        # A spike needs new videos in the posting span: only aggregates that had some are
+        # candidates, which keeps the check off the thousands of quiet entities.
+        rule = self.rule
+        candidates: dict[MarketAgg, None] = {}
+        for bb in range(b - rule.posting + 1, b + 1):
+            seen_new = self._fresh.get(bb)
+            if seen_new:
+                candidates.update(seen_new)
+        min_videos = self.settings.spike_min_videos
         entities: dict[EntityState, None] = {}
-        for agg in active:
+        for agg in candidates:
             ent: EntityState = agg.entity  # type: ignore[assignment]
             entities[ent] = None
-            row = agg.fine[b]
-            if row[0] >= floor and row[2] >= s.spike_min_videos:
-                self._check(ent, agg.market, b, [agg], agg.first_ms, agg, hours)
+            row = agg.fine.get(b)
+            if row is not None and row[2] >= min_videos:
+                self._check(ent, agg.market, b, [agg], agg.first_ms, agg)
         for ent in entities:
             markets = list(ent.markets.values())
             if len(markets) < 2:
                 continue  # "all" equals the one market, already checked
-            plays = videos = 0
+            videos = 0
             for agg in markets:
                 cell = agg.fine.get(b)
                 if cell is not None:
-                    plays += cell[0]
                     videos += cell[2]
-            if plays >= floor and videos >= s.spike_min_videos:
-                self._check(ent, ALL, b, markets, ent.first_ms, None, hours)
+            if videos >= min_videos:
+                self._check(ent, ALL, b, markets, ent.first_ms, None)
 
     def _check(
         self,
@@ -383,34 +424,41 @@ class Stage2:
         aggs: list[MarketAgg],
         first_ms: int,
         agg: MarketAgg | None,
-        hours: float,
     ) -> None:
-        s = self.settings
-        history_len = min(s.spike_baseline_buckets, b - first_ms // self.bucket_ms)
-        if history_len < s.spike_min_history:
+        rule = self.rule
+        history_len = min(rule.baseline, b - rule.window + 1 - first_ms // self.bucket_ms)
+        if history_len < rule.min_history:
             return
         cooldown = agg.cooldown_ms if agg is not None else ent.cooldown_ms
         bucket_start = b * self.bucket_ms
         if bucket_start < cooldown:
             return
         # Buckets only hold recent activity, so summing what is there is cheap and sparse.
-        lo = b - history_len
-        sums: dict[int, int] = {}
-        plays = videos = 0
+        posting_from = b - rule.posting + 1
+        # What the stage sees in its first bucket was discovered, not posted: it is not counted.
+        discovered = self.first_bucket or 0
+        baseline_from = max(posting_from - rule.baseline, discovered + 1)
+        broad: dict[int, int] = {}
+        recent_new = base_new = videos = 0
         for a in aggs:
             for bb, row in a.fine.items():
+                broad[bb] = broad.get(bb, 0) + row[4] - row[3]
+                if bb == discovered:
+                    pass
+                elif bb >= posting_from:
+                    recent_new += row[5]
+                elif bb >= baseline_from:
+                    base_new += row[5]
                 if bb == b:
-                    plays += row[0]
                     videos += row[2]
-                elif lo <= bb < b:
-                    sums[bb] = sums.get(bb, 0) + row[0]
-        history = [v / hours for v in sums.values()]
-        history.extend([0.0] * (history_len - len(history)))
-        x = plays / hours
-        z, med, mad = robust_z(x, history, s.spike_min_rate)
-        if z < s.spike_z:
+        if not posting_surge(recent_new, base_new, rule):
             return
-        until = bucket_start + self.bucket_ms + s.spike_cooldown_s * 1000
+        hours = self.bucket_ms / HOUR_MS
+        found = surge_of(broad, b, history_len, hours, rule)
+        if found is None:
+            return
+        x, z, med, mad = found
+        until = bucket_start + self.bucket_ms + self.settings.spike_cooldown_s * 1000
         if agg is not None:
             agg.cooldown_ms = until
         else:
@@ -428,7 +476,7 @@ class Stage2:
                 baseline=round(med, 1),
                 mad=round(mad, 1),
                 z=round(z, 2),
-                severity=severity(z, s.spike_z),
+                severity=severity(z, rule.z),
                 videos=videos,
             )
         )
@@ -512,8 +560,12 @@ class Stage2:
             emitted = self._emitted.setdefault(board_key, {})
             for pl in placements:
                 score, rate, growth, p, pe, videos, creators, aggs = exact[pl.key]
-                recent = sum(self._recent(a, w, quarter) for a in aggs)
-                stage = stage_of(rate, recent / quarter_hours, growth)
+                recent = sum(self._recent(a, w, quarter) for a in aggs) / quarter_hours
+                stage = stage_of(rate, recent, growth)
+                if stage == "emerging" or stage == "rising":
+                    # Only a would-be hot stage pays for its evidence.
+                    breadth = videos if kind == "creator" else creators
+                    stage = stage_of(rate, recent, growth, self._evidence(aggs, w, breadth))
                 last = emitted.get(pl.key)
                 if (
                     not full
@@ -568,6 +620,38 @@ class Stage2:
                         is_new=False,
                     )
                 )
+
+    def _evidence(self, aggs: tuple[MarketAgg, ...], w: Window, breadth: int) -> Evidence:
+        """What backs a hot stage (see :mod:`trendmon.streams.scoring`), at the last close."""
+        b = self.closed
+        units = w.units if w.fine else w.units * self.bph
+        watched = self.first_bucket is not None and b - self.first_bucket + 1 >= 2 * units
+        if not w.fine:
+            return Evidence(breadth=breadth, watched=watched)
+        rule = self.rule
+        posting_from = b - rule.posting + 1
+        discovered = self.first_bucket or 0
+        baseline_from = max(posting_from - rule.baseline, discovered + 1)
+        now = before = recent_new = base_new = 0
+        for a in aggs:
+            for bb, row in a.fine.items():
+                broad = row[4] - row[3]
+                if bb > b - units:
+                    now += broad
+                elif bb > b - 2 * units:
+                    before += broad
+                if bb == discovered:
+                    pass
+                elif bb >= posting_from:
+                    recent_new += row[5]
+                elif bb >= baseline_from:
+                    base_new += row[5]
+        return Evidence(
+            breadth=breadth,
+            broad_growth=growth_of(now, before) if before > 0 else None,
+            posting=posting_surge(recent_new, base_new, rule),
+            watched=watched,
+        )
 
     def _recent(self, agg: MarketAgg, w: Window, quarter: int) -> int:
         if w.fine:

@@ -22,7 +22,7 @@ from trendmon.events import Spike, TrendScore, VideoDelta
 from trendmon.settings import EngineSettings
 from trendmon.streams.boards import Boards
 from trendmon.streams.entities import kind_of
-from trendmon.streams.scoring import Evidence, growth_of, stage_of, trend_score
+from trendmon.streams.scoring import MIN_BREADTH, Evidence, growth_of, stage_of, trend_score
 from trendmon.streams.spikes import SpikeRule, contribution, posting_surge, severity, surge_of
 from trendmon.streams.windows import HOUR_MS, MarketAgg, Window, make_windows
 
@@ -388,25 +388,28 @@ class Stage2:
     # -- spikes ----------------------------------------------------------------------------------
 
     def _spikes(self, b: int, active: dict[MarketAgg, None]) -> None:
-        # A spike needs new videos in the posting span: only aggregates that had some are
-        # candidates, which keeps the check off the thousands of quiet entities.
+        # A spike needs spike_min_new_videos new videos in the posting span: counted from the
+        # index of buckets with new videos, which keeps the check off the quiet entities.
         rule = self.rule
-        candidates: dict[MarketAgg, None] = {}
+        counts: dict[MarketAgg, int] = {}
         for bb in range(b - rule.posting + 1, b + 1):
             seen_new = self._fresh.get(bb)
-            if seen_new:
-                candidates.update(seen_new)
+            if seen_new and bb != self.first_bucket:
+                for agg in seen_new:
+                    counts[agg] = counts.get(agg, 0) + agg.fine[bb][5]
         min_videos = self.settings.spike_min_videos
-        entities: dict[EntityState, None] = {}
-        for agg in candidates:
+        entities: dict[EntityState, int] = {}
+        for agg, new in counts.items():
             ent: EntityState = agg.entity  # type: ignore[assignment]
-            entities[ent] = None
+            entities[ent] = entities.get(ent, 0) + new
+            if new < rule.min_new:
+                continue
             row = agg.fine.get(b)
             if row is not None and row[2] >= min_videos:
                 self._check(ent, agg.market, b, [agg], agg.first_ms, agg)
-        for ent in entities:
+        for ent, new in entities.items():
             markets = list(ent.markets.values())
-            if len(markets) < 2:
+            if len(markets) < 2 or new < rule.min_new:
                 continue  # "all" equals the one market, already checked
             videos = 0
             for agg in markets:
@@ -626,8 +629,8 @@ class Stage2:
         b = self.closed
         units = w.units if w.fine else w.units * self.bph
         watched = self.first_bucket is not None and b - self.first_bucket + 1 >= 2 * units
-        if not w.fine:
-            return Evidence(breadth=breadth, watched=watched)
+        if not w.fine or not watched or breadth < MIN_BREADTH:
+            return Evidence(breadth=breadth, watched=watched)  # hot or not, no need to sum
         rule = self.rule
         posting_from = b - rule.posting + 1
         discovered = self.first_bucket or 0

@@ -77,13 +77,20 @@ def sparkline(values: Sequence[float], className: str = "") -> html.Div:
 
 
 def cell(column: Column, row: dict[str, Any]) -> Any:
-    """One formatted table cell (a link where the column has one)."""
+    """One formatted table cell (a link where the column has one).
+
+    Cells hold plain strings where they can: the renderer's cost is per component, and a table
+    of 50 rows is a thousand of them.
+    """
     value = row.get(column.key)
     rounded = bool(row.get("rounded"))
     kind = column.kind
     content: Any
+    title = None
     if kind == "text":
-        content = text(value, column.limit)
+        content = fmt.clean_text(value, column.limit)
+        full = fmt.clean_text(value, 500)
+        title = full if full != content else None
     elif kind == "count":
         content = fmt.count(value, rounded)
     elif kind == "compact":
@@ -100,14 +107,19 @@ def cell(column: Column, row: dict[str, Any]) -> Any:
         content = "✔" if value else ""
     elif kind == "change":
         arrow, cls = fmt.rank_change(row.get("rank"), row.get("prev_rank"), bool(row.get("is_new")))
-        content = html.Span(arrow, className=f"move {cls}")
+        return html.Td(arrow, className=f"c-change move {cls}")
     elif kind == "score":
         content = "–" if value is None else f"{value:,.3g}" if value < 1000 else f"{value:,.0f}"
     else:
         content = "" if value is None else str(value)
     href = column.href(row) if column.href is not None else None
     if href:
-        content = dcc.Link(content, href=href)
+        content = dcc.Link(content, href=href, title=title)
+        title = None
+    if kind == "text":
+        # Untrusted: a plain string child is rendered as text; isolated from the page's
+        # direction.
+        return html.Td(content, className="c-text ut", dir="auto", title=title)
     return html.Td(content, className=f"c-{kind}")
 
 

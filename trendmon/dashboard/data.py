@@ -42,6 +42,7 @@ HEALTH_SPAN_MS: Final = 30 * 60_000
 HEALTH_READ_LIMIT: Final = 100_000
 DEAD_LETTERS_READ: Final = 20_000
 SEVERITIES: Final = ("notable", "major", "extreme")
+FILTER_FIELDS: Final = ("hashtags", "verified", "followers", "music_id", "music_title")
 
 
 class UnknownEntityError(TerminalError):
@@ -228,8 +229,13 @@ class DashboardData:
             entries = self.live.board(metric, market, window, chunk, offset)
             if not entries:
                 break
-            cards = self.live.videos([video_id for video_id, _ in entries])
-            for i, ((_video_id, value), card) in enumerate(zip(entries, cards, strict=True)):
+            ids = [video_id for video_id, _ in entries]
+            # A filter first reads only the fields it tests (a card has some twenty), then the
+            # whole cards of the videos that pass.
+            passing = self._passing(ids, where) if where.active else ids
+            wanted = [(i, e) for i, e in enumerate(entries) if e[0] in passing]
+            cards = self.live.videos([video_id for _, (video_id, _) in wanted])
+            for (i, (_, value)), card in zip(wanted, cards, strict=True):
                 if card is None or not where.matches(card):
                     continue
                 rows.append({**card, "rank": offset + i + 1, "value": value})
@@ -242,6 +248,25 @@ class DashboardData:
             "total": total,
             "complete": len(rows) >= n or offset >= total,
         }
+
+    def _passing(self, video_ids: list[str], where: VideoFilter) -> set[str]:
+        """The ids whose cards pass ``where``, reading only the fields a filter tests."""
+        pipe = self.live.client.pipeline(transaction=False)
+        for video_id in video_ids:
+            pipe.hmget(f"{self.live.prefix}video:{video_id}", FILTER_FIELDS)
+        passing = set()
+        for video_id, values in zip(video_ids, pipe.execute(), strict=True):
+            raw = dict(zip(FILTER_FIELDS, values, strict=True))
+            card = {
+                "hashtags": json.loads(raw["hashtags"] or "[]"),
+                "verified": raw["verified"] == "1",
+                "followers": int(raw["followers"]) if raw["followers"] else None,
+                "music_id": raw["music_id"],
+                "music_title": raw["music_title"],
+            }
+            if where.matches(card):
+                passing.add(video_id)
+        return passing
 
     def entity_board(
         self, kind: str, market: str, window: str, n: int = 50

@@ -1,0 +1,311 @@
+"""Push latency to the wall, and first render with 100,000 tracked videos (issue 5).
+
+Runs the product as a user would, each part in its own process: ``trendmon run --no-simulate``
+(the engine following the embedded log) and ``trendmon dashboard``, over a fresh
+``TRENDMON_HOME``; this script is the producer (it appends to the log) and drives Debian's
+Chromium through Playwright.
+
+1. Fills the log with one snapshot each of ``--videos`` videos and waits until the engine has
+   them on the live boards.
+2. Times the first render of ``/wall`` (every board filled) and of ``/rankings`` (the table
+   filled), and of a filtered ranking, from navigation to the data on screen.
+3. With ``/wall`` open, publishes a snapshot of the top video at ``--rate`` per second for
+   ``--seconds``, each with more plays; event time moves ``--speed`` times as fast as the wall
+   clock (1: a live feed; the engine does most work when a 5-minute bucket closes, which a
+   higher speed brings more often). A MutationObserver in the page stamps every change of the
+   top row. Delay = first change after a publish (browser clock) - publish time
+   (Python clock; same machine). The script also listens to the live store's change channel,
+   which splits each delay into the engine's part (publish to the change message) and the push
+   path's part (change message to the number on screen).
+
+The last line is the p95 delay and its target. ``--checkpoint-every`` is passed to ``trendmon
+run`` (its default is 5 s): the engine stops to write its checkpoint, which takes seconds with
+100,000 videos in its state, and a publish that arrives then waits for it.
+
+    .venv/bin/python bench/push.py [--videos 100000] [--rate 2] [--seconds 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from trendmon.events import Author, Music, Stats, VideoSnapshot, encode, new_snapshot
+from trendmon.sinks.redis.store import LiveStore
+from trendmon.streams.bus.base import SNAPSHOTS, Message
+from trendmon.streams.bus.embedded import EmbeddedLog
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+T0 = datetime(2026, 1, 5, tzinfo=UTC)
+MARKETS = ("US", "GB", "DE", "BR", "JP")
+HOT = "7100000000000000000"
+OBSERVE = """
+() => {
+  window.__changes = [];
+  const cell = document.querySelector('#wall-videos .w-row');
+  new MutationObserver(() => window.__changes.push(
+      [performance.timeOrigin + performance.now(), cell.textContent]))
+    .observe(cell, {characterData: true, childList: true, subtree: true});
+  return cell.textContent;
+}
+"""
+
+
+def snapshot(i: int, minute: float, plays: int) -> VideoSnapshot:
+    return new_snapshot(
+        video_id=str(7_000_000_000_000_000_000 + i),
+        collected_at=T0 + timedelta(minutes=minute),
+        source="simulator",
+        market=MARKETS[i % len(MARKETS)],
+        create_time=T0 - timedelta(hours=2),
+        description=f"video {i} #tag{i % 500} #fyp",
+        author=Author(
+            id=str(6_800_000_000_000_000_000 + i % 20_000),
+            unique_id=f"creator{i % 20_000}",
+            verified=i % 97 == 0,
+            followers=(i % 1000) * 1000,
+        ),
+        music=Music(id=str(6_600_000_000_000_000_000 + i % 2000), title=f"Sound {i % 2000}"),
+        hashtags=[f"tag{i % 500}", "fyp"],
+        stats=Stats(plays=plays, likes=plays // 10, comments=plays // 100, shares=plays // 200),
+        exact_counts=True,
+    )
+
+
+def publish(log: EmbeddedLog, snaps: list[VideoSnapshot]) -> None:
+    log.publish(
+        SNAPSHOTS,
+        [
+            Message(
+                key=s.video_id,
+                value=encode(s),
+                timestamp_ms=int(s.collected_at.timestamp() * 1000),
+                event_id=s.event_id,
+            )
+            for s in snaps
+        ],
+    )
+
+
+def hot(k: int, minute: float) -> VideoSnapshot:
+    """The top video's k-th snapshot, at ``minute`` of event time: far ahead of the rest, a
+    billion plays more each time, so that its row on the wall changes with every publish."""
+    snap = snapshot(0, minute, 500_000_000 + 1_000_000_000 * k)
+    return new_snapshot(
+        video_id=HOT,
+        collected_at=snap.collected_at,
+        source="simulator",
+        market="US",
+        create_time=snap.create_time,
+        description="the benchmark's top video",
+        author=snap.author,
+        music=snap.music,
+        hashtags=snap.hashtags,
+        stats=snap.stats,
+        exact_counts=True,
+    )
+
+
+def listen(live: LiveStore, messages: list[float], listening: threading.Event) -> None:
+    """Stamp every change message the engine publishes (wall clock, ms)."""
+    with live.subscribe() as feed:
+        listening.set()
+        while listening.is_set():
+            if feed.get(timeout=0.2) is not None:
+                messages.append(time.time() * 1000)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def spawn(args: list[str], log_path: Path) -> subprocess.Popen[bytes]:
+    with log_path.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "trendmon", *args], stdout=out, stderr=subprocess.STDOUT
+        )
+
+
+def wait_until(check: Any, what: str, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out waiting for {what}")
+        time.sleep(0.5)
+
+
+def first_render(browser: Any, url: str, ready: str, runs: int = 3) -> list[float]:
+    times = []
+    for _ in range(runs):
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        started = time.perf_counter()
+        page.goto(url, wait_until="commit")
+        page.wait_for_selector(ready, timeout=120_000)
+        times.append(time.perf_counter() - started)
+        page.close()
+    return times
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(round(q * (len(ordered) - 1)), len(ordered) - 1)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--videos", type=int, default=100_000)
+    parser.add_argument("--rate", type=float, default=2.0, help="publishes per second")
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--home", type=Path, default=None)
+    parser.add_argument("--checkpoint-every", type=float, default=5.0, help="engine checkpoints")
+    parser.add_argument(
+        "--speed", type=float, default=1.0, help="event seconds per wall second (1: live)"
+    )
+    args = parser.parse_args()
+
+    home = args.home or Path(tempfile.mkdtemp(prefix="trendmon-push-")) / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    log = EmbeddedLog(home)
+    started = time.perf_counter()
+    batch: list[VideoSnapshot] = [hot(0, 10)]
+    for i in range(1, args.videos):
+        batch.append(snapshot(i, (i % 600) / 60, 1000 + (i * 7919) % 5_000_000))
+        if len(batch) >= 5000:
+            publish(log, batch)
+            batch = []
+    publish(log, batch)
+    print(
+        f"published {args.videos:,} videos in {time.perf_counter() - started:.1f} s",
+        file=sys.stderr,
+    )
+
+    port = free_port()
+    procs = [
+        spawn(
+            [
+                "run",
+                "--no-simulate",
+                "--home",
+                str(home),
+                "--checkpoint-every",
+                str(args.checkpoint_every),
+            ],
+            home / "engine.log",
+        ),
+        spawn(["dashboard", "--home", str(home), "--port", str(port)], home / "dashboard.log"),
+    ]
+    live = LiveStore.open(home=home)
+    try:
+        started = time.perf_counter()
+        wait_until(lambda: live.meta()["snapshots"] >= args.videos, "the engine", 1200)
+        tracked = live.client.zcard(live.board_key("velocity", "all", "24h"))
+        print(f"engine absorbed them in {time.perf_counter() - started:.1f} s; "
+              f"{tracked:,} videos on the all/24h velocity board", file=sys.stderr)  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            wall = first_render(browser, f"{url}/wall", "#wall-videos .w-row:not(.blank)")
+            rankings = first_render(browser, f"{url}/rankings", "#table-rankings tbody tr")
+            filtered = first_render(
+                browser, f"{url}/rankings?hashtag=tag7&verified=1", "#table-rankings"
+            )
+            page = browser.new_page(viewport={"width": 1920, "height": 1080})
+            page.goto(f"{url}/wall")
+            page.wait_for_function("window.trendmonWall && window.trendmonWall.messages > 0")
+            page.evaluate(OBSERVE)
+            messages: list[float] = []
+            listening = threading.Event()
+            listener = threading.Thread(
+                target=listen, args=(live, messages, listening), daemon=True
+            )
+            listener.start()
+            listening.wait(10)
+            published: list[float] = []
+            # Warm-up: the first publish moves event time past the fill's buckets, whose
+            # closing the engine scores all at once.
+            step_min = args.speed / args.rate / 60
+            publish(log, [hot(1, 15)])
+            wait_until(lambda: len(messages) > 0, "the first change", 120)
+            time.sleep(2)
+            messages.clear()
+            page.evaluate("window.__changes = []")
+            every = 1 / args.rate
+            next_at = time.monotonic()
+            for k in range(2, int(args.seconds * args.rate) + 2):
+                time.sleep(max(next_at - time.monotonic(), 0))
+                next_at += every
+                published.append(time.time() * 1000)
+                publish(log, [hot(k, 15 + k * step_min)])
+            time.sleep(3)
+            listening.clear()
+            listener.join(timeout=5)
+            changes: list[list[Any]] = page.evaluate("window.__changes")
+            browser.close()
+    finally:
+        live.close()
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=30)
+        log.close()
+
+    delays, engine, push, missed = [], [], [], 0
+    for at in published:
+        seen = [t for t, _ in changes if t >= at]
+        message = next((t for t in messages if t >= at), None)
+        if not seen:
+            missed += 1
+            continue
+        delays.append((seen[0] - at) / 1000)
+        if message is not None and message <= seen[0]:
+            engine.append((message - at) / 1000)
+            push.append((seen[0] - message) / 1000)
+    runs = ", ".join(f"{t:.2f}" for t in wall)
+    print(f"first render /wall: {statistics.median(wall):.2f} s (runs {runs})")
+    print(f"first render /rankings: {statistics.median(rankings):.2f} s "
+          f"(runs {', '.join(f'{t:.2f}' for t in rankings)})")  # fmt: skip
+    print(f"first render /rankings?hashtag=tag7&verified=1: {statistics.median(filtered):.2f} s")
+    print(f"publishes: {len(published)} at {args.rate}/s, event time x{args.speed:g}; "
+          f"top row changes seen: {len(changes)}; "
+          f"publishes with no change seen: {missed}")  # fmt: skip
+    if not delays:
+        raise SystemExit("no change reached the page")
+    if engine:
+        print(
+            f"of which engine (publish -> change message) p50 {percentile(engine, 0.5):.3f} s, "
+            f"p95 {percentile(engine, 0.95):.3f} s, max {max(engine):.3f} s"
+        )
+        print(
+            f"of which push path (change message -> number on screen) p50 "
+            f"{percentile(push, 0.5):.3f} s, p95 {percentile(push, 0.95):.3f} s"
+        )
+    print(f"push p50 seconds: {percentile(delays, 0.5):.3f}")
+    print(f"push p95 seconds: {percentile(delays, 0.95):.3f} (target < 1.0)")
+
+
+if __name__ == "__main__":
+    main()

@@ -76,7 +76,9 @@ class Stats(Struct, frozen=True, gc=False, kw_only=True):
     """Missing in older TikTok items, which had no "collect" count."""
 
 
-class VideoSnapshot(Struct, frozen=True, gc=False, kw_only=True, tag_field="type", tag="video_snapshot"):
+class VideoSnapshot(
+    Struct, frozen=True, gc=False, kw_only=True, tag_field="type", tag="video_snapshot"
+):
     """What one producer saw of one video at one moment (``collected_at``, event time)."""
 
     v: Literal[1] = 1
@@ -113,7 +115,9 @@ class DeadLetter(Struct, frozen=True, gc=False, kw_only=True, tag_field="type", 
     raw_b64: str | None = None
 
 
-class SourceHealth(Struct, frozen=True, gc=False, kw_only=True, tag_field="type", tag="source_health"):
+class SourceHealth(
+    Struct, frozen=True, gc=False, kw_only=True, tag_field="type", tag="source_health"
+):
     """A producer target's health, published after every attempt so that staleness is visible."""
 
     v: Literal[1] = 1

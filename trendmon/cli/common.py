@@ -40,7 +40,9 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 def print_json(obj: object) -> None:
     """One JSON document on stdout."""
-    sys.stdout.buffer.write(orjson.dumps(obj, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS) + b"\n")
+    sys.stdout.buffer.write(
+        orjson.dumps(obj, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS) + b"\n"
+    )
     sys.stdout.flush()
 
 

@@ -14,7 +14,7 @@ import typer
 from trendmon.cli.common import HomeOption, err, print_json
 from trendmon.errors import ConfigError
 from trendmon.events import utc
-from trendmon.settings import CoreSettings, EngineSettings, LogSettings, load
+from trendmon.settings import CoreSettings, DashboardSettings, EngineSettings, LogSettings, load
 from trendmon.sinks.history import open_history
 from trendmon.sinks.redis.store import LiveStore
 from trendmon.streams.bus.embedded import EmbeddedLog
@@ -55,16 +55,22 @@ def run(
     once: Annotated[
         bool, typer.Option("--once", help="Process what the log holds, then stop.")
     ] = False,
+    dashboard: Annotated[
+        bool,
+        typer.Option("--dashboard/--no-dashboard", help="Also serve the dashboard (and /wall)."),
+    ] = True,
+    port: Annotated[int | None, typer.Option("--port", help="Dashboard port (8050).")] = None,
     checkpoint_every: Annotated[
         float, typer.Option("--checkpoint-every", help="Seconds between engine checkpoints.")
     ] = 5.0,
     home: HomeOption = None,
     namespace: NamespaceOption = "tm",
 ) -> None:
-    """Run producers, the engine and the stores on this machine, until Ctrl-C.
+    """Run producers, the engine, the stores and the dashboard on this machine, until Ctrl-C.
 
     The simulator (in real time) is the default producer; the engine follows the embedded log
-    and keeps the live boards (Redis, embedded) and the history (SQLite) under TRENDMON_HOME.
+    and keeps the live boards (Redis, embedded) and the history (SQLite) under TRENDMON_HOME;
+    the dashboard serves http://127.0.0.1:8050 with the wall display at /wall.
     After a crash it resumes from its last checkpoint without losing or double-counting.
 
     Example: trendmon run --speed 120
@@ -79,6 +85,11 @@ def run(
         if seed is not None:
             args += ["--seed", str(seed)]
         producers.append(_spawn(args, logs / "simulator.log"))
+    if dashboard and not once:
+        args = [*base, "dashboard", "--home", str(core.home), "--namespace", namespace]
+        if port is not None:
+            args += ["--port", str(port)]
+        producers.append(_spawn(args, logs / "dashboard.log"))
     for path in import_files or []:
         producers.append(
             _spawn(
@@ -109,7 +120,9 @@ def run(
             last = time.monotonic()
             err.print(_status(stats), highlight=False, soft_wrap=True)
 
-    err.print(f"trendmon running on {core.home} (namespace {namespace}); Ctrl-C to stop")
+    shown = port or load(DashboardSettings).port
+    where = f"; dashboard on http://127.0.0.1:{shown}/wall" if dashboard and not once else ""
+    err.print(f"trendmon running on {core.home} (namespace {namespace}){where}; Ctrl-C to stop")
     try:
         stats = runtime.run(follow=not once, should_stop=lambda: stopping, on_batch=on_batch)
     finally:

@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from trendmon.errors import BusError, SchemaError
 from trendmon.events import DeadLetter, VideoSnapshot, decode_snapshot, encode, utc
@@ -77,6 +78,15 @@ class RunStats:
     started: float = field(default_factory=time.monotonic)
 
 
+def _write_atomically(path: Path, state: object) -> None:
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    with tmp.open("wb") as fp:
+        pickle.dump(state, fp, protocol=pickle.HIGHEST_PROTOCOL)
+        fp.flush()
+        os.fsync(fp.fileno())
+    os.replace(tmp, path)
+
+
 def _dead_letter(record: Record, reason: str, snapshot: VideoSnapshot | None = None) -> Message:
     origin = f"{record.topic}@{record.offset}"
     letter = DeadLetter(
@@ -121,6 +131,7 @@ class EmbeddedRuntime:
         self.engine = Engine(self.settings)
         self.stats = RunStats()
         self._last_checkpoint = time.monotonic()
+        self._child: int | None = None
 
     # -- checkpoints --------------------------------------------------------------------------
 
@@ -139,19 +150,37 @@ class EmbeddedRuntime:
         self.stats.watermark_ms = engine.stage1.watermark_ms
         return True
 
-    def checkpoint(self) -> None:
-        """Write the engine's state and the next offset atomically."""
-        blob = pickle.dumps(
-            (CHECKPOINT_VERSION, self.settings.model_dump(), self.stats.next_offset, self.engine),
-            protocol=pickle.HIGHEST_PROTOCOL,
-        )
-        tmp = self.checkpoint_path.with_suffix(".tmp")
-        with tmp.open("wb") as fp:
-            fp.write(blob)
-            fp.flush()
-            os.fsync(fp.fileno())
-        os.replace(tmp, self.checkpoint_path)
+    def checkpoint(self, *, background: bool = True) -> None:
+        """Write the engine's state and the next offset atomically.
+
+        In the background by default: a forked child (copy-on-write, like Redis' BGSAVE)
+        pickles and writes while the loop goes on, so a large state does not stall the stream.
+        A new one is not started while the last is still writing.
+        """
+        if self._child is not None:
+            pid, _ = os.waitpid(self._child, 0 if not background else os.WNOHANG)
+            if pid == 0:
+                return  # still writing the previous one
+            self._child = None
         self._last_checkpoint = time.monotonic()
+        state = (
+            CHECKPOINT_VERSION,
+            self.settings.model_dump(),
+            self.stats.next_offset,
+            self.engine,
+        )
+        if background and hasattr(os, "fork"):
+            pid = os.fork()
+            if pid == 0:  # the child: write and leave without running any cleanup of the parent
+                code = 1
+                try:
+                    _write_atomically(self.checkpoint_path, state)
+                    code = 0
+                finally:
+                    os._exit(code)
+            self._child = pid
+            return
+        _write_atomically(self.checkpoint_path, state)
 
     # -- the loop -----------------------------------------------------------------------------
 
@@ -226,7 +255,7 @@ class EmbeddedRuntime:
                 if not follow:
                     break
                 time.sleep(idle_sleep_s)
-        self.checkpoint()
+        self.checkpoint(background=False)
         return self.stats
 
 

@@ -55,7 +55,9 @@ def server(world: World) -> Iterator[DashboardServer]:
     server.stop()
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running in this thread while it is
+# open, and later tests (the scraper's) call asyncio.run, which refuses to nest in it.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is missing: install it with `make browsers` (apt-get chromium)"

@@ -221,7 +221,8 @@ class Spike(Struct, frozen=True, gc=False, kw_only=True, tag_field="type", tag="
     """Start of the bucket that spiked (event time)."""
     detected_ms: int
     value: float
-    """Plays per hour in the bucket."""
+    """Broad plays per hour (leaving out each bucket's two largest videos) averaged over the
+    last ``spike_window_buckets`` buckets."""
     baseline: float
     """Median plays per hour of the entity's previous buckets."""
     mad: float

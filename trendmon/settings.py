@@ -118,7 +118,7 @@ class SimulatorSettings(BaseSettings):
         300, gt=0, description="Simulated seconds between two snapshots of a video."
     )
     hours: float = Field(48, gt=0, description="Simulated hours to run (forever in real time).")
-    breakouts: int = Field(6, ge=0, description="Planted breakouts (entities that take off).")
+    breakouts: int = Field(12, ge=0, description="Planted breakouts (entities that take off).")
     round_counts: bool = Field(True, description="Round large counts the way TikTok does.")
     start: str = Field(
         "2026-01-05T00:00:00Z", description="Simulated start time (UTC) when not real time."

@@ -20,9 +20,9 @@ video or a newcomer with a single creator do not light the board up:
 - ``emerging``: no activity in the previous window (new, or back from silence), the previous
   window was watched (not the first windows after a start), and ``breadth >= min_breadth``;
 - ``rising``: ``g >= rising_growth`` (the window at least doubled by default), ``r >= v``
-  (still accelerating), ``g`` holds without the entity's largest video (``broad_growth``),
-  ``breadth >= min_breadth``, new videos arrive far above the entity's own posting rate
-  (``posting``) and the previous window was watched;
+  (still accelerating), ``g`` holds without each bucket's two largest videos
+  (``broad_growth``), ``breadth >= min_breadth``, new videos arrive far above the entity's own
+  posting rate (``posting``) and the previous window was watched;
 - ``declining``: ``g <= -0.25`` or ``r < 0.5 * v``;
 - ``peaking``: otherwise (high and level, or new without the breadth to be emerging);
 - ``dormant``: nothing in the window.

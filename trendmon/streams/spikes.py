@@ -5,8 +5,9 @@ landing on a small hashtag or sound, and TikTok's rounding (a count of 123,000 m
 1,000, so a big video's raw increments are a staircase of zeros and whole steps). So each delta
 *contributes* its plays increment, except a rounded count of 10,000 or more seen before, which
 contributes its smoothed velocity times the time since its previous point; and each bucket keeps
-the sum of contributions and the largest single one. The bucket's **broad plays** are the sum
-minus that largest one (leave one out): a single video, however big, cannot make a spike.
+the sum of contributions and the two largest single ones. The bucket's **broad plays** are the
+sum minus those two (leave two out): one or two videos, however big (a star's video on a small
+tag, with a second one co-posted), cannot make a spike; it takes at least three.
 
 For an entity in a market (or ``all``), when bucket ``b`` closes:
 
@@ -27,9 +28,11 @@ For an entity in a market (or ``all``), when bucket ``b`` closes:
 
 It is a spike when ``z >= spike_z``, ``x >= spike_min_rate``, ``x >= spike_min_ratio * m``,
 ``n >= spike_min_new_videos``, ``n / P >= spike_new_ratio * max(n0, 1) / N`` (a breakout is
-many creators posting, not old videos doing well), the bucket had ``spike_min_videos`` distinct
-videos, and the entity's last spike in that market is ``spike_cooldown_s`` behind. Severity:
-``notable`` from ``spike_z``, ``major`` from twice it, ``extreme`` from four times it.
+many creators posting, not old videos doing well; with ``spike_min_new_videos = 0`` and
+``spike_new_ratio = 0`` posting is not required and the candidates are the entities whose latest
+bucket alone carries ``spike_min_rate`` of broad plays), the bucket had ``spike_min_videos``
+distinct videos, and the entity's last spike in that market is ``spike_cooldown_s`` behind.
+Severity: ``notable`` from ``spike_z``, ``major`` from twice it, ``extreme`` from four times it.
 """
 
 from __future__ import annotations

@@ -157,13 +157,16 @@ class Stage2:
             k = (key, market, b)
             row = pending.get(k)
             if row is None:
-                pending[k] = [dp, de, new_here, c, t, label, c, first]
+                pending[k] = [dp, de, new_here, c, t, label, c, first, 0]
             else:
                 row[0] += dp
                 row[1] += de
                 row[2] += new_here
                 if c > row[3]:
+                    row[8] = row[3]
                     row[3] = c
+                elif c > row[8]:
+                    row[8] = c
                 if t > row[4]:
                     row[4] = t
                 row[6] += c
@@ -201,12 +204,16 @@ class Stage2:
         k = (key, d.market, b)
         row = self._pending.get(k)
         if row is None:
-            self._pending[k] = [dp, de, new_here, c, t, label, c, first]
+            self._pending[k] = [dp, de, new_here, c, t, label, c, first, 0]
         else:
             row[0] += dp
             row[1] += de
             row[2] += new_here
-            row[3] = max(row[3], c)
+            if c > row[3]:
+                row[8] = row[3]
+                row[3] = c
+            elif c > row[8]:
+                row[8] = c
             row[4] = max(row[4], t)
             row[6] += c
             row[7] += first
@@ -229,7 +236,7 @@ class Stage2:
         closed = self.closed
         fresh = self._fresh
         for (key, market, b), pend in self._pending.items():
-            plays, eng, videos, top, t, label, contrib, new = pend
+            plays, eng, videos, top, t, label, contrib, new, second = pend
             ent = entities.get(key)
             if ent is None:
                 ent = entities[key] = EntityState(key, label, b * bucket_ms)
@@ -240,7 +247,7 @@ class Stage2:
                 agg = ent.markets[market] = MarketAgg(ent, market, nwin, b * bucket_ms)
             row = agg.fine.get(b)
             if row is None:
-                agg.fine[b] = [plays, eng, videos, top, contrib, new]
+                agg.fine[b] = [plays, eng, videos, top, contrib, new, second]
                 active = fine_active.get(b)
                 if active is None:
                     active = fine_active[b] = {}
@@ -249,8 +256,12 @@ class Stage2:
                 row[0] += plays
                 row[1] += eng
                 row[2] += videos
+                # The two largest contributions of both parts.
                 if top > row[3]:
+                    row[6] = max(row[3], second)
                     row[3] = top
+                elif top > row[6]:
+                    row[6] = top
                 row[4] += contrib
                 row[5] += new
             if new:
@@ -392,11 +403,20 @@ class Stage2:
         # index of buckets with new videos, which keeps the check off the quiet entities.
         rule = self.rule
         counts: dict[MarketAgg, int] = {}
-        for bb in range(b - rule.posting + 1, b + 1):
-            seen_new = self._fresh.get(bb)
-            if seen_new and bb != self.first_bucket:
-                for agg in seen_new:
-                    counts[agg] = counts.get(agg, 0) + agg.fine[bb][5]
+        if rule.min_new > 0:
+            for bb in range(b - rule.posting + 1, b + 1):
+                seen_new = self._fresh.get(bb)
+                if seen_new and bb != self.first_bucket:
+                    for agg in seen_new:
+                        counts[agg] = counts.get(agg, 0) + agg.fine[bb][5]
+        else:
+            # No posting needed: the candidates are the aggregates whose bucket alone carries
+            # the minimum rate without its two largest videos (a spike's latest bucket does).
+            floor = rule.min_rate * self.bucket_ms / HOUR_MS
+            for agg in active:
+                top = agg.fine[b]
+                if top[4] - top[3] - top[6] >= floor:
+                    counts[agg] = 0
         min_videos = self.settings.spike_min_videos
         entities: dict[EntityState, int] = {}
         for agg, new in counts.items():
@@ -445,7 +465,7 @@ class Stage2:
         recent_new = base_new = videos = 0
         for a in aggs:
             for bb, row in a.fine.items():
-                broad[bb] = broad.get(bb, 0) + row[4] - row[3]
+                broad[bb] = broad.get(bb, 0) + row[4] - row[3] - row[6]
                 if bb == discovered:
                     pass
                 elif bb >= posting_from:
@@ -638,7 +658,7 @@ class Stage2:
         now = before = recent_new = base_new = 0
         for a in aggs:
             for bb, row in a.fine.items():
-                broad = row[4] - row[3]
+                broad = row[4] - row[3] - row[6]
                 if bb > b - units:
                     now += broad
                 elif bb > b - 2 * units:

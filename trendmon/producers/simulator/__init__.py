@@ -20,7 +20,7 @@ The model, module by module:
   are rounded to three significant figures when ``round_counts`` (``exact_counts`` is then False).
 - **Breakouts** (:mod:`.breakouts`): ``breakouts`` planted entities per ``hours`` (hashtags,
   sounds, creators in turn, markets in turn) with a realistic baseline until their onset, then a
-  take-off within a few snapshot intervals; the exact truth is written by :func:`write_truth`.
+  sharp take-off at the onset; the exact truth is written by :func:`write_truth`.
 - **Observation** (:mod:`.observe`): every video younger than ``lifetime_h`` is observed every
   ``interval_s`` with jitter; a share arrives late and a share twice (a second scraper).
 - **Pacing** (:mod:`.clock`) and **output shapes** (:mod:`.render`).

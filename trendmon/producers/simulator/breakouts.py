@@ -2,16 +2,15 @@
 
 A planted breakout is an entity (a hashtag, a sound or a creator) with a modest, realistic
 baseline — about 2% of its market's videos (at least one every two hours) for a tag or sound, a
-video every four hours for a creator — until its ``onset``. From the onset its posting rate and
-the reach of its new videos climb within a few snapshot intervals
-(:class:`~trendmon.producers.simulator.curves.Surge`): posting rate x3-6 (and at least 6 videos
-an hour), reach x2-4 (creators: rate x10-15 and reach x2-4, with the first boosted video
-posted at the onset itself) on a faster curve (plays peak within two hours instead of five),
-held for 4-10 hours, then fading over half a day. So within an hour or two the entity's plays
-velocity is several times (often ten times or more) its own baseline, while its baseline
-already has the spikes a heavy-tailed world brings (a big creator using a small tag). Planted
+video every four hours for a creator — until its ``onset``. At the onset it takes off sharply
+(:class:`~trendmon.producers.simulator.curves.Surge`, ramp of one to three minutes): the
+entity's videos already out there are pushed again (a second, fast play curve of 0.5-1.5 times
+``reach_mult - 1`` their reach, starting within the ramp, so their plays per hour jump several
+times from the very next snapshot), and new videos arrive at 1-2 times the market's organic rate
+(at least 10 an hour; creators: their own rate x10-15, with a boosted video at the onset), with
+reach x2-4 on a faster curve. The boost holds for 1-3 hours and fades over 1-3 more. Planted
 entities are kept out of organic picking, so nothing but the planted process uses them, and the
-onset in the truth file is exactly the moment the rate starts to jump.
+onset in the truth file is exactly the moment the take-off starts.
 
 The truth file (``--truth FILE``) is one JSON document::
 
@@ -48,8 +47,11 @@ BASELINE_SHARE: Final = 0.02
 """A planted tag or sound is used by this share of its market's videos before the onset..."""
 MIN_BASELINE_PER_H: Final = 0.5
 """...but by at least this many videos an hour, so that a small world has a baseline too."""
-MIN_PEAK_PER_H: Final = 6.0
-"""At its height a planted tag or sound gets at least this many new videos an hour."""
+PEAK_MARKET_SHARE: Final = (1.0, 2.0)
+"""At its height a planted tag or sound gets this many times its market's organic videos an
+hour (the simulated market is a small sample of TikTok's: a breakout is many creators at once)..."""
+MIN_PEAK_PER_H: Final = 10.0
+"""...and at least this many new videos an hour."""
 CREATOR_BASELINE_PER_H: Final = 1 / 4
 
 
@@ -122,13 +124,14 @@ def plan(world: World, rng: random.Random, chunk: int) -> list[Breakout]:
         else:
             market_per_h = settings.videos / settings.hours * world.market_share[market]
             base = max(MIN_BASELINE_PER_H, BASELINE_SHARE * market_per_h)
-            rate_mult = max(rng.uniform(3, 6), MIN_PEAK_PER_H / base)
+            peak = max(MIN_PEAK_PER_H, rng.uniform(*PEAK_MARKET_SHARE) * market_per_h)
+            rate_mult = peak / base
             reach_mult = rng.uniform(2, 4)
         surge = Surge(
             onset=onset,
-            ramp_s=rng.uniform(300, 900),
-            hold_s=rng.uniform(4 * HOUR, 10 * HOUR),
-            decay_s=rng.uniform(6 * HOUR, 12 * HOUR),
+            ramp_s=rng.uniform(60, 180),
+            hold_s=rng.uniform(1 * HOUR, 3 * HOUR),
+            decay_s=rng.uniform(1 * HOUR, 3 * HOUR),
             rate_mult=rate_mult,
             reach_mult=reach_mult,
         )

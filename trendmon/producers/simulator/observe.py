@@ -3,11 +3,12 @@
 A video is first seen between one minute and one interval after it is posted, then on its own
 grid every ``interval_s`` with up to ``jitter_s`` of jitter, until it is ``lifetime_h`` old. Each
 observation adds the plays its curve accrued since the last one (times a noise factor, so counts
-only grow) and likes, comments, shares and saves as noisy ratios of those plays. A share of
-observations is delivered late (up to ``late_max_s`` after it was collected, so out of event-time
-order) and a share is also reported by a second scraper: a duplicate with the same video, time and
-counts but source ``trending`` (so a different event id: it reaches the engine, which must not
-count it twice).
+only grow; a video a planted breakout pushes again adds a second curve from that moment) and
+likes, comments, shares and saves as noisy ratios of those plays. A share of observations is
+delivered late (up to ``late_max_s`` after it was collected, so out of event-time order) and a
+share is also reported by a second scraper: a duplicate with the same video, time and counts but
+source ``trending`` (so a different event id: it reaches the engine, which must not count it
+twice).
 """
 
 from __future__ import annotations
@@ -160,6 +161,12 @@ class Simulation:
             frac = x / (1.0 + x)
             plays = (frac - v.frac) * v.reach * (0.7 + 0.6 * rnd())
             v.frac = frac
+            if t > v.boost_t:
+                # Pushed again by a planted breakout: a second, fast curve from the boost on.
+                xb = ((t - v.boost_t) / v.boost_tau) ** v.boost_shape
+                fb = xb / (1.0 + xb)
+                plays += (fb - v.boost_frac) * v.boost_reach * (0.7 + 0.6 * rnd())
+                v.boost_frac = fb
             c = v.counts
             lr, cr, sr, vr = v.rates
             c[0] += plays

@@ -49,19 +49,26 @@ def post_chunk(world: World, chunk: int) -> tuple[list[Video], list[Breakout]]:
             videos.append(world.make_video(rng, t, market))
             continue
         entity = planted.entity
-        videos.append(
-            world.make_video(
-                rng, t, market,
-                creator=planted.creator,
-                tag=entity.key if entity is not None and entity.kind == "hashtag" else None,
-                sound=entity.music if entity is not None else None,
-                reach_mult=planted.surge.reach_factor(t),
-                fast=planted.surge.level(t) > 0.3,
-                # A quiet tag or sound is niche: the big accounts only join once it takes off
-                # (one star's video would be a baseline no breakout could rise above).
-                niche=t < planted.surge.onset,
-            )
+        surge = planted.surge
+        video = world.make_video(
+            rng, t, market,
+            creator=planted.creator,
+            tag=entity.key if entity is not None and entity.kind == "hashtag" else None,
+            sound=entity.music if entity is not None else None,
+            reach_mult=surge.reach_factor(t),
+            fast=surge.level(t) > 0.3,
+            # A quiet tag or sound is niche: the big accounts only join once it takes off
+            # (one star's video would be a baseline no breakout could rise above).
+            niche=t < surge.onset,
         )
+        if t < surge.onset:
+            # The take-off pushes the entity's videos already out there again, within the ramp:
+            # a second, fast curve (most of it within two hours) of 0.5-1.5 times the boost.
+            video.boost_t = surge.onset + rng.uniform(0.0, surge.ramp_s)
+            video.boost_reach = video.reach * (surge.reach_mult - 1.0) * rng.uniform(0.5, 1.5)
+            video.boost_tau = rng.uniform(1.0, 2.0) * HOUR
+            video.boost_shape = rng.uniform(1.2, 1.5)
+        videos.append(video)
     return videos, breakouts
 
 

@@ -95,6 +95,13 @@ class Video:
     seen: int = 0
     frac: float = 0.0
     counts: list[float] = field(default_factory=lambda: [0.0] * 5)
+    boost_t: float = math.inf
+    """When a planted breakout pushes this (older) video again: from here on a second curve of
+    ``boost_reach`` plays adds to its own (``boost_tau``, ``boost_shape``; see :mod:`.observe`)."""
+    boost_reach: float = 0.0
+    boost_tau: float = 1.0
+    boost_shape: float = 1.0
+    boost_frac: float = 0.0
 
     def __post_init__(self) -> None:
         self.create_dt = datetime.fromtimestamp(self.create_time, UTC)

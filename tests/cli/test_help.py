@@ -27,7 +27,17 @@ def _commands() -> list[tuple[str, ...]]:
 
 def test_the_flow_has_its_commands() -> None:
     names = {path[0] for path in _commands()}
-    assert {"scrape", "import", "simulate", "log", "settings"} <= names
+    assert {
+        "scrape",
+        "import",
+        "simulate",
+        "run",
+        "replay",
+        "evaluate",
+        "dashboard",
+        "log",
+        "settings",
+    } <= names
 
 
 @pytest.mark.parametrize("path", _commands(), ids=lambda p: " ".join(p))

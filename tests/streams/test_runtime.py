@@ -113,11 +113,13 @@ def test_kill_9_mid_stream_then_restart_gives_the_undisturbed_boards(home: Path)
     time.sleep(0.5)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    time.sleep(1.5)  # a checkpoint writer the run had forked may still be finishing its file
     assert ckpt.exists(), "the run must have checkpointed before the kill"
     probe = EmbeddedRuntime(log, Sinks(), EngineSettings())
     assert probe.restore()
     assert 0 < probe.stats.next_offset < log.stats("snapshots").next_offset, "killed mid-stream"
-    subprocess.run(args, check=True, capture_output=True, timeout=300)
+    resumed = subprocess.run(args, check=True, capture_output=True, text=True, timeout=300)
+    assert f"resuming from checkpoint at offset {probe.stats.next_offset:,}" in resumed.stderr
 
     live, spikes, counts = state(home, "tm")
     ref_live, ref_spikes, ref_counts = state(home, "reference")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import typer
 
 from trendmon.cli import dashboard, evaluate, importer, log, run, scrape, settings, simulate
-from trendmon.cli.common import err
+from trendmon.cli.common import say_error
 from trendmon.errors import RetryableError, TrendmonError
 
 app = typer.Typer(
@@ -31,5 +31,5 @@ def main() -> None:
     try:
         app()
     except TrendmonError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True, soft_wrap=True)
+        say_error(str(exc))
         raise SystemExit(1 if isinstance(exc, RetryableError) else 2) from None

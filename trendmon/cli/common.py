@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 
+from trendmon.events import utc
 from trendmon.settings import CoreSettings, load
 from trendmon.streams.bus import Bus, open_bus
 
@@ -32,10 +35,34 @@ def bus_from_options(bus: str | None, home: Path | None) -> Bus:
     return open_bus(core)
 
 
+def say_error(message: str) -> None:
+    """One red line on stderr; the message is shown as given (brackets are not markup)."""
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+
+
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print one red line on stderr and exit."""
-    err.print(f"[red]error:[/red] {message}", highlight=False, markup=True, soft_wrap=True)
+    say_error(message)
     raise typer.Exit(code)
+
+
+def parse_time(value: str | None, flag: str) -> datetime | None:
+    """A time given on the command line (ISO 8601 or epoch seconds), or a usage error."""
+    if value is None:
+        return None
+    try:
+        return utc(value)
+    except (ValueError, OverflowError, OSError):
+        raise typer.BadParameter(
+            f"{value!r} is not a time; give ISO 8601 like 2026-01-05T10:00:00Z or epoch seconds",
+            param_hint=flag,
+        ) from None
+
+
+def parse_time_ms(value: str | None, flag: str) -> int | None:
+    """:func:`parse_time` as epoch milliseconds."""
+    when = parse_time(value, flag)
+    return None if when is None else int(when.timestamp() * 1000)
 
 
 def print_json(obj: object) -> None:

@@ -56,9 +56,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         try:
             sim_settings = load(
-                SimulatorSettings, seed=seed, creators=creators, videos=videos, markets=markets,
+                SimulatorSettings,
+                seed=seed,
+                creators=creators,
+                videos=videos,
+                markets=markets,
                 interval_s=parse_interval(interval) if interval is not None else None,
-                hours=hours, breakouts=breakouts,
+                hours=hours,
+                breakouts=breakouts,
             )
             parse_kinds(sim_settings.breakout_kinds)
             engine_settings = load(EngineSettings)
@@ -76,15 +81,23 @@ def register(app: typer.Typer) -> None:
 def _with_progress(sim: Simulation) -> Iterator[VideoSnapshot]:
     total = (sim.until or sim.start) - sim.start
     progress = Progress(
-        TextColumn("evaluating"), BarColumn(), TextColumn("{task.description}"),
-        TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal,
+        TextColumn("evaluating"),
+        BarColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
     )
     task = progress.add_task("", total=total)
     with progress:
         for count, snapshot in enumerate(sim.snapshots(), 1):
             if count % 5000 == 0:
-                progress.update(task, completed=sim.now - sim.start,
-                                description=f"{count:,} snapshots, {iso(sim.now)}")
+                progress.update(
+                    task,
+                    completed=sim.now - sim.start,
+                    description=f"{count:,} snapshots, {iso(sim.now)}",
+                )
             yield snapshot
 
 
@@ -102,17 +115,20 @@ def _detail(result: Accuracy) -> None:
         err.print(
             f"breakout {b.key} in {b.market} at {iso_ms(b.onset_ms)}: "
             f"spike {_delay(b.spike_delay)}, stage {_delay(b.stage_delay)}",
-            highlight=False, soft_wrap=True,
+            highlight=False,
+            soft_wrap=True,
         )
     for s in result.false_spikes:
         err.print(
             f"false spike {s.entity} in {s.market} at {iso_ms(s.bucket_ms)}: "
             f"{s.value:,.0f} plays/h against {s.baseline:,.0f} (z {s.z})",
-            highlight=False, soft_wrap=True,
+            highlight=False,
+            soft_wrap=True,
         )
     for a in result.false_alerts:
         err.print(
             f"false stage alert {a.entity} in {a.market} at {iso_ms(a.at_ms)}: {a.stage}, "
             f"growth {a.growth}, {a.creators} creators",
-            highlight=False, soft_wrap=True,
+            highlight=False,
+            soft_wrap=True,
         )

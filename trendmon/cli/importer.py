@@ -23,9 +23,17 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from trendmon.cli.common import BusOption, HomeOption, bus_from_options, err, fail, print_json
+from trendmon.cli.common import (
+    BusOption,
+    HomeOption,
+    bus_from_options,
+    err,
+    fail,
+    parse_time,
+    print_json,
+)
 from trendmon.errors import TrendmonError
-from trendmon.events import VideoSnapshot, utc
+from trendmon.events import VideoSnapshot
 from trendmon.producers.importers import FORMATS, import_file
 from trendmon.producers.publish import Publisher, Summary
 
@@ -33,18 +41,6 @@ _PROGRESS_EVERY = 512
 """Records between two progress-bar updates (an update costs more than parsing a record)."""
 
 FORMAT_HELP = "File format: " + ", ".join(FORMATS) + " (default: detected from the file)."
-
-
-def _collected_at(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return utc(value)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a time; give ISO 8601 like 2026-01-05T10:00:00Z or epoch seconds",
-            param_hint="--collected-at",
-        ) from None
 
 
 def import_files(
@@ -69,7 +65,11 @@ def import_files(
             with path.open("rb") as fp:
                 file_time = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
                 records, fmt = import_file(
-                    fp, name=name, format=format, collected_at=collected_at, market=market,
+                    fp,
+                    name=name,
+                    format=format,
+                    collected_at=collected_at,
+                    market=market,
                     file_time=file_time,
                 )
                 formats[name] = fmt
@@ -124,7 +124,9 @@ def register(app: typer.Typer) -> None:
             list[Path],
             typer.Argument(
                 help="Files to import (JSON, JSON Lines or CSV).",
-                exists=True, dir_okay=False, readable=True,
+                exists=True,
+                dir_okay=False,
+                readable=True,
             ),
         ],
         format: Annotated[str | None, typer.Option("--format", help=FORMAT_HELP)] = None,
@@ -154,7 +156,7 @@ def register(app: typer.Typer) -> None:
         """
         if format is not None and format not in FORMATS:
             fail(f"unknown --format {format!r}; choose one of: {', '.join(FORMATS)}")
-        when = _collected_at(collected_at)
+        when = parse_time(collected_at, "--collected-at")
         publisher = Publisher(bus_from_options(bus, home))
         progress = Progress(
             TextColumn("[progress.description]{task.description}"),
@@ -168,7 +170,11 @@ def register(app: typer.Typer) -> None:
         try:
             with progress, publisher:
                 formats, errors = import_files(
-                    files, publisher, format=format, collected_at=when, market=market,
+                    files,
+                    publisher,
+                    format=format,
+                    collected_at=when,
+                    market=market,
                     progress=progress,
                 )
         finally:

@@ -9,9 +9,9 @@ from typing import Annotated
 
 import typer
 
-from trendmon.cli.common import BusOption, HomeOption, bus_from_options, print_json
+from trendmon.cli.common import BusOption, HomeOption, bus_from_options, parse_time_ms, print_json
 from trendmon.errors import SchemaError
-from trendmon.events import DeadLetter, SourceHealth, VideoSnapshot, decode_event, utc
+from trendmon.events import DeadLetter, SourceHealth, VideoSnapshot, decode_event
 from trendmon.streams.bus.base import SNAPSHOTS, Record
 
 log_app = typer.Typer(
@@ -19,17 +19,6 @@ log_app = typer.Typer(
 )
 
 TopicArg = Annotated[str, typer.Argument(help="Topic name (snapshots, dead-letters, ...).")]
-
-
-def _time_ms(value: str | None, flag: str) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(utc(value).timestamp() * 1000)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a time; give ISO 8601 like 2026-01-05T10:00:00Z", param_hint=flag
-        ) from None
 
 
 def _compact(n: int | None) -> str:
@@ -163,8 +152,8 @@ def export(
         for record in log.read(
             topic,
             from_offset=from_offset,
-            from_time_ms=_time_ms(since, "--from"),
-            to_time_ms=_time_ms(until, "--to"),
+            from_time_ms=parse_time_ms(since, "--from"),
+            to_time_ms=parse_time_ms(until, "--to"),
             limit=limit,
         ):
             out.write(record.value)

@@ -10,11 +10,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
-from trendmon.cli.common import HomeOption, err, print_json
+from trendmon.cli.common import HomeOption, err, parse_time_ms, print_json
 from trendmon.errors import ConfigError
 from trendmon.events import utc
-from trendmon.settings import CoreSettings, DashboardSettings, EngineSettings, LogSettings, load
+from trendmon.settings import (
+    CoreSettings,
+    DashboardSettings,
+    EngineSettings,
+    LogSettings,
+    SimulatorSettings,
+    load,
+)
 from trendmon.sinks.history import open_history
 from trendmon.sinks.redis.store import LiveStore
 from trendmon.streams.bus.embedded import EmbeddedLog
@@ -76,34 +84,18 @@ def run(
     Example: trendmon run --speed 120
     """
     core = load(CoreSettings, home=home)
+    if core.bus != "embedded":
+        raise ConfigError(
+            f"trendmon run is the embedded runtime, but TRENDMON_BUS={core.bus}: unset it (or "
+            "set it to embedded); the distributed runtime runs as Kafka workers"
+        )
+    # Settings the children will read are checked here, so that a bad value is one red line
+    # now rather than a child that dies unseen.
+    load(SimulatorSettings, seed=seed)
+    shown = port or load(DashboardSettings).port
     base = [sys.executable, "-m", "trendmon"]
-    producers: list[subprocess.Popen[bytes]] = []
     logs = core.home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    if simulate and not once:
-        args = [*base, "simulate", "--realtime", "--speed", str(speed), "--home", str(core.home)]
-        if seed is not None:
-            args += ["--seed", str(seed)]
-        producers.append(_spawn(args, logs / "simulator.log"))
-    if dashboard and not once:
-        args = [*base, "dashboard", "--home", str(core.home), "--namespace", namespace]
-        if port is not None:
-            args += ["--port", str(port)]
-        producers.append(_spawn(args, logs / "dashboard.log"))
-    for path in import_files or []:
-        producers.append(
-            _spawn(
-                [*base, "import", str(path), "--home", str(core.home)],
-                logs / f"import-{path.name}.log",
-            )
-        )
-    log = EmbeddedLog(core.home, load(LogSettings))
-    sinks = _open_sinks(core.home, namespace)
-    runtime = EmbeddedRuntime(
-        log, sinks, load(EngineSettings), namespace=namespace, checkpoint_every_s=checkpoint_every
-    )
-    if runtime.restore():
-        err.print(f"resuming from checkpoint at offset {runtime.stats.next_offset:,}")
     stopping = False
 
     def stop(*_: object) -> None:
@@ -112,35 +104,99 @@ def run(
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    last = 0.0
-
-    def on_batch(stats: RunStats) -> None:
-        nonlocal last
-        if time.monotonic() - last > 2:
-            last = time.monotonic()
-            err.print(_status(stats), highlight=False, soft_wrap=True)
-
-    shown = port or load(DashboardSettings).port
-    where = f"; dashboard on http://127.0.0.1:{shown}/wall" if dashboard and not once else ""
-    err.print(f"trendmon running on {core.home} (namespace {namespace}){where}; Ctrl-C to stop")
+    children: dict[str, tuple[subprocess.Popen[bytes], Path]] = {}
+    log = EmbeddedLog(core.home, load(LogSettings))
+    sinks: Sinks | None = None
     try:
+        sinks = _open_sinks(core.home, namespace)
+        runtime = EmbeddedRuntime(
+            log,
+            sinks,
+            load(EngineSettings),
+            namespace=namespace,
+            checkpoint_every_s=checkpoint_every,
+        )
+        if runtime.restore():
+            err.print(f"resuming from checkpoint at offset {runtime.stats.next_offset:,}")
+        embedded = ["--home", str(core.home), "--bus", "embedded"]
+        if simulate and not once:
+            args = [*base, "simulate", "--realtime", "--speed", str(speed), *embedded]
+            if seed is not None:
+                args += ["--seed", str(seed)]
+            children["simulator"] = _spawn(args, logs / "simulator.log")
+        if dashboard and not once:
+            args = [
+                *base,
+                "dashboard",
+                "--home",
+                str(core.home),
+                "--namespace",
+                namespace,
+                "--port",
+                str(shown),
+            ]
+            children["dashboard"] = _spawn(args, logs / "dashboard.log")
+        for path in import_files or []:
+            args = [*base, "import", str(path), *embedded]
+            children[f"import {path.name}"] = _spawn(args, logs / f"import-{path.name}.log")
+        if once:
+            # --once processes what the log holds once the imports are in it.
+            for name, (proc, log_path) in children.items():
+                if proc.wait() != 0:
+                    err.print(_died(name, proc, log_path), highlight=False, soft_wrap=True)
+        last = 0.0
+
+        def on_batch(stats: RunStats) -> None:
+            nonlocal last
+            if time.monotonic() - last > 2:
+                last = time.monotonic()
+                err.print(_status(stats), highlight=False, soft_wrap=True)
+                _report_deaths(children)
+
+        where = f"; dashboard on http://127.0.0.1:{shown}/wall" if dashboard and not once else ""
+        err.print(
+            f"trendmon running on {core.home} (namespace {namespace}){where}; Ctrl-C to stop",
+            highlight=False,
+            soft_wrap=True,
+        )
         stats = runtime.run(follow=not once, should_stop=lambda: stopping, on_batch=on_batch)
+        err.print(_status(stats), highlight=False, soft_wrap=True)
     finally:
-        for proc in producers:
-            proc.terminate()
-        for proc in producers:
+        for proc, _ in children.values():
+            if proc.poll() is None:
+                proc.terminate()
+        for proc, _ in children.values():
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
-        sinks.close()
+        if sinks is not None:
+            sinks.close()
         log.close()
-    err.print(_status(stats), highlight=False, soft_wrap=True)
 
 
-def _spawn(args: list[str], log_path: Path) -> subprocess.Popen[bytes]:
+def _died(name: str, proc: subprocess.Popen[bytes], log_path: Path) -> str:
+    try:
+        tail = log_path.read_text(errors="replace").strip().splitlines()[-3:]
+    except OSError:
+        tail = []
+    last = " | ".join(line.strip() for line in tail) or "no output"
+    where = escape(str(log_path))
+    code = proc.returncode
+    return f"[red]error:[/red] the {name} stopped (exit {code}): {escape(last)}; see {where}"
+
+
+def _report_deaths(children: dict[str, tuple[subprocess.Popen[bytes], Path]]) -> None:
+    for name, (proc, log_path) in list(children.items()):
+        if proc.poll() is not None and (proc.returncode != 0 or name != "simulator"):
+            if proc.returncode != 0:
+                err.print(_died(name, proc, log_path), highlight=False, soft_wrap=True)
+            del children[name]
+
+
+def _spawn(args: list[str], log_path: Path) -> tuple[subprocess.Popen[bytes], Path]:
     with log_path.open("ab") as out:
-        return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT), log_path
 
 
 def replay_command(
@@ -168,8 +224,8 @@ def replay_command(
     if into == "tm" and not force:
         raise ConfigError("--into tm would rebuild the live namespace; pick another or add --force")
     core = load(CoreSettings, home=home)
-    from_ms = None if since is None else int(utc(since).timestamp() * 1000)
-    to_ms = None if until is None else int(utc(until).timestamp() * 1000)
+    from_ms = parse_time_ms(since, "--from")
+    to_ms = parse_time_ms(until, "--to")
     log = EmbeddedLog(core.home, load(LogSettings))
     sinks = _open_sinks(core.home, into)
     try:

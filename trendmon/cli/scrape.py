@@ -11,23 +11,17 @@ import asyncio
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 
-from trendmon.cli.common import BusOption, HomeOption, bus_from_options, err, print_json
+from trendmon.cli.common import BusOption, HomeOption, bus_from_options, err, fail, print_json
 from trendmon.errors import TrendmonError
 from trendmon.producers.tiktok.client import TikTokClient, preflight
 from trendmon.producers.tiktok.runner import Attempt, Runner
 from trendmon.producers.tiktok.targets import Target, resolve_targets
 from trendmon.settings import ScrapeSettings, load
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    """One red line on stderr, never wrapped (common.fail wraps at the console width)."""
-    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
 
 
 def _report(attempt: Attempt) -> None:
@@ -130,7 +124,7 @@ def scrape(
         preflight(settings)
         sink = bus_from_options(bus, home)
     except TrendmonError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if not logging.getLogger().handlers:
         # TikTokApi's own log records (unexpected status codes, retries) go to stderr.
         logging.basicConfig(
@@ -149,7 +143,7 @@ def scrape(
         err.print("stopped", highlight=False)
         return
     except TrendmonError as exc:
-        _fail(str(exc), code=1)
+        fail(str(exc), code=1)
     finally:
         sink.close()
     if once:

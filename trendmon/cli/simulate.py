@@ -101,15 +101,30 @@ def register(app: typer.Typer) -> None:
             fail("--format itemstruct writes a file: pass --out FILE (or --out - for stdout)")
         try:
             settings = load(
-                SimulatorSettings, seed=seed, creators=creators, videos=videos, markets=markets,
+                SimulatorSettings,
+                seed=seed,
+                creators=creators,
+                videos=videos,
+                markets=markets,
                 interval_s=parse_interval(interval) if interval is not None else None,
-                hours=hours, breakouts=breakouts, speed=speed, round_counts=round_counts,
+                hours=hours,
+                breakouts=breakouts,
+                speed=speed,
+                round_counts=round_counts,
             )
             parse_kinds(settings.breakout_kinds)
         except (TrendmonError, ValueError) as exc:
             fail(str(exc))
-        _run(settings, realtime=realtime, forever=realtime and hours is None, truth=truth,
-             output_format=output_format, out=out, bus=bus, home=home)
+        _run(
+            settings,
+            realtime=realtime,
+            forever=realtime and hours is None,
+            truth=truth,
+            output_format=output_format,
+            out=out,
+            bus=bus,
+            home=home,
+        )
 
 
 def _run(
@@ -151,15 +166,20 @@ def _run(
             forever=forever,
             on_chunk=(lambda s: write_truth(truth, s.truth())) if truth is not None else None,
         )
-        sim.clock = RealClock(sim.start, speed=settings.speed, on_idle=flush) if realtime else (
-            FastClock()
+        sim.clock = (
+            RealClock(sim.start, speed=settings.speed, on_idle=flush) if realtime else (FastClock())
         )
         renderer = ItemStructRenderer() if output_format == "itemstruct" else None
         began = time.perf_counter()
         total = None if sim.until is None else sim.until - sim.start
         progress = Progress(
-            TextColumn("simulating"), BarColumn(), TextColumn("{task.description}"),
-            TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal,
+            TextColumn("simulating"),
+            BarColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
         )
         task = progress.add_task("", total=total)
         try:
@@ -174,8 +194,11 @@ def _run(
                         assert sink is not None
                         sink.write(event_line(snapshot))
                     if count % 5000 == 0 or realtime:
-                        progress.update(task, completed=sim.now - sim.start,
-                                        description=f"{count:,} snapshots, {iso(sim.now)}")
+                        progress.update(
+                            task,
+                            completed=sim.now - sim.start,
+                            description=f"{count:,} snapshots, {iso(sim.now)}",
+                        )
         except KeyboardInterrupt:
             err.print("interrupted: stopping after what was produced", highlight=False)
         except BrokenPipeError:
@@ -201,7 +224,8 @@ def _summary(
     )
     if publisher is not None:
         s = publisher.summary
-        err.print(f"published {s.published:,} ({s.duplicates:,} already in the log)",
-                  highlight=False)
+        err.print(
+            f"published {s.published:,} ({s.duplicates:,} already in the log)", highlight=False
+        )
     if truth is not None:
         err.print(f"ground truth: {truth}", highlight=False)

@@ -23,12 +23,13 @@ import logging
 import os
 import pickle
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from trendmon.errors import BusError, SchemaError
+from trendmon.errors import BusError, ConfigError, SchemaError
 from trendmon.events import DeadLetter, VideoSnapshot, decode_snapshot, encode, utc
 from trendmon.settings import EngineSettings
 from trendmon.sinks.history import HistoryStore
@@ -40,6 +41,7 @@ from trendmon.streams.engine import Engine, EngineOutput
 log = logging.getLogger(__name__)
 
 CHECKPOINT_VERSION = 1
+MAX_CHECKPOINT_FAILURES = 3
 
 
 @dataclass
@@ -132,19 +134,37 @@ class EmbeddedRuntime:
         self.stats = RunStats()
         self._last_checkpoint = time.monotonic()
         self._child: int | None = None
+        self.checkpoint_failures = 0
 
     # -- checkpoints --------------------------------------------------------------------------
 
     def restore(self) -> bool:
-        """Load the checkpoint if there is one that matches these settings; True if loaded."""
+        """Load the checkpoint if there is one; True if loaded.
+
+        A checkpoint that cannot be read, or that was made with other engine settings, is a
+        ConfigError: starting over would leave the old outputs in the stores (their writes are
+        guarded against going back in time), so the fix is a replay into a new namespace.
+        """
+        for stale in self.checkpoint_path.parent.glob(f"{self.checkpoint_path.name}.*.tmp"):
+            stale.unlink(missing_ok=True)  # a checkpoint writer that was killed mid-write
         try:
             blob = self.checkpoint_path.read_bytes()
         except FileNotFoundError:
             return False
-        version, settings, offset, engine = pickle.loads(blob)
+        try:
+            version, settings, offset, engine = pickle.loads(blob)  # our own file
+        except Exception as exc:
+            raise ConfigError(
+                f"cannot read the engine checkpoint {self.checkpoint_path} ({type(exc).__name__}); "
+                f"delete it and rebuild with `trendmon replay --into NEW`, or run with another "
+                "--namespace"
+            ) from None
         if version != CHECKPOINT_VERSION or settings != self.settings.model_dump():
-            log.warning("checkpoint %s is for other settings; starting over", self.checkpoint_path)
-            return False
+            raise ConfigError(
+                f"the engine checkpoint {self.checkpoint_path} was made with other engine "
+                "settings (TRENDMON_ENGINE_*); rebuild with `trendmon replay --into NEW` and "
+                "show that namespace, or restore the settings"
+            )
         self.engine = engine
         self.stats.next_offset = offset
         self.stats.watermark_ms = engine.stage1.watermark_ms
@@ -158,10 +178,21 @@ class EmbeddedRuntime:
         A new one is not started while the last is still writing.
         """
         if self._child is not None:
-            pid, _ = os.waitpid(self._child, 0 if not background else os.WNOHANG)
+            pid, status = os.waitpid(self._child, 0 if not background else os.WNOHANG)
             if pid == 0:
                 return  # still writing the previous one
             self._child = None
+            if status != 0:
+                self.checkpoint_failures += 1
+                log.error("engine checkpoint failed (%d in a row)", self.checkpoint_failures)
+                if self.checkpoint_failures >= MAX_CHECKPOINT_FAILURES:
+                    raise BusError(
+                        f"{self.checkpoint_failures} engine checkpoints in a row could not be "
+                        f"written to {self.checkpoint_path} (disk full?); stopping rather than "
+                        "running without a way to resume"
+                    )
+            else:
+                self.checkpoint_failures = 0
         self._last_checkpoint = time.monotonic()
         state = (
             CHECKPOINT_VERSION,
@@ -176,6 +207,8 @@ class EmbeddedRuntime:
                 try:
                     _write_atomically(self.checkpoint_path, state)
                     code = 0
+                except BaseException:
+                    traceback.print_exc()
                 finally:
                     os._exit(code)
             self._child = pid

@@ -33,3 +33,12 @@ def test_publishes_in_batches_counts_duplicates_and_dead_letters(tmp_path: Path)
     assert isinstance(first, DeadLetter) and isinstance(second, DeadLetter)
     assert (first.reason, first.origin, first.raw) == ("invalid JSON: eof", "f.jsonl:7", '{"id": ')
     assert second.raw is None and base64.b64decode(second.raw_b64 or "") == b"\xff\xfe{}"
+
+
+def test_the_same_reject_published_again_is_stored_once(tmp_path: Path) -> None:
+    log = EmbeddedLog(tmp_path)
+    bad = Rejected(reason="invalid JSON", origin="f.jsonl:7", raw=b'{"id": ', detail="eof")
+    for _ in range(2):  # an import run twice
+        with Publisher(log) as pub:
+            pub.add(bad)
+    assert log.count(DEAD_LETTERS) == 1

@@ -12,6 +12,7 @@ that batching, dead-lettering and counting are the same everywhere::
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -35,6 +36,25 @@ class Rejected:
     raw: bytes | str
     detail: str = ""
     field: str | None = None
+
+    @property
+    def letter_id(self) -> str:
+        """Deterministic id of the dead letter: the same reject published twice is stored once."""
+        raw = self.raw.encode("utf-8", "surrogatepass") if isinstance(self.raw, str) else self.raw
+        digest = hashlib.blake2b(digest_size=12)
+        for part in (self.origin.encode(), self.reason.encode(), raw):
+            digest.update(len(part).to_bytes(8, "big"))
+            digest.update(part)
+        return "dl:" + digest.hexdigest()
+
+    def message(self, at: datetime) -> Message:
+        """The dead letter as a message for the dead-letters topic, keyed by its origin."""
+        return Message(
+            key=self.origin,
+            value=encode(self.dead_letter(at)),
+            timestamp_ms=int(at.timestamp() * 1000),
+            event_id=self.letter_id,
+        )
 
     def dead_letter(self, at: datetime) -> DeadLetter:
         raw_text: str | None
@@ -117,13 +137,7 @@ class Publisher:
 
     def reject(self, rejected: Rejected) -> None:
         """Dead-letter a record (counted by reason); it is written with the next flush."""
-        now = datetime.now(UTC)
-        letter = rejected.dead_letter(now)
-        self._dead.append(
-            Message(
-                key=rejected.origin, value=encode(letter), timestamp_ms=int(now.timestamp() * 1000)
-            )
-        )
+        self._dead.append(rejected.message(datetime.now(UTC)))
         self.summary.dead_lettered[rejected.reason] += 1
         if len(self._dead) >= self.batch_size:
             self.flush()

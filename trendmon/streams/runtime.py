@@ -30,7 +30,8 @@ from datetime import datetime
 from pathlib import Path
 
 from trendmon.errors import BusError, ConfigError, SchemaError
-from trendmon.events import DeadLetter, VideoSnapshot, decode_snapshot, encode, utc
+from trendmon.events import VideoSnapshot, decode_snapshot, utc
+from trendmon.producers.publish import Rejected
 from trendmon.settings import EngineSettings
 from trendmon.sinks.history import HistoryStore
 from trendmon.sinks.redis.store import LiveStore
@@ -90,20 +91,12 @@ def _write_atomically(path: Path, state: object) -> None:
 
 
 def _dead_letter(record: Record, reason: str, snapshot: VideoSnapshot | None = None) -> Message:
-    origin = f"{record.topic}@{record.offset}"
-    letter = DeadLetter(
-        reason=reason,
-        origin=origin,
-        at=snapshot.collected_at if snapshot is not None else _record_time(record),
-        raw=record.value.decode("utf-8", "replace"),
-    )
-    # The offset names the letter: processing the same record again after a crash stores it once.
-    return Message(
-        key=origin,
-        value=encode(letter),
-        timestamp_ms=record.timestamp_ms,
-        event_id=f"engine:{origin}",
-    )
+    # Named by origin, reason and bytes: processing the same record again after a crash stores
+    # the letter once; bytes that are not UTF-8 are kept whole (raw_b64).
+    at = snapshot.collected_at if snapshot is not None else _record_time(record)
+    return Rejected(
+        reason=reason, origin=f"{record.topic}@{record.offset}", raw=record.value
+    ).message(at)
 
 
 def _record_time(record: Record) -> datetime:

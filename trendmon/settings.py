@@ -43,9 +43,6 @@ class LogSettings(BaseSettings):
     model_config = _config("TRENDMON_LOG_")
 
     partitions: int = Field(8, ge=1, le=1024, description="Partitions of a new topic.")
-    retention_days: float = Field(
-        0, ge=0, description="Drop records older than this many days (0 keeps everything)."
-    )
     batch_size: int = Field(2000, ge=1, description="Records written per transaction by producers.")
 
 

@@ -70,19 +70,11 @@ def tail(
     """
     log = bus_from_options(bus, home)
     try:
-        stats = log.stats(topic)
-        start = max(0, stats.next_offset - lines)
-        last = (
-            sorted(log.read(topic, from_offset=start), key=lambda r: (r.timestamp_ms, r.offset))[
-                -lines:
-            ]
-            if lines > 0
-            else []
-        )
+        last = log.tail(topic, lines)
         for record in last:
             _emit(record, as_json)
         if follow:
-            for record in log.read(topic, from_offset=stats.next_offset, follow=True):
+            for record in log.read(topic, from_end=True, follow=True):
                 _emit(record, as_json)
     except KeyboardInterrupt:
         pass

@@ -56,16 +56,13 @@ def test_read_from_offset_time_and_limit(tmp_path: Path) -> None:
     assert list(log.read("snapshots", from_time_ms=10**12)) == []
 
 
-def test_stats_and_consumer_positions(tmp_path: Path) -> None:
+def test_stats(tmp_path: Path) -> None:
     log = EmbeddedLog(tmp_path, LogSettings(partitions=3))
     log.publish("snapshots", messages(30))
     st = log.stats("snapshots")
     assert st.records == 30 and st.partitions == 3
     assert sum(st.by_partition.values()) == 30
     assert (st.first_ts_ms, st.last_ts_ms) == (0, 29_000)
-    assert log.committed("engine", "snapshots") == 0
-    log.commit("engine", "snapshots", 17)
-    assert EmbeddedLog(tmp_path).committed("engine", "snapshots") == 17
 
 
 def test_unknown_topic_names_the_file_and_the_fix(tmp_path: Path) -> None:

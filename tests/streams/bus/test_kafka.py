@@ -59,3 +59,12 @@ def test_read_by_event_time_and_limit(bus: KafkaBus) -> None:
     window = list(bus.read("snapshots", from_time_ms=start + 10_000, to_time_ms=start + 20_000))
     assert sorted(r.timestamp_ms for r in window) == [start + i * 1000 for i in range(10, 20)]
     assert len(list(bus.read("snapshots", limit=5))) == 5
+
+
+def test_tail_takes_the_newest_records_across_uneven_partitions(bus: KafkaBus) -> None:
+    keys = {partition_for(f"video-{i}", 3): f"video-{i}" for i in range(50)}
+    busy, quiet = keys[0], keys[1]
+    start = 1_767_571_200_000
+    bus.publish("snapshots", [Message(busy, b"%d" % i, start + i) for i in range(10)])
+    bus.publish("snapshots", [Message(quiet, b"newest", start + 100)])
+    assert [r.value for r in bus.tail("snapshots", 3)] == [b"8", b"9", b"newest"]

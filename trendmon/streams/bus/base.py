@@ -108,12 +108,19 @@ class Bus(Protocol):
         to_time_ms: int | None = None,
         limit: int | None = None,
         follow: bool = False,
+        from_end: bool = False,
     ) -> Iterator[Record]:
         """Records of a topic from an offset (per partition on Kafka) or an event time.
+
+        ``from_end`` starts after the last record of each partition (to follow new ones).
 
         Without ``follow`` the iterator ends at the end of the topic as it was when called; with
         it, it waits for new records until the caller stops iterating.
         """
+        ...
+
+    def tail(self, topic: str, n: int) -> list[Record]:
+        """The last ``n`` records of a topic (by event time across partitions)."""
         ...
 
     def topics(self) -> list[str]:

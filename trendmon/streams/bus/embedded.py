@@ -3,7 +3,7 @@
 It stands in for Kafka when trendmon runs on one machine, and promises what a log must:
 
 - **append-only, ordered**: each topic is a table whose ``offset`` is its integer primary key
-  (AUTOINCREMENT, so an offset is never reused, even after retention deletes old records). One
+  (AUTOINCREMENT, so an offset is never reused). One
   offset sequence is shared by the topic's partitions; each record still carries the partition its
   key hashes to (Kafka's partitioner, :func:`partition_for`), so both buses agree on placement.
 - **atomic, crash-safe appends**: a batch is one transaction, so a ``kill -9`` mid-write leaves
@@ -13,8 +13,8 @@ It stands in for Kafka when trendmon runs on one machine, and promises what a lo
   no-op (``INSERT OR IGNORE``), so a producer that crashed can simply run again.
 - **replayable**: read from an offset, or from an event time through an index on ``ts``.
 
-Consumer positions (``commit``/``committed``) live in the same file, so a consumer can advance
-its position in the same transaction as its own writes when it needs exactly-once effects.
+A consumer keeps its own position (the embedded runtime keeps it in its checkpoint, with the
+state it belongs to). Records are kept for good: the log is what replays rebuild from.
 """
 
 from __future__ import annotations
@@ -61,16 +61,9 @@ class EmbeddedLog:
             """
             CREATE TABLE IF NOT EXISTS topics (
                 name TEXT PRIMARY KEY, partitions INTEGER NOT NULL, created_ms INTEGER NOT NULL);
-            CREATE TABLE IF NOT EXISTS consumer_offsets (
-                grp TEXT NOT NULL, topic TEXT NOT NULL, next_offset INTEGER NOT NULL,
-                PRIMARY KEY (grp, topic));
             """
         )
         self._partitions: dict[str, int] = {}
-        if self.settings.retention_days > 0:
-            cutoff = int((time.time() - self.settings.retention_days * 86_400) * 1000)
-            for topic in self.topics():
-                self.trim(topic, cutoff)
 
     # -- topics -------------------------------------------------------------------------------
 
@@ -172,13 +165,16 @@ class EmbeddedLog:
         to_time_ms: int | None = None,
         limit: int | None = None,
         follow: bool = False,
+        from_end: bool = False,
     ) -> Iterator[Record]:
         """Records in offset order, from an offset and/or within an event-time range.
+
+        ``from_end`` starts after the last record (with ``follow``: only new records).
 
         Without ``follow`` the iterator stops at the end of the topic as it was when called.
         """
         table = self._require(topic)
-        start = from_offset or 0
+        start = self._next_offset(table) if from_end else from_offset or 0
         if from_time_ms is not None:
             first = self.first_offset_at(topic, from_time_ms)
             if first is None and not follow:
@@ -220,6 +216,15 @@ class EmbeddedLog:
         row = self._db.execute(f"SELECT MAX(offset) FROM {table}").fetchone()
         return 0 if row[0] is None else int(row[0]) + 1
 
+    def tail(self, topic: str, n: int) -> list[Record]:
+        if n <= 0:
+            return []
+        start = max(0, self._next_offset(self._require(topic)) - n)
+        records = sorted(
+            self.read(topic, from_offset=start), key=lambda r: (r.timestamp_ms, r.offset)
+        )
+        return records[-n:]
+
     def count(self, topic: str) -> int:
         table = self._require(topic)
         return int(self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
@@ -244,29 +249,6 @@ class EmbeddedLog:
             last_ts_ms=hi,
             by_partition=by_partition,
         )
-
-    # -- consumer positions -------------------------------------------------------------------
-
-    def commit(self, group: str, topic: str, next_offset: int) -> None:
-        """Remember that ``group`` has processed ``topic`` up to (not including) ``next_offset``."""
-        self._db.execute(
-            "INSERT INTO consumer_offsets VALUES (?, ?, ?) ON CONFLICT (grp, topic)"
-            " DO UPDATE SET next_offset = excluded.next_offset",
-            (group, topic, next_offset),
-        )
-
-    def committed(self, group: str, topic: str) -> int:
-        """The next offset ``group`` should read from ``topic`` (0 when it never committed)."""
-        row = self._db.execute(
-            "SELECT next_offset FROM consumer_offsets WHERE grp = ? AND topic = ?", (group, topic)
-        ).fetchone()
-        return 0 if row is None else int(row[0])
-
-    def trim(self, topic: str, before_ts_ms: int) -> int:
-        """Delete records with event time before ``before_ts_ms`` (retention); return how many."""
-        table = self._require(topic)
-        cur = self._db.execute(f"DELETE FROM {table} WHERE ts < ?", (before_ts_ms,))
-        return cur.rowcount
 
     def close(self) -> None:
         self._db.close()

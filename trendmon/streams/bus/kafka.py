@@ -153,15 +153,25 @@ class KafkaBus:
         to_time_ms: int | None = None,
         limit: int | None = None,
         follow: bool = False,
+        from_offsets: dict[int, int] | None = None,
+        from_end: bool = False,
     ) -> Iterator[Record]:
-        """Records of every partition, from an offset (per partition) or from an event time."""
+        """Records of every partition, from an offset (per partition) or from an event time.
+
+        ``from_offsets`` gives a start per partition number instead of one for all.
+        """
         consumer = self._consumer()
         try:
             parts = self._partitions(consumer, topic)
             consumer.assign(parts)
             begin = consumer.beginning_offsets(parts)
             end = consumer.end_offsets(parts)
-            starts = {tp: max(begin[tp], from_offset or 0) for tp in parts}
+            starts = {
+                tp: max(begin[tp], (from_offsets or {}).get(tp.partition, from_offset or 0))
+                for tp in parts
+            }
+            if from_end:
+                starts = dict(end)
             if from_time_ms is not None:
                 found = consumer.offsets_for_times(dict.fromkeys(parts, from_time_ms))
                 for tp in parts:
@@ -197,6 +207,26 @@ class KafkaBus:
             raise self._unavailable(exc) from None
         finally:
             consumer.close()
+
+    def tail(self, topic: str, n: int) -> list[Record]:
+        """The last ``n`` records: each partition read from its own end minus ``n``."""
+        if n <= 0:
+            return []
+        consumer = self._consumer()
+        try:
+            parts = self._partitions(consumer, topic)
+            begin = consumer.beginning_offsets(parts)
+            end = consumer.end_offsets(parts)
+        except KafkaError as exc:
+            raise self._unavailable(exc) from None
+        finally:
+            consumer.close()
+        records = list(
+            self.read(
+                topic, from_offsets={tp.partition: max(begin[tp], end[tp] - n) for tp in parts}
+            )
+        )
+        return sorted(records, key=lambda r: (r.timestamp_ms, r.partition, r.offset))[-n:]
 
     def count(self, topic: str) -> int:
         return self.stats(topic).records

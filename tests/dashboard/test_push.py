@@ -57,7 +57,9 @@ def test_changes_and_heartbeats_arrive_and_other_requests_are_served(
     started = time.monotonic()
     with urllib.request.urlopen(f"{server.url}/export/trends.json?kind=hashtag", timeout=10) as r:
         assert json.loads(r.read())
-    assert time.monotonic() - started < 2
+    # Generous: the point is that it is served while streams are open, not how fast a busy
+    # two-core machine serves it.
+    assert time.monotonic() - started < 8
 
     world.advance(5)
     seqs = set()

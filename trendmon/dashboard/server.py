@@ -8,6 +8,7 @@ it. (A fixed-size pool such as waitress's would be used up by a few open walls.)
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from types import TracebackType
 
@@ -30,10 +31,19 @@ class DashboardServer:
     def __init__(self, app: Dash, host: str = "127.0.0.1", port: int = 8050) -> None:
         self.app = app
         try:
+            # Werkzeug reports a taken port by printing and calling sys.exit; bind first so
+            # that it is one clear error, and the stores the app opened get closed.
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                probe.bind((host, port))
             self._server: BaseWSGIServer = make_server(host, port, app.server, threaded=True)
-        except OSError as exc:
+        except (OSError, SystemExit) as exc:
+            data = app.server.extensions.get("trendmon", {}).pop("data", None)
+            if data is not None:
+                data.close()
+            reason = exc.strerror if isinstance(exc, OSError) else "address in use"
             raise ConfigError(
-                f"cannot listen on {host}:{port} ({exc.strerror}); pick another --port, or stop "
+                f"cannot listen on {host}:{port} ({reason}); pick another --port, or stop "
                 "what uses it"
             ) from None
         self.host = host

@@ -55,6 +55,17 @@ SERVICES=(ferretdb postgres kafka redis)
 log() { printf '[services] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
+# Installs Debian packages when a tool is missing and we are root (as on CI); else says how.
+need_apt() {
+    local tool=$1; shift
+    command -v "$tool" >/dev/null && return 0
+    ((EUID == 0)) || die "$tool not found: sudo apt-get install -y $*"
+    log "$tool not found: installing $* from Debian"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
+    command -v "$tool" >/dev/null || die "apt-get install $* gave no $tool"
+}
+
 # ---------------------------------------------------------------------------------------------
 # Process bookkeeping. A pid file holds "PID STARTTIME" (field 22 of /proc/PID/stat), so a pid
 # the kernel has since given to another process is never mistaken for ours.
@@ -144,7 +155,7 @@ wait_for() {
 
 fetch_kafka_jars() {
     [[ -f $KAFKA_LIBS/.complete ]] && return 0
-    command -v mvn >/dev/null || die "mvn not found: install Maven (apt-get install -y maven)"
+    need_apt mvn maven
     log "downloading Kafka $KAFKA_VERSION jars from Maven Central (once)"
     local work
     work=$(mktemp -d "$CACHE_DIR/kafka.XXXXXX")
@@ -185,7 +196,10 @@ EOF
 
 build_ferretdb() {
     [[ -x $FERRETDB_BIN ]] && return 0
-    command -v go >/dev/null || die "go not found: install Go (https://go.dev/dl/)"
+    command -v go >/dev/null || die "go not found: FerretDB $FERRETDB_VERSION needs Go 1.24 or newer"
+    local minor
+    minor=$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')
+    ((minor >= 24)) || die "$(go env GOVERSION) is too old: FerretDB $FERRETDB_VERSION needs Go 1.24+"
     log "building FerretDB $FERRETDB_VERSION (once, about a minute)"
     local work src
     work=$(mktemp -d "$CACHE_DIR/ferretdb.XXXXXX")
@@ -421,7 +435,7 @@ cmd_start() {
     local began=$SECONDS
     [[ -x $PYTHON ]] ||
         die "no Python at $PYTHON: create the venv (pip install -e '.[dev]') or set TRENDMON_PYTHON"
-    command -v java >/dev/null || die "java not found: apt-get install -y openjdk-17-jre-headless"
+    need_apt java openjdk-17-jre-headless
     mkdir -p "$CACHE_DIR" "$RUN_DIR"
 
     cmd_stop

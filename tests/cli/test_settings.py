@@ -46,3 +46,15 @@ def test_a_bad_setting_is_one_line_naming_the_variable(tmp_path) -> None:  # typ
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "TRENDMON_SIM_SEED" in proc.stderr and "error:" in proc.stderr
+
+
+def test_the_readme_lists_every_setting() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    for cls in COMPONENTS.values():
+        prefix = cls.model_config.get("env_prefix", "")
+        for name, field in cls.model_fields.items():
+            row = f"| `{(prefix + name).upper()}` |"
+            assert row in readme, f"README.md has no row for {row}"
+            assert field.description in readme

@@ -186,7 +186,8 @@ class DashboardData:
 
     def markets(self) -> list[str]:
         """``all`` then the markets that have boards, sorted."""
-        raw = self.live.client.smembers(f"{self.live.prefix}markets")
+        with self.live.answering():
+            raw = self.live.client.smembers(f"{self.live.prefix}markets")
         return ["all", *sorted(str(m) for m in raw)]  # type: ignore[union-attr]
 
     def freshness(self) -> dict[str, Any]:
@@ -221,7 +222,8 @@ class DashboardData:
             raise ValueError(f"unknown metric {metric!r}; one of {', '.join(METRICS)}")
         where = where or VideoFilter()
         key = self.live.board_key(metric, market, window)
-        total = int(self.live.client.zcard(key))
+        with self.live.answering():
+            total = int(self.live.client.zcard(key))
         chunk = n if not where.active else max(500, n * 5)
         rows: list[dict[str, Any]] = []
         offset = 0
@@ -254,8 +256,10 @@ class DashboardData:
         pipe = self.live.client.pipeline(transaction=False)
         for video_id in video_ids:
             pipe.hmget(f"{self.live.prefix}video:{video_id}", FILTER_FIELDS)
+        with self.live.answering():
+            answers = pipe.execute()
         passing = set()
-        for video_id, values in zip(video_ids, pipe.execute(), strict=True):
+        for video_id, values in zip(video_ids, answers, strict=True):
             raw = dict(zip(FILTER_FIELDS, values, strict=True))
             card = {
                 "hashtags": json.loads(raw["hashtags"] or "[]"),

@@ -285,7 +285,8 @@ class LiveStore:
         self.close()
 
     @contextmanager
-    def _answering(self) -> Iterator[None]:
+    def answering(self) -> Iterator[None]:
+        """Turn Redis connection failures inside the block into ServiceUnavailableError."""
         try:
             yield
         except TRANSIENT as exc:
@@ -350,7 +351,7 @@ class LiveStore:
                 newest[key] = score
         video_ids = list(latest) + [v for v in cards if v not in latest]
 
-        with self._answering():
+        with self.answering():
             pipe = self.client.pipeline(transaction=False)
             for video_id in video_ids:
                 self._video(
@@ -470,7 +471,7 @@ class LiveStore:
         here only when a board changed. ``windows`` defaults to the store's windows; past the
         largest of those, videos are forgotten altogether (card included).
         """
-        with self._answering():
+        with self.answering():
             changed = sorted(self._prune(keys=[], args=self._prune_args(watermark_ms, windows)))
             if changed:
                 change = {"at_ms": watermark_ms, "boards": changed, "videos": [], "spikes": []}
@@ -489,7 +490,7 @@ class LiveStore:
         """
         if n <= 0:
             return []
-        with self._answering():
+        with self.answering():
             key = self.board_key(kind_or_metric, market, window)
             rows = cast(
                 "list[tuple[str, float]]",
@@ -503,7 +504,7 @@ class LiveStore:
 
     def videos(self, video_ids: Sequence[str]) -> list[dict[str, Any] | None]:
         """Cards of several videos in one round trip, aligned with ``video_ids``."""
-        with self._answering():
+        with self.answering():
             pipe = self.client.pipeline(transaction=False)
             for video_id in video_ids:
                 pipe.hgetall(f"{self.prefix}video:{video_id}")
@@ -519,7 +520,7 @@ class LiveStore:
 
     def entity(self, entity: str, market: str, window: str) -> dict[str, Any] | None:
         """An entity's latest TrendScore in a market and window, as a dict, or None."""
-        with self._answering():
+        with self.answering():
             key = f"{self.prefix}entity:{entity}:{market}:{window}"
             raw = cast("dict[str, str]", self.client.hgetall(key))
         return _decode(raw, _ENTITY_TYPES) if raw else None
@@ -529,14 +530,14 @@ class LiveStore:
         if n <= 0:
             return []
         index = f"{self.prefix}spikes:{entity}" if entity else f"{self.prefix}spikes"
-        with self._answering():
+        with self.answering():
             ids = cast("list[str]", self.client.zrevrange(index, 0, n - 1))
             bodies = self.client.mget([f"{self.prefix}spike:{i}" for i in ids]) if ids else []
         return [json.loads(body) for body in bodies if body]
 
     def meta(self) -> dict[str, Any]:
         """``watermark_ms``, ``updated_at``, ``snapshots`` and the pruning ``cutoffs``."""
-        with self._answering():
+        with self.answering():
             raw = cast("dict[str, str]", self.client.hgetall(f"{self.prefix}meta"))
         return {
             "watermark_ms": int(raw["watermark_ms"]) if "watermark_ms" in raw else None,
@@ -549,7 +550,7 @@ class LiveStore:
 
     def subscribe(self) -> ChangeFeed:
         """Listen to ``N:changes``; the subscription is confirmed before this returns."""
-        with self._answering():
+        with self.answering():
             pubsub = self.client.pubsub()  # type: ignore[no-untyped-call]
             try:
                 pubsub.subscribe(self.channel)
@@ -567,7 +568,7 @@ class LiveStore:
 
     def clear(self) -> int:
         """Delete every key of the namespace (before a rebuild); return how many went."""
-        with self._answering():
+        with self.answering():
             keys = self._keys("*")
             for start in range(0, len(keys), 1000):
                 self.client.unlink(*keys[start : start + 1000])
@@ -580,7 +581,7 @@ class LiveStore:
         first, ties by member. Two runs over the same input give equal dumps, whatever their
         namespaces.
         """
-        with self._answering():
+        with self.answering():
             keys = self._keys("board:*") + self._keys("spikes*")
             pipe = self.client.pipeline(transaction=False)
             for key in keys:

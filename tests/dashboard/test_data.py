@@ -69,6 +69,9 @@ def test_a_change_message_names_the_wall_boards_it_touches(data: DashboardData) 
     assert data.changed_boards(change, "all", "24h") == {"hashtags", "spikes"}
     assert data.changed_boards(change, "US", "1h") == {"videos", "spikes"}
     assert data.changed_boards({"boards": [], "spikes": []}, "all", "24h") == set()
+    # A page that reconnected asks for everything it shows.
+    every = {"videos", "hashtags", "sounds", "creators", "effects", "spikes"}
+    assert data.changed_boards({"all": True, "boards": []}, "US", "1h") == every
 
 
 def test_details_come_from_the_live_store_or_the_history(data: DashboardData) -> None:

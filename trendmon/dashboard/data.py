@@ -316,6 +316,8 @@ class DashboardData:
     def changed_boards(self, change: dict[str, Any], market: str, window: str) -> set[str]:
         """Which wall boards (``videos``, ``hashtags``, …, ``spikes``) a change message touches
         in a market and window."""
+        if change.get("all"):  # the page reconnected: whatever it shows may be out of date
+            return {"videos", *(kind + "s" for kind in KINDS), "spikes"}
         keys = set(change.get("boards") or ())
         changed = set()
         if self.live.board_key("velocity", market, window) in keys:

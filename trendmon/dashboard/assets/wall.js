@@ -22,8 +22,9 @@
   function merge(into, change) {
     if (!into) {
       return {boards: (change.boards || []).slice(), spikes: (change.spikes || []).slice(),
-              at_ms: change.at_ms, seq: change.seq};
+              at_ms: change.at_ms, seq: change.seq, all: !!change.all};
     }
+    into.all = into.all || !!change.all;
     var seen = {};
     into.boards.forEach(function (b) { seen[b] = true; });
     (change.boards || []).forEach(function (b) { if (!seen[b]) { into.boards.push(b); } });
@@ -82,6 +83,11 @@
         state.messages += 1;
         state.lastMessageAt = now;
         if (event.now_ms) { state.offsetMs = event.now_ms - now; }
+        if (event.kind === "hello" && state.attempts) {
+          // A reopened stream: boards may have changed while it was down, so re-read them all.
+          state.pending = merge(state.pending, {all: true});
+          if (!state.timer) { state.timer = setTimeout(flush, 0); }
+        }
         if (event.kind === "change") {
           state.changes += 1;
           state.lastChangeServerMs = event.now_ms;

@@ -9,12 +9,21 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from trendmon.cli.common import err, fail
-from trendmon.cli.simulate import parse_interval
+from trendmon.cli.simulate import (
+    BreakoutsOption,
+    CreatorsOption,
+    HoursOption,
+    IntervalOption,
+    MarketsOption,
+    SeedOption,
+    VideosOption,
+    world_settings,
+)
 from trendmon.errors import TrendmonError
 from trendmon.events import VideoSnapshot
 from trendmon.producers.simulator import Simulation
-from trendmon.producers.simulator.breakouts import iso, parse_kinds
-from trendmon.settings import EngineSettings, SimulatorSettings, load
+from trendmon.producers.simulator.breakouts import iso
+from trendmon.settings import EngineSettings, load
 from trendmon.streams.accuracy import Accuracy, evaluate, iso_ms
 
 HELP = """Run the simulator with planted breakouts through the engine and score what it finds.
@@ -37,35 +46,27 @@ def register(app: typer.Typer) -> None:
 
     @app.command(name="evaluate", help=HELP)
     def evaluate_cmd(
-        seed: Annotated[int | None, typer.Option(help="Seed of the world.")] = None,
-        creators: Annotated[int | None, typer.Option(help="Creators in the world.")] = None,
-        videos: Annotated[
-            int | None, typer.Option(help="Videos posted per --hours of simulated time.")
-        ] = None,
-        markets: Annotated[str | None, typer.Option(help="Comma-separated markets.")] = None,
-        interval: Annotated[
-            str | None, typer.Option(help="Time between snapshots of a video (300, 5m).")
-        ] = None,
-        hours: Annotated[float | None, typer.Option(help="Simulated hours to run.")] = None,
-        breakouts: Annotated[
-            int | None, typer.Option(help="Planted breakouts per --hours.")
-        ] = None,
+        seed: SeedOption = None,
+        creators: CreatorsOption = None,
+        videos: VideosOption = None,
+        markets: MarketsOption = None,
+        interval: IntervalOption = None,
+        hours: HoursOption = None,
+        breakouts: BreakoutsOption = None,
         verbose: Annotated[
             bool, typer.Option("--verbose", "-v", help="Per-breakout detail on stderr.")
         ] = False,
     ) -> None:
         try:
-            sim_settings = load(
-                SimulatorSettings,
+            sim_settings = world_settings(
                 seed=seed,
                 creators=creators,
                 videos=videos,
                 markets=markets,
-                interval_s=parse_interval(interval) if interval is not None else None,
+                interval=interval,
                 hours=hours,
                 breakouts=breakouts,
             )
-            parse_kinds(sim_settings.breakout_kinds)
             engine_settings = load(EngineSettings)
         except (TrendmonError, ValueError) as exc:
             fail(str(exc))

@@ -55,24 +55,59 @@ def parse_interval(text: str) -> float:
     return float(match.group(1)) * _UNIT_S[match.group(2)]
 
 
+# The world's options, shared by every command that runs a simulated world (simulate, evaluate).
+SeedOption = Annotated[int | None, typer.Option(help="Seed of the world.")]
+CreatorsOption = Annotated[int | None, typer.Option(help="Creators in the world.")]
+VideosOption = Annotated[
+    int | None, typer.Option(help="Videos posted per --hours of simulated time.")
+]
+MarketsOption = Annotated[str | None, typer.Option(help="Comma-separated markets.")]
+IntervalOption = Annotated[
+    str | None, typer.Option(help="Time between snapshots of a video (300, 5m).")
+]
+HoursOption = Annotated[float | None, typer.Option(help="Simulated hours to run.")]
+BreakoutsOption = Annotated[int | None, typer.Option(help="Planted breakouts per --hours.")]
+
+
+def world_settings(
+    *,
+    seed: int | None,
+    creators: int | None,
+    videos: int | None,
+    markets: str | None,
+    interval: str | None,
+    hours: float | None,
+    breakouts: int | None,
+    **more: object,
+) -> SimulatorSettings:
+    """The simulator's settings with the world's options applied (checked, or a usage error)."""
+    settings = load(
+        SimulatorSettings,
+        seed=seed,
+        creators=creators,
+        videos=videos,
+        markets=markets,
+        interval_s=parse_interval(interval) if interval is not None else None,
+        hours=hours,
+        breakouts=breakouts,
+        **more,
+    )
+    parse_kinds(settings.breakout_kinds)
+    return settings
+
+
 def register(app: typer.Typer) -> None:
     """Add the command to the app."""
 
     @app.command(help=HELP)
     def simulate(
-        seed: Annotated[int | None, typer.Option(help="Seed of the world.")] = None,
-        creators: Annotated[int | None, typer.Option(help="Creators in the world.")] = None,
-        videos: Annotated[
-            int | None, typer.Option(help="Videos posted per --hours of simulated time.")
-        ] = None,
-        markets: Annotated[str | None, typer.Option(help="Comma-separated markets.")] = None,
-        interval: Annotated[
-            str | None, typer.Option(help="Time between snapshots of a video (300, 5m).")
-        ] = None,
-        hours: Annotated[float | None, typer.Option(help="Simulated hours to run.")] = None,
-        breakouts: Annotated[
-            int | None, typer.Option(help="Planted breakouts per --hours.")
-        ] = None,
+        seed: SeedOption = None,
+        creators: CreatorsOption = None,
+        videos: VideosOption = None,
+        markets: MarketsOption = None,
+        interval: IntervalOption = None,
+        hours: HoursOption = None,
+        breakouts: BreakoutsOption = None,
         realtime: Annotated[
             bool, typer.Option("--realtime/--fast", help="Follow the wall clock, or go flat out.")
         ] = False,
@@ -100,19 +135,17 @@ def register(app: typer.Typer) -> None:
         if output_format == "itemstruct" and out is None:
             fail("--format itemstruct writes a file: pass --out FILE (or --out - for stdout)")
         try:
-            settings = load(
-                SimulatorSettings,
+            settings = world_settings(
                 seed=seed,
                 creators=creators,
                 videos=videos,
                 markets=markets,
-                interval_s=parse_interval(interval) if interval is not None else None,
+                interval=interval,
                 hours=hours,
                 breakouts=breakouts,
                 speed=speed,
                 round_counts=round_counts,
             )
-            parse_kinds(settings.breakout_kinds)
         except (TrendmonError, ValueError) as exc:
             fail(str(exc))
         _run(

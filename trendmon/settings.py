@@ -138,6 +138,12 @@ class SimulatorSettings(BaseSettings):
     breakout_kinds: str = Field(
         "hashtag,sound,creator", description="Comma-separated kinds of planted breakouts."
     )
+    breakout_lead: float = Field(
+        0.3,
+        ge=0.05,
+        le=0.8,
+        description="Share of each period before its first planted onset (baselines form).",
+    )
     speed: float = Field(
         1, gt=0, description="Real-time speed-up: simulated seconds per wall-clock second."
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -123,7 +124,10 @@ def run(
             args = [*base, "simulate", "--realtime", "--speed", str(speed), *embedded]
             if seed is not None:
                 args += ["--seed", str(seed)]
-            children["simulator"] = _spawn(args, logs / "simulator.log")
+            # A demo should not keep its audience waiting 14 simulated hours for the first
+            # breakout: plant them after a short lead, unless the user chose one.
+            env = {"TRENDMON_SIM_BREAKOUT_LEAD": "0.08", **os.environ}
+            children["simulator"] = _spawn(args, logs / "simulator.log", env)
         if dashboard and not once:
             args = [
                 *base,
@@ -194,9 +198,12 @@ def _report_deaths(children: dict[str, tuple[subprocess.Popen[bytes], Path]]) ->
             del children[name]
 
 
-def _spawn(args: list[str], log_path: Path) -> tuple[subprocess.Popen[bytes], Path]:
+def _spawn(
+    args: list[str], log_path: Path, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], Path]:
     with log_path.open("ab") as out:
-        return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT), log_path
+        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env)
+        return proc, log_path
 
 
 def replay_command(

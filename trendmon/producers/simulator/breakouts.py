@@ -115,8 +115,10 @@ def plan(world: World, rng: random.Random, chunk: int) -> list[Breakout]:
     for i in range(n):
         kind = kinds[i % len(kinds)]
         market = world.markets[(i + chunk) % len(world.markets)]
-        # Onsets between 30% and 85% of the chunk leave the engine hours of baseline first.
-        onset = int(lo + world.chunk_s * (0.3 + 0.55 * (i + rng.uniform(0.1, 0.9)) / n))
+        # Onsets between breakout_lead (30% by default) and 85% of the chunk leave the engine
+        # hours of baseline first.
+        lead = settings.breakout_lead
+        onset = int(lo + world.chunk_s * (lead + (0.85 - lead) * (i + rng.uniform(0.1, 0.9)) / n))
         creator_kind = kind == "creator"
         if creator_kind:
             base = CREATOR_BASELINE_PER_H
@@ -161,17 +163,19 @@ def organic_trends(world: World, start: float, end: float) -> list[dict[str, Any
     for entity in world.organic:
         life = entity.life
         if start <= life.peak < end and life.amplitude >= ORGANIC_TREND_AMPLITUDE:
-            rows.append({
-                "planted": False,
-                "kind": entity.kind,
-                "id": entity.key,
-                "name": entity.name,
-                "market": entity.market,
-                "onset": iso(life.peak - 2 * life.rise_s),
-                "peak": iso(life.peak),
-                "rise_s": round(life.rise_s),
-                "amplitude": round(life.amplitude, 3),
-            })
+            rows.append(
+                {
+                    "planted": False,
+                    "kind": entity.kind,
+                    "id": entity.key,
+                    "name": entity.name,
+                    "market": entity.market,
+                    "onset": iso(life.peak - 2 * life.rise_s),
+                    "peak": iso(life.peak),
+                    "rise_s": round(life.rise_s),
+                    "amplitude": round(life.amplitude, 3),
+                }
+            )
     return rows
 
 

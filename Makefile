@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: install
-	$(TRENDMON) run --speed 60
+	$(TRENDMON) run --speed 120
 
 browsers:
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \

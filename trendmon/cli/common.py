@@ -11,6 +11,7 @@ import orjson
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from trendmon.events import utc
 from trendmon.settings import CoreSettings, load
@@ -33,6 +34,19 @@ def bus_from_options(bus: str | None, home: Path | None) -> Bus:
     """Open the bus chosen by the flags, falling back to settings."""
     core = load(CoreSettings, bus=bus, home=home)
     return open_bus(core)
+
+
+def time_progress(label: str) -> Progress:
+    """The progress bar of a simulated run on stderr (hidden when stderr is not a terminal)."""
+    return Progress(
+        TextColumn(label),
+        BarColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
 
 
 def say_error(message: str) -> None:

@@ -6,9 +6,8 @@ from collections.abc import Iterator
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from trendmon.cli.common import err, fail
+from trendmon.cli.common import err, fail, time_progress
 from trendmon.cli.simulate import (
     BreakoutsOption,
     CreatorsOption,
@@ -81,15 +80,7 @@ def register(app: typer.Typer) -> None:
 
 def _with_progress(sim: Simulation) -> Iterator[VideoSnapshot]:
     total = (sim.until or sim.start) - sim.start
-    progress = Progress(
-        TextColumn("evaluating"),
-        BarColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    )
+    progress = time_progress("evaluating")
     task = progress.add_task("", total=total)
     with progress:
         for count, snapshot in enumerate(sim.snapshots(), 1):

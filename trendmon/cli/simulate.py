@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import IO, Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from trendmon.cli.common import BusOption, HomeOption, bus_from_options, err, fail
+from trendmon.cli.common import BusOption, HomeOption, bus_from_options, err, fail, time_progress
 from trendmon.errors import TrendmonError
 from trendmon.producers.publish import Publisher
 from trendmon.producers.simulator import (
@@ -205,15 +204,7 @@ def _run(
         renderer = ItemStructRenderer() if output_format == "itemstruct" else None
         began = time.perf_counter()
         total = None if sim.until is None else sim.until - sim.start
-        progress = Progress(
-            TextColumn("simulating"),
-            BarColumn(),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-            disable=not err.is_terminal,
-        )
+        progress = time_progress("simulating")
         task = progress.add_task("", total=total)
         try:
             with progress:

@@ -179,6 +179,10 @@ class VideoDelta(Struct, frozen=True, gc=False, kw_only=True, tag_field="type", 
     """A counter went down; its delta was taken as zero (rates are never negative)."""
     rounded: bool = False
     """Counts were rounded by TikTok: rates are smoothed, show them to 3 figures at most."""
+    wm_ms: int = 0
+    """Stage 1's watermark in the video's partition before this snapshot: stage 2 applies the
+    delta once every partition is past that bucket (or the delta's own, if later), so that a
+    late snapshot is folded in at the same point whichever way the partitions interleave."""
 
 
 class TrendScore(Struct, frozen=True, gc=False, kw_only=True, tag_field="type", tag="trend_score"):
@@ -231,6 +235,55 @@ class Spike(Struct, frozen=True, gc=False, kw_only=True, tag_field="type", tag="
     severity: Literal["notable", "major", "extreme"]
     videos: int
     """Distinct videos that contributed in the bucket (the support)."""
+
+
+class Candidate(Struct, frozen=True, gc=False, array_like=True):
+    """One entity's standing on one board before ranking (stage 2 to the ranker)."""
+
+    entity: str
+    name: str
+    score: float
+    plays: int
+    engagements: int
+    velocity: float
+    growth: float | None
+    videos: int
+    creators: int
+    stage: Stage
+
+
+class BoardTick(Struct, frozen=True, gc=False, kw_only=True, tag_field="type", tag="board_tick"):
+    """The best entities of one stage-2 partition for every board of one window at one tick.
+
+    Stage 2 is partitioned by entity, so no partition sees a whole board: each sends its own
+    top ``board_size`` per board, and the ranker merges the ticks of every partition (the global
+    top is inside the union of the partitions' tops) before it ranks.
+    """
+
+    v: Literal[1] = 1
+    window: str
+    at_ms: int
+    full: bool
+    """An hourly keyframe: every entry is published, changed or not."""
+    part: int = 0
+    """The stage-2 partition that computed it."""
+    boards: dict[str, list[Candidate]]
+    """Per board, ``kind|market``: that partition's candidates."""
+
+
+class Watermark(Struct, frozen=True, gc=False, kw_only=True, tag_field="type", tag="watermark"):
+    """Stage 1 tells every stage-2 partition how far in event time one of its partitions got.
+
+    Stage 2 closes a bucket only when every stage-1 partition that has reported is past it, so
+    that the deltas of one bucket are all in, whichever partition they came through.
+    """
+
+    v: Literal[1] = 1
+    part: int
+    at_ms: int
+    """The newest event time the partition has processed."""
+    first_ms: int
+    """Event time of its first delta (stage 2 opens its first bucket at the earliest)."""
 
 
 _encoder = msgspec.json.Encoder()

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 from trendmon.events import Spike, TrendScore, VideoDelta, VideoSnapshot
 from trendmon.settings import EngineSettings
-from trendmon.streams.trends import Stage2
+from trendmon.streams.boards import Ranker
+from trendmon.streams.partitioned import EntityPartition
 from trendmon.streams.velocity import Stage1
 
 
@@ -37,20 +38,30 @@ class EngineOutput:
 
 
 class Engine:
-    """Stage 1 and stage 2 wired in one process."""
+    """Stage 1 and stage 2 wired in one process.
 
-    def __init__(self, settings: EngineSettings | None = None) -> None:
+    ``partitions`` is the partition count of the snapshots topic whose log is processed: stage 1
+    keeps a watermark per partition and stage 2 closes a bucket when all are past it, as the
+    distributed runtime does, so that both give the same boards and spikes from the same log.
+    With 1 (the embedded runtime's default) a bucket closes on the first later snapshot.
+    """
+
+    def __init__(self, settings: EngineSettings | None = None, *, partitions: int = 1) -> None:
         self.settings = settings or EngineSettings()
-        self.stage1 = Stage1(self.settings)
+        self.stage1 = Stage1(self.settings, partitions=partitions)
         # Both stages live and are checkpointed together here, so stage 1 never hands stage 2
         # the same delta twice: the per-video dedup marks are only needed when distributed.
-        self.stage2 = Stage2(self.settings, dedupe=False)
+        self.entities = EntityPartition(self.settings, 0, partitions, dedupe=False)
+        self.stage2 = self.entities.stage
+        self.ranker = Ranker(self.settings.board_size)
+        self._first: list[int | None] = [None] * partitions
         self._hour = -1
 
     def process(self, snapshots: Iterable[VideoSnapshot]) -> EngineOutput:
         """Run a batch of snapshots through both stages."""
         out = EngineOutput()
-        stage1, stage2 = self.stage1, self.stage2
+        stage1, entities = self.stage1, self.entities
+        marks, first = stage1.marks, self._first
         deltas = out.deltas
         accepted = out.snapshots
         for snap in snapshots:
@@ -60,12 +71,17 @@ class Engine:
                 continue
             accepted.append(snap)
             for d in deltas[before:]:
-                if d.collected_ms >= stage2.next_close_ms:
-                    stage2.advance(d.collected_ms)
-                    self._hourly()
-                stage2.apply(d)
-        produced = stage2.drain()
-        out.scores = produced.scores
+                entities.delta(None, d)
+            part = stage1.videos[snap.video_id].part
+            if first[part] is None:
+                first[part] = min(d.collected_ms for d in deltas[before:])
+            closed = self.stage2.closed
+            entities.mark(part, marks[part], first[part])  # type: ignore[arg-type]
+            if self.stage2.closed != closed:
+                self._hourly()
+        produced = entities.drain()
+        publish = self.ranker.publish_ticks
+        out.scores = [score for tick in produced.ticks for score in publish((tick,))]
         out.spikes = produced.spikes
         out.rejected = stage1.counters.rejected
         stage1.counters.rejected = []

@@ -41,7 +41,7 @@ from trendmon.streams.engine import Engine, EngineOutput
 
 log = logging.getLogger(__name__)
 
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2
 MAX_CHECKPOINT_FAILURES = 3
 
 

@@ -18,17 +18,14 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from trendmon.events import Spike, TrendScore, VideoDelta
+from trendmon.events import BoardTick, Candidate, Spike, VideoDelta
 from trendmon.settings import EngineSettings
-from trendmon.streams.boards import Boards
 from trendmon.streams.entities import kind_of
 from trendmon.streams.scoring import MIN_BREADTH, Evidence, growth_of, stage_of, trend_score
 from trendmon.streams.spikes import SpikeRule, contribution, posting_surge, severity, surge_of
 from trendmon.streams.windows import HOUR_MS, MarketAgg, Window, make_windows
 
 ALL = "all"
-SCORE_TOLERANCE = 0.01
-"""Between keyframes, a score that moved less than this (relative) is not published again."""
 
 
 class EntityState:
@@ -56,16 +53,20 @@ class Stage2Counters:
 
 @dataclass
 class Stage2Output:
-    scores: list[TrendScore] = field(default_factory=list)
+    ticks: list[BoardTick] = field(default_factory=list)
     spikes: list[Spike] = field(default_factory=list)
 
 
 class Stage2:
     """Entity state and the rules above. Call ``advance`` then ``apply`` for each delta."""
 
-    def __init__(self, settings: EngineSettings | None = None, *, dedupe: bool = True) -> None:
+    def __init__(
+        self, settings: EngineSettings | None = None, *, dedupe: bool = True, part: int = 0
+    ) -> None:
         self.settings = s = settings or EngineSettings()
         self.dedupe = dedupe
+        self.part = part
+        """The partition this stage owns (named in its board ticks)."""
         """Skip deltas already applied (needed when stage 1's output can be replayed)."""
         self.bucket_ms = s.bucket_s * 1000
         if HOUR_MS % self.bucket_ms:
@@ -77,16 +78,14 @@ class Stage2:
         self.closed = -1
         self.fine_active: dict[int, dict[MarketAgg, None]] = {}
         self.hour_active: dict[int, dict[MarketAgg, None]] = {}
-        self.boards = Boards(s.board_size)
-        self.seen: dict[str, tuple[int, str, str, tuple[str, ...]]] = {}
-        """Per video: last time seen, market, author and entities (breadth is counted from it)."""
+        self.seen: dict[str, tuple[int, str, str, tuple[str, ...], int | None, int]] = {}
+        """Per video: last time seen, market, author, entities (breadth is counted from it), the
+        time seen before that and the ``seq`` of the delta that brought it."""
         self.members: dict[str, set[str]] = {}
         """Per entity: its videos seen within the longest window."""
         self.hw: dict[tuple[str, str], int] = {}
         """Highest delta seq applied per (entity, video), when deduplicating."""
         self._pending: dict[tuple[str, str, int], list[Any]] = {}
-        self._emitted: dict[tuple[str, str, str], dict[str, tuple[int, float, str]]] = {}
-        """Last published (rank, score, stage) of every board entry."""
         self.counters = Stage2Counters()
         self.out = Stage2Output()
         self.rule = SpikeRule(
@@ -145,7 +144,14 @@ class Stage2:
         market = d.market
         prev = self.seen.get(vid)
         if prev is None or t > prev[0]:
-            self.seen[vid] = (t, market, d.author_id, d.entities)
+            self.seen[vid] = (
+                t,
+                market,
+                d.author_id,
+                d.entities,
+                None if prev is None else prev[0],
+                d.seq,
+            )
         new_here = 1 if prev is None or prev[0] < b * self.bucket_ms else 0
         dp = d.d_plays
         de = d.d_likes + d.d_comments + d.d_shares + d.d_saves
@@ -194,9 +200,15 @@ class Stage2:
         t = d.collected_ms
         b = t // self.bucket_ms
         prev = self.seen.get(vid)
+        if prev is None:
+            before = None
+        elif d.seq == prev[5]:
+            before = prev[4]  # the same delta, already applied to another of its entities
+        else:
+            before = prev[0]
         if prev is None or t > prev[0]:
-            self.seen[vid] = (t, d.market, d.author_id, d.entities)
-        new_here = 1 if prev is None or prev[0] < b * self.bucket_ms else 0
+            self.seen[vid] = (t, d.market, d.author_id, d.entities, before, d.seq)
+        new_here = 1 if before is None or before < b * self.bucket_ms else 0
         dp = d.d_plays
         de = d.d_likes + d.d_comments + d.d_shares + d.d_saves
         c = contribution(d)
@@ -509,11 +521,11 @@ class Stage2:
     def _score(
         self, i: int, w: Window, now_ms: int, candidates: dict[EntityState, None], *, full: bool
     ) -> None:
-        """Rank every board of window ``w`` and publish what changed (everything when ``full``).
+        """Score the entities of window ``w`` and send each board's best to the ranker.
 
-        Between hourly keyframes an entry is published only when its rank or stage changed, it
-        is new, or its score moved by more than ``SCORE_TOLERANCE``; the history store rebuilds
-        a past board from the last keyframe and these changes.
+        Only this stage's own top ``board_size`` of every board is sent (a
+        :class:`~trendmon.events.BoardTick`): in the distributed runtime each partition sends
+        its own and the ranker merges them (:class:`~trendmon.streams.boards.Ranker`).
         """
         hours = w.ms / HOUR_MS
         quarter = max(1, w.units // 4)
@@ -540,12 +552,9 @@ class Stage2:
                 boards.setdefault((ent.kind, ALL), []).append(
                     (tp, te, tprev, ent, None, tuple(ent.markets.values()))
                 )
-        # Boards that had entries but now have no candidates must still see their leavers.
-        for kind, market, window in self.boards.last:
-            if window == w.name:
-                boards.setdefault((kind, market), [])
         size = self.settings.board_size
         breadths: dict[str, dict[str | None, tuple[int, int]]] = {}
+        tick: dict[str, list[Candidate]] = {}
         for (kind, market), entries in sorted(boards.items()):
             # Breadth is the costly part; the score without it (B = 1) bounds the real one, so
             # only entities whose bound can still reach the board are measured.
@@ -561,10 +570,10 @@ class Stage2:
                 bounded.append((bound, ent.key, rate, growth, p, pe, only, aggs))
             bounded.sort(key=lambda c: (-c[0], c[1]))
             best: list[float] = []
-            exact: dict[
-                str, tuple[float, float, float | None, int, int, int, int, tuple[MarketAgg, ...]]
+            exact: list[
+                tuple[float, str, float, float | None, int, int, int, int, tuple[MarketAgg, ...]]
             ]
-            exact = {}
+            exact = []
             for bound, key, rate, growth, p, pe, only, aggs in bounded:
                 if len(best) >= size and best[0] > bound:
                     break
@@ -573,40 +582,24 @@ class Stage2:
                     counted = breadths[key] = self.breadth(key, since)
                 videos, creators = counted.get(only, (0, 0))
                 score = trend_score(rate, growth, creators)
-                exact[key] = (score, rate, growth, p, pe, videos, creators, aggs)
+                exact.append((score, key, rate, growth, p, pe, videos, creators, aggs))
                 if len(best) < size:
                     heapq.heappush(best, score)
                 elif score > best[0]:
                     heapq.heapreplace(best, score)
-            board_key = (kind, market, w.name)
-            placements, leavers = self.boards.rank(board_key, [(e[0], k) for k, e in exact.items()])
-            emitted = self._emitted.setdefault(board_key, {})
-            for pl in placements:
-                score, rate, growth, p, pe, videos, creators, aggs = exact[pl.key]
+            exact.sort(key=lambda e: (-e[0], e[1]))
+            chosen = tick[f"{kind}|{market}"] = []
+            for score, key, rate, growth, p, pe, videos, creators, aggs in exact[:size]:
                 recent = sum(self._recent(a, w, quarter) for a in aggs) / quarter_hours
                 stage = stage_of(rate, recent, growth)
                 if stage == "emerging" or stage == "rising":
                     # Only a would-be hot stage pays for its evidence.
                     breadth = videos if kind == "creator" else creators
                     stage = stage_of(rate, recent, growth, self._evidence(aggs, w, breadth))
-                last = emitted.get(pl.key)
-                if (
-                    not full
-                    and last is not None
-                    and last[0] == pl.rank
-                    and last[2] == stage
-                    and abs(score - last[1]) <= SCORE_TOLERANCE * last[1]
-                ):
-                    continue
-                emitted[pl.key] = (pl.rank, score, stage)
-                self.out.scores.append(
-                    TrendScore(
-                        entity=pl.key,
-                        kind=kind,
-                        name=self._label(pl.key),
-                        market=market,
-                        window=w.name,
-                        at_ms=now_ms,
+                chosen.append(
+                    Candidate(
+                        entity=key,
+                        name=self._label(key),
                         score=score,
                         plays=p,
                         engagements=pe,
@@ -615,34 +608,11 @@ class Stage2:
                         videos=videos,
                         creators=creators,
                         stage=stage,
-                        rank=pl.rank,
-                        prev_rank=pl.prev_rank,
-                        is_new=pl.is_new,
                     )
                 )
-            for key, prev_rank in sorted(leavers):
-                emitted.pop(key, None)
-                self.out.scores.append(
-                    TrendScore(
-                        entity=key,
-                        kind=kind,
-                        name=self._label(key),
-                        market=market,
-                        window=w.name,
-                        at_ms=now_ms,
-                        score=0.0,
-                        plays=0,
-                        engagements=0,
-                        velocity=0.0,
-                        growth=None,
-                        videos=0,
-                        creators=0,
-                        stage="dormant",
-                        rank=0,
-                        prev_rank=prev_rank,
-                        is_new=False,
-                    )
-                )
+        self.out.ticks.append(
+            BoardTick(window=w.name, at_ms=now_ms, full=full, part=self.part, boards=tick)
+        )
 
     def _evidence(self, aggs: tuple[MarketAgg, ...], w: Window, breadth: int) -> Evidence:
         """What backs a hot stage (see :mod:`trendmon.streams.scoring`), at the last close."""

@@ -22,6 +22,10 @@ the runtime fans out to each entity the video belongs to. Rules, all on event ti
   snapshot contradicts is dropped and counted.
 - **Future**: a snapshot more than ``max_future_s`` ahead of the stream's watermark is refused.
 
+**Partitions.** Watermarks are kept per partition of the snapshots topic (the video's, by the
+same hash as Kafka's), so that the embedded engine judges lateness exactly as a distributed
+stage 1 that owns one partition; every delta carries its partition's watermark (``wm_ms``).
+
 State per video is a few slots and one small integer array (its recent points), well under a KB.
 """
 
@@ -33,6 +37,7 @@ from dataclasses import dataclass, field
 
 from trendmon.events import VideoDelta, VideoSnapshot
 from trendmon.settings import EngineSettings
+from trendmon.streams.bus.base import partition_for
 from trendmon.streams.entities import entities_of, intern
 
 WIDTH = 6
@@ -65,6 +70,7 @@ class VideoState:
         "entities",
         "labels",
         "market",
+        "part",
         "pending",
         "pts",
         "seq",
@@ -81,6 +87,7 @@ class VideoState:
         self.author = ""
         self.created_ms: int | None = None
         self.pending: array[int] | None = None
+        self.part = 0
 
     @property
     def last_ms(self) -> int:
@@ -95,10 +102,13 @@ def _counts(snap: VideoSnapshot, previous_saves: int) -> tuple[int, int, int, in
 class Stage1:
     """Per-video state and the delta rules above. Feed snapshots in log order."""
 
-    def __init__(self, settings: EngineSettings | None = None) -> None:
+    def __init__(self, settings: EngineSettings | None = None, *, partitions: int = 1) -> None:
         self.settings = settings or EngineSettings()
         self.videos: dict[str, VideoState] = {}
-        self.watermark_ms = 0
+        self.partitions = partitions
+        self.marks = [0] * partitions
+        """Watermark (newest event time processed) per partition of the snapshots topic."""
+        self._wm = 0
         self.counters = Stage1Counters()
         self._bucket_ms = self.settings.bucket_s * 1000
         self._late_ms = self.settings.allowed_lateness_s * 1000
@@ -109,10 +119,24 @@ class Stage1:
 
     # -- entry point --------------------------------------------------------------------------
 
+    @property
+    def watermark_ms(self) -> int:
+        """The newest event time processed, over all partitions."""
+        return max(self.marks)
+
+    def partition_of(self, video_id: str) -> int:
+        st = self.videos.get(video_id)
+        if st is not None:
+            return st.part
+        return partition_for(video_id, self.partitions) if self.partitions > 1 else 0
+
     def process(self, snap: VideoSnapshot, out: list[VideoDelta]) -> None:
         """Apply one snapshot; append the deltas it yields to ``out``."""
         ts = int(snap.collected_at.timestamp() * 1000)
-        if self.watermark_ms and ts > self.watermark_ms + self._future_ms:
+        st = self.videos.get(snap.video_id)
+        part = st.part if st is not None else self.partition_of(snap.video_id)
+        self._wm = wm = self.marks[part]
+        if wm and ts > wm + self._future_ms:
             self.counters.future += 1
             self.counters.rejected.append(
                 (
@@ -121,9 +145,8 @@ class Stage1:
                 )
             )
             return
-        st = self.videos.get(snap.video_id)
         if st is None:
-            self._first(snap, ts, out)
+            self._first(snap, ts, part, out)
         else:
             last = st.pts[-WIDTH]
             if ts > last:
@@ -135,13 +158,14 @@ class Stage1:
                 return
             else:
                 self._late(st, snap, ts, out)
-        if ts > self.watermark_ms:
-            self.watermark_ms = ts
+        if ts > wm:
+            self.marks[part] = ts
 
     # -- cases ---------------------------------------------------------------------------------
 
-    def _first(self, snap: VideoSnapshot, ts: int, out: list[VideoDelta]) -> None:
+    def _first(self, snap: VideoSnapshot, ts: int, part: int, out: list[VideoDelta]) -> None:
         st = VideoState()
+        st.part = part
         self.videos[snap.video_id] = st
         st.entities, st.labels = entities_of(snap)
         st.market = intern(snap.market)
@@ -347,6 +371,7 @@ class Stage1:
             correction=correction,
             decreased=decreased,
             rounded=rounded,
+            wm_ms=self._wm,
         )
 
     # -- housekeeping ------------------------------------------------------------------------

@@ -1,0 +1,189 @@
+"""The engine cut along Kafka partitions: what each distributed agent runs, still pure.
+
+The distributed runtime (:mod:`trendmon.streams.faust`) moves records between these pieces
+through topics; everything here is deterministic and free of I/O, so a test can run the whole
+partitioned pipeline in one process and compare it with the embedded :class:`Engine`:
+
+- :class:`VideoPartition`: stage 1 for one partition of the snapshots topic (keyed by video).
+  It turns snapshots into :class:`~trendmon.events.VideoDelta` and reports its event-time
+  progress as a :class:`~trendmon.events.Watermark`, which the agent sends to *every* partition
+  of the entity-keyed topic.
+- :func:`fan_out`: one delta becomes one record per entity it names, keyed by that entity.
+- :class:`EntityPartition`: stage 2 for one partition of the entity-keyed topic (the embedded
+  engine runs one for all entities). A bucket closes only when every stage-1 partition is past
+  it (the smallest watermark), and each delta is applied in a bucket fixed by stage 1 (see
+  :class:`EntityPartition`), so each close sees the same deltas whichever partition and worker
+  they came through, and in whatever order partitions interleave. Deltas applied twice (stage 1
+  replayed after a crash) are skipped by their per-video sequence number.
+- :class:`TickMerger`: ranks the boards from the :class:`~trendmon.events.BoardTick` of every
+  stage-2 partition, once all of them have sent the tick (repeated ticks are ignored).
+
+Stage 2 waits for every stage-1 partition to report before it closes its first bucket: a
+snapshots partition that never carries data holds the boards back (the agent logs which ones).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from trendmon.events import BoardTick, Spike, TrendScore, VideoDelta, VideoSnapshot, Watermark
+from trendmon.settings import EngineSettings
+from trendmon.streams.boards import Ranker
+from trendmon.streams.trends import Stage2
+from trendmon.streams.velocity import Stage1
+from trendmon.streams.windows import HOUR_MS
+
+
+@dataclass
+class PartitionOutput:
+    """What one call of a partition's ``process`` produced."""
+
+    deltas: list[VideoDelta] = field(default_factory=list)
+    rejected: list[tuple[VideoSnapshot, str]] = field(default_factory=list)
+    ticks: list[BoardTick] = field(default_factory=list)
+    spikes: list[Spike] = field(default_factory=list)
+
+
+class VideoPartition:
+    """Stage 1 for one snapshots partition."""
+
+    def __init__(self, settings: EngineSettings, part: int) -> None:
+        self.part = part
+        self.stage = Stage1(settings)  # one partition: its watermark is this partition's
+        self.first_ms: int | None = None
+        self._hour = -1
+
+    def process(self, snapshots: Iterable[VideoSnapshot]) -> PartitionOutput:
+        out = PartitionOutput()
+        stage = self.stage
+        for snap in snapshots:
+            stage.process(snap, out.deltas)
+        out.rejected = stage.counters.rejected
+        stage.counters.rejected = []
+        if self.first_ms is None and out.deltas:
+            self.first_ms = min(d.collected_ms for d in out.deltas)
+        hour = stage.watermark_ms // HOUR_MS
+        if hour > self._hour:
+            self._hour = hour
+            stage.evict(hour * HOUR_MS)
+        return out
+
+    def watermark(self) -> Watermark | None:
+        """Where this partition stands in event time (None before its first delta)."""
+        if self.first_ms is None:
+            return None
+        return Watermark(part=self.part, at_ms=self.stage.watermark_ms, first_ms=self.first_ms)
+
+
+def fan_out(delta: VideoDelta) -> list[tuple[str, VideoDelta]]:
+    """The (entity key, delta) records of a delta, one per entity it names."""
+    return [(key, delta) for key in delta.entities]
+
+
+class EntityPartition:
+    """Stage 2 for one partition of the entity-keyed deltas topic (or for all entities).
+
+    A delta is applied in its *release* bucket: its own bucket, or, when it is late, the bucket
+    its stage-1 partition had reached when it was made (``wm_ms``). A bucket closes once every
+    stage-1 partition's watermark is past it; by then every delta released in it is in, so the
+    state at each close does not depend on how partitions interleave. Deltas released in a
+    bucket that is not open yet are held.
+    """
+
+    def __init__(
+        self, settings: EngineSettings, part: int, upstream: int, *, dedupe: bool = True
+    ) -> None:
+        self.stage = Stage2(settings, dedupe=dedupe, part=part)
+        self.upstream = upstream
+        """Partitions of the snapshots topic (stage 1): all must report before the first close."""
+        self.marks: dict[int, int] = {}
+        self.first_ms: int | None = None
+        self.held: dict[int, list[tuple[str | None, VideoDelta]]] = {}
+        """Deltas (with their entity, or None for all of them) by release bucket."""
+        self._bucket_ms = self.stage.bucket_ms
+        self._next_ms = -1
+        """Event time at which the open bucket may close (-1: not open yet)."""
+
+    @property
+    def waiting_for(self) -> list[int]:
+        """Stage-1 partitions that have not reported yet."""
+        return [p for p in range(self.upstream) if p not in self.marks]
+
+    def delta(self, key: str | None, d: VideoDelta) -> None:
+        """Apply (or hold) a delta for entity ``key``, or for every entity it names (None)."""
+        bucket = self._bucket_ms
+        release = d.collected_ms // bucket
+        wm = d.wm_ms // bucket
+        if wm > release:
+            release = wm
+        stage = self.stage
+        if stage.open_bucket is not None and release <= stage.open_bucket:
+            self._apply(key, d)
+        else:
+            self.held.setdefault(release, []).append((key, d))
+
+    def _apply(self, key: str | None, d: VideoDelta) -> None:
+        if key is None:
+            self.stage.apply(d)
+        else:
+            self.stage.apply_one(key, d.labels[d.entities.index(key)], d)
+
+    def watermark(self, mark: Watermark) -> None:
+        """Record a stage-1 partition's progress and close every bucket all are past."""
+        self.mark(mark.part, mark.at_ms, mark.first_ms)
+
+    def mark(self, part: int, at_ms: int, first_ms: int) -> None:
+        """:meth:`watermark` without the record."""
+        marks = self.marks
+        if at_ms > marks.get(part, -1):
+            marks[part] = at_ms
+        if self.first_ms is None or first_ms < self.first_ms:
+            self.first_ms = first_ms
+        if at_ms < self._next_ms or len(marks) < self.upstream:
+            return
+        stage = self.stage
+        bucket = self._bucket_ms
+        if stage.open_bucket is None:
+            stage.advance(self.first_ms)
+            self._release()
+        assert stage.open_bucket is not None
+        low = min(marks.values())
+        while (stage.open_bucket + 1) * bucket <= low:
+            stage.advance((stage.open_bucket + 1) * bucket)
+            self._release()
+        self._next_ms = (stage.open_bucket + 1) * bucket
+
+    def _release(self) -> None:
+        open_bucket = self.stage.open_bucket
+        assert open_bucket is not None
+        for b in sorted(b for b in self.held if b <= open_bucket):
+            for key, d in self.held.pop(b):
+                self._apply(key, d)
+
+    def drain(self) -> PartitionOutput:
+        produced = self.stage.drain()
+        return PartitionOutput(ticks=produced.ticks, spikes=produced.spikes)
+
+
+class TickMerger:
+    """Ranks boards once every stage-2 partition has sent its tick for a window and time."""
+
+    def __init__(self, settings: EngineSettings, parts: int) -> None:
+        self.parts = parts
+        self.ranker = Ranker(settings.board_size)
+        self.pending: dict[tuple[str, int], dict[int, BoardTick]] = {}
+        self.done: dict[str, int] = {}
+        """Per window, the latest tick time ranked (older ticks are repeats)."""
+
+    def add(self, tick: BoardTick) -> list[TrendScore]:
+        if tick.at_ms <= self.done.get(tick.window, -1):
+            return []
+        key = (tick.window, tick.at_ms)
+        got = self.pending.setdefault(key, {})
+        got[tick.part] = tick
+        if len(got) < self.parts:
+            return []
+        del self.pending[key]
+        self.done[tick.window] = tick.at_ms
+        return self.ranker.publish_ticks(got[p] for p in sorted(got))

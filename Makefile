@@ -29,6 +29,12 @@ browsers:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium chromium-driver fonts-noto-color-emoji >/dev/null; fi
 
+# Docker Compose v2, for tests/test_compose.py (`docker compose config`): built once from the Go
+# module proxy when missing (about 3 minutes), then a no-op.
+.PHONY: compose-tool
+compose-tool:
+	bash scripts/compose-tool.sh
+
 services: install
 	bash scripts/services.sh start
 
@@ -42,7 +48,7 @@ lint: install
 test-fast: install
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
-test: install lint browsers
+test: install lint browsers compose-tool
 	bash scripts/services.sh start
 	set -a; source "$${TRENDMON_SERVICES_DIR:-$$HOME/.cache/trendmon/run}/env"; set +a; \
 	  $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; bash scripts/services.sh stop; exit $$rc

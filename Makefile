@@ -1,6 +1,6 @@
 # trendmon: `make demo` runs the product on the embedded default; `make test` runs every test.
 # Both install what they need first: Python packages into ./.venv (with the `trendmon` script),
-# the test services (scripts/services.sh) and Debian's Chromium for the browser tests.
+# the test services (scripts/services.sh), Debian's Chromium for the browser tests and kcat.
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -25,9 +25,9 @@ demo: install
 
 browsers:
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
-	    || ! fc-list 2>/dev/null | grep -qi "color emoji"; then \
+	    || ! fc-list 2>/dev/null | grep -qi "color emoji" || ! command -v kcat >/dev/null; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    chromium chromium-driver fonts-noto-color-emoji >/dev/null; fi
+	    chromium chromium-driver fonts-noto-color-emoji kcat >/dev/null; fi
 
 # Docker Compose v2, for tests/test_compose.py (`docker compose config`): built once from the Go
 # module proxy when missing (about 3 minutes), then a no-op.

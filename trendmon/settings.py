@@ -57,7 +57,10 @@ class KafkaSettings(BaseSettings):
     partitions: int = Field(8, ge=1, description="Partitions of topics trendmon creates.")
     replication: int = Field(1, ge=1, description="Replication factor of topics trendmon creates.")
     retention_hours: float = Field(
-        168, gt=0, description="Retention of topics trendmon creates, in hours."
+        360,
+        gt=0,
+        description="Retention of topics trendmon creates, in hours (at least twice the "
+        "longest window: stage 2 rebuilds its state from its input).",
     )
     topic_prefix: str = Field("trendmon.", description="Prefix of every topic name.")
     client_id: str = Field("trendmon", description="Client id reported to the brokers.")

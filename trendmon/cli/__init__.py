@@ -9,7 +9,17 @@ from __future__ import annotations
 
 import typer
 
-from trendmon.cli import dashboard, evaluate, importer, log, run, scrape, settings, simulate
+from trendmon.cli import (
+    dashboard,
+    evaluate,
+    importer,
+    log,
+    run,
+    scrape,
+    settings,
+    simulate,
+    worker,
+)
 from trendmon.cli.common import say_error
 from trendmon.errors import RetryableError, TrendmonError
 
@@ -22,7 +32,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-for module in (scrape, importer, simulate, run, evaluate, log, settings, dashboard):
+for module in (scrape, importer, simulate, run, worker, evaluate, log, settings, dashboard):
     module.register(app)
 
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 from array import array
 from dataclasses import dataclass, field
+from typing import Any
 
 from trendmon.events import VideoDelta, VideoSnapshot
 from trendmon.settings import EngineSettings
@@ -92,6 +93,44 @@ class VideoState:
     @property
     def last_ms(self) -> int:
         return self.pts[-WIDTH]
+
+    def dump(self) -> list[object]:
+        """Plain values for a table or a checkpoint (see :meth:`load`)."""
+        return [
+            list(self.pts),
+            self.seq,
+            self.velocity,
+            list(self.entities),
+            list(self.labels),
+            self.market,
+            self.author,
+            self.created_ms,
+            None if self.pending is None else list(self.pending),
+            self.part,
+        ]
+
+    @classmethod
+    def load(cls, values: list[Any]) -> VideoState:
+        st = cls()
+        (
+            pts,
+            st.seq,
+            st.velocity,
+            entities,
+            labels,
+            market,
+            author,
+            st.created_ms,
+            pending,
+            st.part,
+        ) = values
+        st.pts = array("q", pts)
+        st.entities = tuple(intern(e) for e in entities)
+        st.labels = tuple(labels)
+        st.market = intern(market)
+        st.author = intern(author)
+        st.pending = None if pending is None else array("q", pending)
+        return st
 
 
 def _counts(snap: VideoSnapshot, previous_saves: int) -> tuple[int, int, int, int, int]:

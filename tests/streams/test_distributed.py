@@ -1,0 +1,257 @@
+"""The distributed runtime on the real services: Kafka, Redis and MongoDB (FerretDB).
+
+Each test publishes a simulated log to its own topics, runs ``trendmon worker`` processes on it
+and compares the live boards in Redis with those the embedded engine makes from the same log.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from trendmon.events import VideoSnapshot, encode
+from trendmon.producers.simulator.observe import Simulation
+from trendmon.settings import EngineSettings, KafkaSettings, RedisSettings, SimulatorSettings
+from trendmon.sinks.redis.store import LiveStore
+from trendmon.streams.bus.base import DEAD_LETTERS, SNAPSHOTS, Message
+from trendmon.streams.bus.kafka import KafkaBus
+from trendmon.streams.distributed import SCORES, ensure_topics
+from trendmon.streams.engine import Engine
+from trendmon.streams.runtime import Sinks
+
+pytestmark = [pytest.mark.services, pytest.mark.slow]
+
+PARTITIONS = 4
+TROUBLE = [b"not json at all", b'{"type":"video_snapshot","v":1,"video_id":"x"}']
+
+
+@pytest.fixture(scope="module")
+def snapshots() -> list[VideoSnapshot]:
+    sim = Simulation(SimulatorSettings(videos=160, creators=60, hours=5, seed=8))
+    return list(itertools.islice(sim.snapshots(), 14_000))
+
+
+@pytest.fixture(scope="module")
+def expected(snapshots: list[VideoSnapshot], redis_url: str) -> dict[str, list[list[Any]]]:
+    """The boards of the embedded engine on the same log (same partition count)."""
+    live = LiveStore.open(RedisSettings(url=redis_url), namespace=f"exp{uuid.uuid4().hex[:8]}")
+    engine = Engine(EngineSettings(), partitions=PARTITIONS)
+    sinks = Sinks(live=live)
+    try:
+        for i in range(0, len(snapshots), 1000):
+            sinks.write(engine.process(snapshots[i : i + 1000]))
+        dump = live.dump()
+        live.clear()
+    finally:
+        sinks.close()
+    assert any(k.startswith("board:hashtag") for k in dump)
+    return dump
+
+
+@dataclass
+class Pipeline:
+    kafka: KafkaSettings
+    env: dict[str, str]
+    namespace: str
+    redis_url: str
+    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    logs: list[Path] = field(default_factory=list)
+
+    def publish(self, snapshots: list[VideoSnapshot], trouble: list[bytes] = ()) -> None:  # type: ignore[assignment]
+        bus = KafkaBus(self.kafka)
+        try:
+            messages = [
+                Message(s.video_id, encode(s), int(s.collected_at.timestamp() * 1000), s.event_id)
+                for s in snapshots
+            ]
+            # Poison among the good records, in the partition of a real video.
+            for i, raw in enumerate(trouble):
+                at = len(messages) // (len(trouble) + 1) * (i + 1)
+                messages.insert(at, Message(messages[at].key, raw, messages[at].timestamp_ms))
+            bus.publish(SNAPSHOTS, messages)
+        finally:
+            bus.close()
+
+    def start_worker(self, tmp: Path) -> subprocess.Popen[bytes]:
+        path = tmp / f"worker-{len(self.logs)}.log"
+        self.logs.append(path)
+        with path.open("wb") as out:
+            proc = subprocess.Popen(
+                [
+                    str(Path(sys.executable).with_name("trendmon")),
+                    "worker",
+                    "--namespace",
+                    self.namespace,
+                    "--loglevel",
+                    "info",
+                    "--batch",
+                    "500",
+                ],
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.workers.append(proc)
+        return proc
+
+    def boards(self) -> dict[str, list[list[Any]]]:
+        live = LiveStore.open(RedisSettings(url=self.redis_url), namespace=self.namespace)
+        try:
+            return live.dump()
+        finally:
+            live.close()
+
+    def wait_for(self, want: dict[str, list[list[Any]]], timeout: float = 300) -> None:
+        deadline = time.monotonic() + timeout
+        got: dict[str, list[list[Any]]] = {}
+        while time.monotonic() < deadline:
+            got = self.boards()
+            if got == want:
+                return
+            for proc in self.workers:
+                assert proc.poll() is None or proc.returncode in (0, -9), self.tail()
+            time.sleep(2)
+        missing = sorted(set(want) - set(got))[:5]
+        differ = sorted(k for k in set(want) & set(got) if want[k] != got[k])[:5]
+        pytest.fail(
+            f"boards still differ after {timeout:.0f} s: {len(got)} of {len(want)} boards, "
+            f"missing {missing}, different {differ}\n{self.tail()}"
+        )
+
+    def tail(self) -> str:
+        return "\n".join(p.read_text(errors="replace")[-3000:] for p in self.logs)
+
+    def stop(self) -> None:
+        for proc in self.workers:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.workers:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+@pytest.fixture
+def pipeline(
+    kafka_bootstrap: str, redis_url: str, mongo_uri: str, tmp_path: Path
+) -> Iterator[Pipeline]:
+    tag = uuid.uuid4().hex[:8]
+    kafka = KafkaSettings(
+        bootstrap_servers=kafka_bootstrap, topic_prefix=f"test-{tag}.", partitions=PARTITIONS
+    )
+    env = {
+        **os.environ,
+        "TRENDMON_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "TRENDMON_KAFKA_TOPIC_PREFIX": kafka.topic_prefix,
+        "TRENDMON_KAFKA_PARTITIONS": str(PARTITIONS),
+        "TRENDMON_REDIS_URL": redis_url,
+        "TRENDMON_MONGO_URI": mongo_uri,
+        "TRENDMON_MONGO_DATABASE": f"test_{tag}",
+        "TRENDMON_HOME": str(tmp_path / "home"),
+    }
+    ensure_topics(kafka, EngineSettings())
+    p = Pipeline(kafka, env, f"ns{tag}", redis_url)
+    yield p
+    p.stop()
+    live = LiveStore.open(RedisSettings(url=redis_url), namespace=p.namespace)
+    live.clear()
+    live.close()
+
+
+def test_one_worker_gives_the_embedded_boards(
+    pipeline: Pipeline, snapshots: list[VideoSnapshot], expected: dict[str, Any], tmp_path: Path
+) -> None:
+    pipeline.start_worker(tmp_path)
+    pipeline.publish(snapshots, TROUBLE)
+    pipeline.wait_for(expected)
+    # The poison went to the dead letters, with the reason, and the partition kept flowing.
+    bus = KafkaBus(pipeline.kafka)
+    try:
+        letters = [orjson.loads(r.value) for r in bus.read(DEAD_LETTERS)]
+    finally:
+        bus.close()
+    assert sorted(letter["raw"] for letter in letters) == sorted(t.decode() for t in TROUBLE)
+    reasons = " ".join(letter["reason"] for letter in letters)
+    assert "not a JSON event" in reasons and "invalid event" in reasons
+
+
+def test_kill_9_of_a_worker_then_restart_loses_and_doubles_nothing(
+    pipeline: Pipeline, snapshots: list[VideoSnapshot], expected: dict[str, Any], tmp_path: Path
+) -> None:
+    pipeline.publish(snapshots)
+    worker = pipeline.start_worker(tmp_path)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not pipeline.boards():
+        time.sleep(0.5)
+    assert pipeline.boards(), pipeline.tail()
+    time.sleep(3)  # mid-stream: some of the log is done, some is not
+    assert pipeline.boards() != expected
+    os.killpg(worker.pid, signal.SIGKILL)
+    worker.wait()
+    pipeline.start_worker(tmp_path)
+    pipeline.wait_for(expected)
+
+
+def test_two_workers_share_the_partitions_and_agree_with_one(
+    pipeline: Pipeline, snapshots: list[VideoSnapshot], expected: dict[str, Any], tmp_path: Path
+) -> None:
+    pipeline.start_worker(tmp_path)
+    pipeline.start_worker(tmp_path)
+    pipeline.publish(snapshots)
+    pipeline.wait_for(expected)
+
+
+@pytest.mark.skipif(shutil.which("kcat") is None and not os.environ.get("CI"), reason="no kcat")
+def test_kcat_reads_versioned_json(
+    pipeline: Pipeline, snapshots: list[VideoSnapshot], expected: dict[str, Any], tmp_path: Path
+) -> None:
+    kcat = shutil.which("kcat")
+    assert kcat, "kcat is missing: make test installs it (apt-get install kcat)"
+    pipeline.start_worker(tmp_path)
+    pipeline.publish(snapshots[:4000])
+    deadline = time.monotonic() + 120
+    lines: list[bytes] = []
+    while time.monotonic() < deadline and len(lines) < 5:
+        run = subprocess.run(
+            [
+                kcat,
+                "-b",
+                pipeline.kafka.bootstrap_servers,
+                "-C",
+                "-e",
+                "-q",
+                "-c",
+                "5",
+                "-t",
+                f"{pipeline.kafka.topic_prefix}{SCORES}",
+                "-f",
+                "%k\t%s\n",
+            ],
+            capture_output=True,
+            timeout=60,
+            check=True,
+        )
+        lines = run.stdout.splitlines()
+        time.sleep(1)
+    assert len(lines) == 5, pipeline.tail()
+    for line in lines:
+        key, value = line.split(b"\t", 1)
+        record = orjson.loads(value)
+        assert record["type"] == "trend_score" and record["v"] == 1
+        assert record["entity"] == key.decode()

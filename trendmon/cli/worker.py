@@ -1,0 +1,55 @@
+"""``trendmon worker``: one worker of the distributed runtime (Faust on Kafka)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from trendmon.cli.common import err
+from trendmon.settings import EngineSettings, KafkaSettings, MongoSettings, RedisSettings, load
+
+
+def worker(
+    namespace: Annotated[
+        str, typer.Option("--namespace", help="Namespace of the stores (boards, history).")
+    ] = "tm",
+    no_sinks: Annotated[
+        bool,
+        typer.Option("--no-sinks", help="Only compute; leave Redis and MongoDB to other workers."),
+    ] = False,
+    batch: Annotated[int, typer.Option("--batch", min=1, help="Records per agent batch.")] = 2000,
+    loglevel: Annotated[
+        str, typer.Option("--loglevel", help="crit, error, warn, info or debug.")
+    ] = "warn",
+) -> None:
+    """Run one worker: stage 1, stage 2, the ranker and the sinks on Kafka.
+
+    Start as many as the load needs; they share the topics' partitions
+    (TRENDMON_KAFKA_PARTITIONS). Producers publish with `--bus kafka`. Settings come from
+    TRENDMON_KAFKA_*, TRENDMON_ENGINE_*, TRENDMON_REDIS_* and TRENDMON_MONGO_*.
+
+    Example:
+
+        TRENDMON_KAFKA_BOOTSTRAP_SERVERS=kafka:9092 trendmon worker
+    """
+    import faust
+
+    from trendmon.streams.distributed import WorkerOptions, build_app, ensure_topics
+
+    kafka = load(KafkaSettings)
+    engine = load(EngineSettings)
+    ensure_topics(kafka, engine)  # fails here, with the reason, rather than inside Faust
+    app = build_app(
+        kafka,
+        engine,
+        WorkerOptions(batch=batch, sinks=not no_sinks, namespace=namespace),
+        redis=load(RedisSettings),
+        mongo=load(MongoSettings),
+    )
+    err.print(f"trendmon worker on {kafka.bootstrap_servers} ({kafka.partitions} partitions)")
+    faust.Worker(app, loglevel=loglevel, quiet=True).execute_from_commandline()
+
+
+def register(app: typer.Typer) -> None:
+    app.command("worker")(worker)

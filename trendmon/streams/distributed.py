@@ -1,0 +1,451 @@
+"""The distributed runtime: Faust agents on Kafka around the same engine.
+
+Topics (names carry ``TRENDMON_KAFKA_TOPIC_PREFIX``; partitions, replication and retention
+come from :class:`~trendmon.settings.KafkaSettings`)::
+
+    snapshots ──stage1──> entity-deltas (key: entity; deltas and watermarks) ──stage2──>
+        board-ticks (1 partition) ──ranker──> scores
+        spikes
+    stage1 also writes: deltas (key: video, for the live video boards), dead-letters
+    sink: snapshots + deltas + scores + spikes ──> Redis (live boards) and MongoDB (history)
+
+Every agent is thin: it decodes a batch, calls the pure pieces of
+:mod:`trendmon.streams.partitioned` and sends what they return.
+
+**Nothing lost, nothing counted twice** (at-least-once delivery made exact, as measured in
+``FAUST.md``):
+
+- *stage 1* keeps each video's state in the ``video-state`` table (a changelog topic). For a
+  batch it sends every output, waits for the broker to acknowledge all of them, and only then
+  writes the table. After a crash a snapshot whose state was written is a duplicate (skipped);
+  one whose state was not is processed again and yields the same deltas with the same ``seq``.
+- *stage 2* is a deterministic fold of its input partition, so its state is rebuilt from the
+  partition itself: when a worker gets a partition at an offset other than the one it expects
+  (a start, a restart, a rebalance), it replays the partition from its first offset up to there
+  without sending anything (what those records produced was acknowledged before their offsets
+  were committed), then goes on. Repeated deltas are skipped by their ``seq``. The retention of
+  ``entity-deltas`` must therefore cover the longest window twice (checked at start).
+- *the ranker* rebuilds the same way from ``board-ticks`` and ignores repeated ticks.
+- *sinks* write absolute values under version guards and documents with deterministic ids.
+
+An exception inside an agent would ack its input and lose it, so agents run under a crashing
+supervisor: a bug stops the worker, and a restart processes the batch again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import faust
+import mode
+import msgspec
+from aiokafka import AIOKafkaConsumer, TopicPartition  # type: ignore[import-untyped]
+
+from trendmon.errors import ConfigError, SchemaError, ServiceUnavailableError
+from trendmon.events import (
+    BoardTick,
+    Spike,
+    TrendScore,
+    VideoDelta,
+    VideoSnapshot,
+    Watermark,
+    decode_event,
+    decode_snapshot,
+    encode,
+    utc,
+)
+from trendmon.producers.publish import Rejected
+from trendmon.settings import EngineSettings, KafkaSettings, MongoSettings, RedisSettings
+from trendmon.streams.bus.base import DEAD_LETTERS, SNAPSHOTS
+from trendmon.streams.bus.kafka import KafkaBus
+from trendmon.streams.partitioned import EntityPartition, TickMerger, VideoPartition, fan_out
+from trendmon.streams.velocity import VideoState
+from trendmon.streams.windows import HOUR_MS, make_windows
+
+log = logging.getLogger(__name__)
+
+ENTITY_DELTAS = "entity-deltas"
+DELTAS = "deltas"
+BOARD_TICKS = "board-ticks"
+SCORES = "scores"
+SPIKES = "spikes"
+
+_delta_or_mark = msgspec.json.Decoder(VideoDelta | Watermark)
+_tick = msgspec.json.Decoder(BoardTick)
+
+
+@dataclass
+class WorkerOptions:
+    """What one worker runs and with which batches."""
+
+    app_id: str = "trendmon"
+    batch: int = 2000
+    within_s: float = 0.2
+    sinks: bool = True
+    """Run the sink agent (Redis and MongoDB); off for a worker that only computes."""
+    namespace: str = "tm"
+
+
+@dataclass
+class _Rebuilt:
+    """Partition states of a fold-of-the-input agent, with the offset each expects next."""
+
+    states: dict[int, Any] = field(default_factory=dict)
+    expect: dict[int, int] = field(default_factory=dict)
+
+
+def _set_current(event: Any) -> None:
+    # Inside take_events() there is no current event and table writes refuse to run; the
+    # changelog partition is the current event's, so point it at an event of the key's
+    # partition (FAUST.md, section 3).
+    faust.streams._current_event.set(weakref.ref(event))
+
+
+async def _gather(futures: Iterable[Awaitable[Any]]) -> None:
+    pending = list(futures)
+    if pending:
+        await asyncio.gather(*pending)
+
+
+def _dump_state(st: VideoState) -> bytes:
+    return msgspec.json.encode(st.dump())
+
+
+def _load_state(raw: bytes) -> VideoState:
+    return VideoState.load(msgspec.json.decode(raw))
+
+
+def build_app(
+    kafka: KafkaSettings,
+    engine: EngineSettings,
+    options: WorkerOptions | None = None,
+    *,
+    redis: RedisSettings | None = None,
+    mongo: MongoSettings | None = None,
+) -> faust.App:
+    """The Faust app with every agent of the pipeline (see the module docstring)."""
+    opts = options or WorkerOptions()
+    prefix = kafka.topic_prefix
+    parts = kafka.partitions
+    servers = [f"kafka://{s.strip()}" for s in kafka.bootstrap_servers.split(",")]
+    app = faust.App(
+        f"{prefix}{opts.app_id}",
+        broker=servers,
+        store="memory://",
+        web_enabled=False,
+        table_standby_replicas=0,
+        topic_partitions=parts,
+        topic_replication_factor=kafka.replication,
+        broker_session_timeout=10,
+        broker_heartbeat_interval=1,
+        broker_request_timeout=30,
+        consumer_auto_offset_reset="earliest",
+        agent_supervisor=mode.CrashingSupervisor,
+        producer_acks=-1,
+        producer_max_request_size=4 * 1024 * 1024,
+        producer_compression_type="gzip",
+    )
+
+    def topic(name: str, partitions: int = parts) -> faust.TopicT:
+        return app.topic(
+            f"{prefix}{name}",
+            key_serializer="raw",
+            value_serializer="raw",
+            partitions=partitions,
+            internal=False,
+        )
+
+    snapshots = topic(SNAPSHOTS)
+    entity_deltas = topic(ENTITY_DELTAS)
+    deltas = topic(DELTAS)
+    board_ticks = topic(BOARD_TICKS, 1)
+    scores = topic(SCORES)
+    spikes = topic(SPIKES)
+    dead_letters = topic(DEAD_LETTERS)
+    video_state = app.Table(
+        "video-state",
+        default=None,
+        partitions=parts,
+        key_type=bytes,
+        value_type=bytes,
+    )
+
+    stage1: dict[int, VideoPartition] = {}
+    stage1_expect: dict[int, int] = {}
+
+    @app.agent(snapshots)
+    async def stage_one(stream: Any) -> None:
+        async for events in stream.take_events(opts.batch, within=opts.within_s):
+            by_part: dict[int, list[Any]] = defaultdict(list)
+            for ev in events:
+                by_part[ev.message.partition].append(ev)
+            sends: list[Awaitable[Any]] = []
+            touched: dict[int, dict[str, Any]] = {}
+            for p, evs in sorted(by_part.items()):
+                if stage1_expect.get(p) != evs[0].message.offset:
+                    # Started, restarted or handed this partition: what is cached here may be
+                    # stale, the table is not (it is restored from its changelog).
+                    stage1.pop(p, None)
+                stage1_expect[p] = evs[-1].message.offset + 1
+                part = stage1.get(p)
+                if part is None:
+                    part = stage1[p] = VideoPartition(engine, p)
+                    raw_mark = video_state.get(f"__wm__:{p}".encode())
+                    if raw_mark is not None:
+                        wm, first = msgspec.json.decode(raw_mark)
+                        part.stage.marks[0] = wm
+                        part.first_ms = first
+                snaps: list[VideoSnapshot] = []
+                last: dict[str, Any] = {}
+                for ev in evs:
+                    try:
+                        snap = decode_snapshot(ev.message.value)
+                    except SchemaError as exc:
+                        sends.append(await _dead(dead_letters, ev, str(exc)))
+                        continue
+                    vid = snap.video_id
+                    if vid not in part.stage.videos:
+                        raw = video_state.get(vid.encode())
+                        if raw is not None:
+                            part.stage.videos[vid] = _load_state(raw)
+                    snaps.append(snap)
+                    last[vid] = ev
+                out = part.process(snaps)
+                for snap, reason in out.rejected:
+                    sends.append(await _dead(dead_letters, last[snap.video_id], reason, snap))
+                for d in out.deltas:
+                    value = encode(d)
+                    sends.append(await deltas.send(key=d.video_id.encode(), value=value))
+                    for key, _ in fan_out(d):
+                        sends.append(await entity_deltas.send(key=key.encode(), value=value))
+                mark = part.watermark()
+                if mark is not None:
+                    value = encode(mark)
+                    for q in range(parts):
+                        sends.append(await entity_deltas.send(value=value, partition=q))
+                touched[p] = last
+            await _gather(sends)
+            # Only now that the broker holds every output may the state say they were made.
+            for p, last in touched.items():
+                part = stage1[p]
+                for vid, ev in last.items():
+                    st = part.stage.videos.get(vid)
+                    if st is not None:
+                        _set_current(ev)
+                        video_state[vid.encode()] = _dump_state(st)
+                if last:
+                    _set_current(next(iter(last.values())))
+                    video_state[f"__wm__:{p}".encode()] = msgspec.json.encode(
+                        [part.stage.marks[0], part.first_ms]
+                    )
+
+    stage2 = _Rebuilt()
+    said: dict[int, list[int]] = {}
+
+    def stage2_apply(p: int, value: bytes, key: bytes | None) -> EntityPartition:
+        part = stage2.states.get(p)
+        if part is None:
+            part = stage2.states[p] = EntityPartition(engine, p, parts)
+        record = _delta_or_mark.decode(value)
+        if isinstance(record, Watermark):
+            part.watermark(record)
+        elif key is not None:
+            part.delta(key.decode(), record)
+        return part
+
+    @app.agent(entity_deltas)
+    async def stage_two(stream: Any) -> None:
+        async for events in stream.take_events(opts.batch, within=opts.within_s):
+            sends: list[Awaitable[Any]] = []
+            for p, evs in _by_partition(events).items():
+                first = evs[0].message.offset
+                if stage2.expect.get(p) != first:
+                    stage2.states.pop(p, None)
+                    await _replay(kafka, f"{prefix}{ENTITY_DELTAS}", p, first, stage2_apply)
+                    stage2.states.setdefault(p, EntityPartition(engine, p, parts))
+                    stage2.states[p].drain()
+                for ev in evs:
+                    stage2_apply(p, ev.message.value, ev.message.key)
+                stage2.expect[p] = evs[-1].message.offset + 1
+                out = stage2.states[p].drain()
+                for tick in out.ticks:
+                    sends.append(await board_ticks.send(value=encode(tick), partition=0))
+                for spike in out.spikes:
+                    sends.append(await spikes.send(key=spike.entity.encode(), value=encode(spike)))
+                waiting = stage2.states[p].waiting_for
+                if waiting != said.get(p, []):
+                    said[p] = waiting
+                    log.info("stage 2 partition %s waits for snapshots partitions %s", p, waiting)
+            await _gather(sends)
+
+    ranker = _Rebuilt()
+
+    def ranker_apply(p: int, value: bytes, key: bytes | None) -> list[TrendScore]:
+        merger = ranker.states.get(0)
+        if merger is None:
+            merger = ranker.states[0] = TickMerger(engine, parts)
+        return merger.add(_tick.decode(value))
+
+    @app.agent(board_ticks)
+    async def rank(stream: Any) -> None:
+        async for events in stream.take_events(opts.batch, within=opts.within_s):
+            sends: list[Awaitable[Any]] = []
+            first = events[0].message.offset
+            if ranker.expect.get(0) != first:
+                ranker.states.clear()
+                await _replay(kafka, f"{prefix}{BOARD_TICKS}", 0, first, ranker_apply)
+            for ev in events:
+                for score in ranker_apply(0, ev.message.value, None):
+                    sends.append(await scores.send(key=score.entity.encode(), value=encode(score)))
+            ranker.expect[0] = events[-1].message.offset + 1
+            await _gather(sends)
+
+    if opts.sinks:
+        _add_sink(app, opts, engine, redis, mongo, [snapshots, deltas, scores, spikes])
+
+    return app
+
+
+def _by_partition(events: Iterable[Any]) -> dict[int, list[Any]]:
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    for ev in events:
+        grouped[ev.message.partition].append(ev)
+    return dict(sorted(grouped.items()))
+
+
+async def _dead(
+    topic: faust.TopicT, ev: Any, reason: str, snap: VideoSnapshot | None = None
+) -> Awaitable[Any]:
+    msg = ev.message
+    at = snap.collected_at if snap is not None else utc(msg.timestamp)
+    letter = Rejected(
+        reason=reason, origin=f"{msg.topic}@{msg.partition}:{msg.offset}", raw=msg.value
+    )
+    m = letter.message(at)
+    fut: Awaitable[Any] = await topic.send(key=m.key.encode(), value=m.value)
+    return fut
+
+
+async def _replay(
+    kafka: KafkaSettings,
+    name: str,
+    partition: int,
+    until: int,
+    apply: Callable[[int, bytes, bytes | None], Any],
+) -> int:
+    """Feed ``apply`` the records of one partition from its first offset up to ``until``."""
+    if until <= 0:
+        return 0
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=kafka.bootstrap_servers.split(","),
+        enable_auto_commit=False,
+        group_id=None,
+        client_id=f"{kafka.client_id}-rebuild",
+    )
+    await consumer.start()
+    done = 0
+    try:
+        tp = TopicPartition(name, partition)
+        consumer.assign([tp])
+        await consumer.seek_to_beginning(tp)
+        position = await consumer.position(tp)
+        while position < until:
+            batch = await consumer.getmany(tp, timeout_ms=1000, max_records=5000)
+            for record in batch.get(tp, []):
+                if record.offset >= until:
+                    break
+                apply(partition, record.value, record.key)
+                done += 1
+            position = await consumer.position(tp)
+    finally:
+        await consumer.stop()
+    log.info("rebuilt %s[%s] from %s records", name, partition, done)
+    return done
+
+
+def _add_sink(
+    app: faust.App,
+    opts: WorkerOptions,
+    engine: EngineSettings,
+    redis: RedisSettings | None,
+    mongo: MongoSettings | None,
+    topics: list[faust.TopicT],
+) -> None:
+    from trendmon.sinks.history import open_history
+    from trendmon.sinks.redis.store import LiveStore
+
+    stores: dict[str, Any] = {}
+
+    def write(
+        snaps: list[VideoSnapshot],
+        ds: list[VideoDelta],
+        ss: list[TrendScore],
+        ps: list[Spike],
+    ) -> None:
+        if "live" not in stores:
+            stores["live"] = LiveStore.open(redis, windows=engine.windows, namespace=opts.namespace)
+        if "history" not in stores:
+            stores["history"] = open_history("mongo", namespace=opts.namespace, mongo=mongo)
+        stores["history"].write(snaps, ss, ps)
+        wm = max((d.collected_ms for d in ds), default=None)
+        stores["live"].write(snaps, ds, ss, ps, wm)
+
+    channel = app.topic(
+        *[t.get_topic_name() for t in topics], key_serializer="raw", value_serializer="raw"
+    )
+
+    @app.agent(channel, name="sink")
+    async def sink(stream: Any) -> None:
+        async for values in stream.take(opts.batch, within=opts.within_s):
+            snaps: list[VideoSnapshot] = []
+            ds: list[VideoDelta] = []
+            ss: list[TrendScore] = []
+            ps: list[Spike] = []
+            for value in values:
+                try:
+                    event = decode_event(value)
+                except SchemaError:
+                    continue  # stage 1 sends it to the dead letters
+                if isinstance(event, VideoSnapshot):
+                    snaps.append(event)
+                elif isinstance(event, VideoDelta):
+                    ds.append(event)
+                elif isinstance(event, TrendScore):
+                    ss.append(event)
+                elif isinstance(event, Spike):
+                    ps.append(event)
+            delay = 1.0
+            while True:
+                try:
+                    await asyncio.to_thread(write, snaps, ds, ss, ps)
+                    break
+                except ServiceUnavailableError as exc:
+                    # Hold the batch (it is not acked) until the store is back.
+                    log.warning("sink waits for its store: %s", exc)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 15.0)
+
+
+def ensure_topics(kafka: KafkaSettings, engine: EngineSettings) -> None:
+    """Create every topic with its partitions; refuse a retention stage 2 cannot rebuild from."""
+    longest = max(w.ms for w in make_windows(engine.windows, engine.bucket_s * 1000))
+    need_h = (2 * longest + HOUR_MS) / HOUR_MS
+    if kafka.retention_hours < need_h:
+        raise ConfigError(
+            f"TRENDMON_KAFKA_RETENTION_HOURS={kafka.retention_hours:g} is shorter than the "
+            f"{need_h:g} h stage 2 rebuilds its state from (twice the longest window, "
+            f"{engine.windows}); raise it or shorten TRENDMON_ENGINE_WINDOWS"
+        )
+    bus = KafkaBus(kafka)
+    try:
+        for name in (SNAPSHOTS, ENTITY_DELTAS, DELTAS, SCORES, SPIKES, DEAD_LETTERS):
+            bus.create_topic(name)
+        bus.create_topic(BOARD_TICKS, partitions=1)
+    finally:
+        bus.close()

@@ -6,13 +6,15 @@
 #   FerretDB v1.24.2 (MongoDB wire protocol)               127.0.0.1:27018 (debug 18088)
 #   Redis                                                  127.0.0.1:16379
 #
-# Usage: scripts/services.sh start|stop|status|env
+# Usage: scripts/services.sh start|stop|status|env|down SERVICE|up SERVICE
 #
 #   start   stop what a previous start left running, then start every service on fresh, empty
 #           data and wait until each one answers; writes KEY=VALUE lines to $RUN_DIR/env
 #   stop    stop exactly the processes `start` recorded in its pid files (idempotent)
 #   status  say which services run and answer; exit 3 when one does not
 #   env     print `export` lines for the test suite: eval "$(scripts/services.sh env)"
+#   down S  stop one of kafka, redis, ferretdb and keep its data (fault tests)
+#   up S    start it again on that data (Redis keeps none) and wait until it answers
 #
 # Environment:
 #   TRENDMON_CACHE          downloads and builds (default ~/.cache/trendmon); kept between runs
@@ -302,8 +304,7 @@ log4j.appender.stdout=org.apache.log4j.ConsoleAppender
 log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
 log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
 EOF
-    local java_opts=(-Xmx512m -Djava.awt.headless=true
-        -Dlog4j.configuration="file:$dir/log4j.properties")
+    local java_opts=(-Djava.awt.headless=true -Dlog4j.configuration="file:$dir/log4j.properties")
     # A cluster id is 16 random bytes in unpadded base64url; Kafka never hands out one that starts
     # with "-" (it would read as an option), so neither do we.
     cluster_id=-
@@ -313,7 +314,15 @@ EOF
     java "${java_opts[@]}" -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool format \
         -t "$cluster_id" -c "$dir/server.properties" >"$RUN_DIR/kafka.log" 2>&1 ||
         fail kafka "formatting the KRaft storage failed"
-    launch kafka java "${java_opts[@]}" -cp "$KAFKA_LIBS/*" kafka.Kafka "$dir/server.properties"
+    launch_kafka
+}
+
+# The broker on the storage start_kafka formatted (a restart keeps its topics).
+launch_kafka() {
+    local dir=$RUN_DIR/kafka
+    launch kafka java -Xmx512m -Djava.awt.headless=true \
+        -Dlog4j.configuration="file:$dir/log4j.properties" -cp "$KAFKA_LIBS/*" kafka.Kafka \
+        "$dir/server.properties"
 }
 
 kafka_answers() {
@@ -516,13 +525,40 @@ cmd_env() {
     fi
 }
 
+# Stop one service, keeping its data (fault tests: a broker restart, a store that goes away).
+cmd_down() {
+    case $1 in
+    kafka | redis | ferretdb) stop_service "$1" ;;
+    *) die "down: kafka, redis or ferretdb, not '$1'" ;;
+    esac
+}
+
+# Start again one service that `down` stopped, on the data it had (Redis keeps none), and wait
+# until it answers.
+cmd_up() {
+    case $1 in
+    kafka) running_pid kafka >/dev/null || launch_kafka; wait_for kafka kafka_answers ;;
+    redis) running_pid redis >/dev/null || start_redis; wait_for redis redis_answers ;;
+    ferretdb)
+        running_pid ferretdb >/dev/null || launch ferretdb "$FERRETDB_BIN" --handler=postgresql \
+            --postgresql-url="postgres://postgres@$HOST:$POSTGRES_PORT/$POSTGRES_DB" \
+            --listen-addr="$HOST:$MONGODB_PORT" --debug-addr="$HOST:$FERRETDB_DEBUG_PORT" \
+            --state-dir="$RUN_DIR/ferretdb" --telemetry=disable --log-level=error
+        wait_for ferretdb ferretdb_answers
+        ;;
+    *) die "up: kafka, redis or ferretdb, not '$1'" ;;
+    esac
+}
+
 case ${1:-} in
 start) cmd_start ;;
 stop) cmd_stop ;;
+down) cmd_down "${2:-}" ;;
+up) cmd_up "${2:-}" ;;
 status) cmd_status ;;
 env) cmd_env ;;
 *)
-    echo "usage: $0 start|stop|status|env" >&2
+    echo "usage: $0 start|stop|status|env|down SERVICE|up SERVICE" >&2
     exit 2
     ;;
 esac

@@ -35,6 +35,7 @@ from trendmon.streams.runtime import Sinks
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
 PARTITIONS = 4
+SERVICES = Path(__file__).resolve().parents[2] / "scripts" / "services.sh"
 TROUBLE = [b"not json at all", b'{"type":"video_snapshot","v":1,"video_id":"x"}']
 
 
@@ -107,6 +108,23 @@ class Pipeline:
             )
         self.workers.append(proc)
         return proc
+
+    def wait_stable(self, members: int, timeout: float = 120) -> None:
+        """Wait until the workers' consumer group is stable with ``members`` members."""
+        from kafka import KafkaAdminClient
+
+        group = f"{self.kafka.topic_prefix}trendmon"
+        admin = KafkaAdminClient(bootstrap_servers=self.kafka.bootstrap_servers)
+        try:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                found = admin.describe_groups([group])[group]
+                if found["group_state"] == "Stable" and len(found["members"]) == members:
+                    return
+                time.sleep(0.5)
+        finally:
+            admin.close()
+        pytest.fail(f"the group {group} did not settle with {members} members\n{self.tail()}")
 
     def boards(self) -> dict[str, list[list[Any]]]:
         live = LiveStore.open(RedisSettings(url=self.redis_url), namespace=self.namespace)
@@ -191,6 +209,41 @@ def test_one_worker_gives_the_embedded_boards(
     assert "not a JSON event" in reasons and "invalid event" in reasons
 
 
+def services(*args: str) -> None:
+    """Stop (down) or start again (up) one of the test services."""
+    subprocess.run(["bash", str(SERVICES), *args], check=True, capture_output=True, timeout=180)
+
+
+def mongo_snapshots(pipeline: Pipeline) -> list[str]:
+    from pymongo import MongoClient
+
+    with MongoClient(pipeline.env["TRENDMON_MONGO_URI"]) as client:
+        db = client[f"{pipeline.env['TRENDMON_MONGO_DATABASE']}_{pipeline.namespace}"]
+        return [doc["_id"] for doc in db["snapshots"].find({}, {"_id": 1})]
+
+
+def test_replay_on_kafka_rebuilds_the_boards_and_twice_changes_nothing(
+    pipeline: Pipeline, snapshots: list[VideoSnapshot], expected: dict[str, Any]
+) -> None:
+    pipeline.publish(snapshots, TROUBLE)
+    command = [
+        str(Path(sys.executable).with_name("trendmon")),
+        "replay",
+        "--bus",
+        "kafka",
+        "--into",
+        pipeline.namespace,
+    ]
+    for _ in range(2):
+        run = subprocess.run(command, env=pipeline.env, capture_output=True, timeout=300)
+        assert run.returncode == 0, run.stderr.decode()
+        summary = orjson.loads(run.stdout)
+        assert summary["records"] == len(snapshots) + len(TROUBLE)
+        assert summary["dead_letters"] == len(TROUBLE)
+        assert pipeline.boards() == expected
+    assert sorted(mongo_snapshots(pipeline)) == sorted({s.event_id for s in snapshots})
+
+
 def test_kill_9_of_a_worker_then_restart_loses_and_doubles_nothing(
     pipeline: Pipeline, snapshots: list[VideoSnapshot], expected: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -213,6 +266,9 @@ def test_two_workers_share_the_partitions_and_agree_with_one(
 ) -> None:
     pipeline.start_worker(tmp_path)
     pipeline.start_worker(tmp_path)
+    # Joined before the data comes: a rebalance while they process can leave partitions
+    # unfetched (faust-streaming#629, seen here in 2 of 4 runs), see the README's limits.
+    pipeline.wait_stable(members=2)
     pipeline.publish(snapshots)
     pipeline.wait_for(expected)
 
@@ -255,3 +311,74 @@ def test_kcat_reads_versioned_json(
         record = orjson.loads(value)
         assert record["type"] == "trend_score" and record["v"] == 1
         assert record["entity"] == key.decode()
+
+
+def test_redis_restarted_empty_gets_its_boards_back(
+    pipeline: Pipeline, snapshots: list[VideoSnapshot], expected: dict[str, Any], tmp_path: Path
+) -> None:
+    pipeline.start_worker(tmp_path)
+    pipeline.publish(snapshots)
+    pipeline.wait_for(expected)
+    try:
+        services("down", "redis")
+    finally:
+        services("up", "redis")
+    assert pipeline.boards() == {}
+    pipeline.wait_for(expected, timeout=120)
+    assert "rebuilt them from" in pipeline.tail()
+
+
+def test_mongodb_away_for_a_minute_then_every_snapshot_is_there_once(
+    pipeline: Pipeline, snapshots: list[VideoSnapshot], expected: dict[str, Any], tmp_path: Path
+) -> None:
+    half = len(snapshots) // 2
+    pipeline.start_worker(tmp_path)
+    pipeline.publish(snapshots[:half])
+    try:
+        services("down", "ferretdb")
+        pipeline.publish(snapshots[half:])
+        time.sleep(60)
+        assert "sink waits for its store" in pipeline.tail()
+    finally:
+        services("up", "ferretdb")
+    pipeline.wait_for(expected)
+    deadline = time.monotonic() + 120
+    stored: list[str] = []
+    while time.monotonic() < deadline:
+        stored = mongo_snapshots(pipeline)
+        if len(stored) >= len(snapshots):
+            break
+        time.sleep(2)
+    assert sorted(stored) == sorted({s.event_id for s in snapshots})
+
+
+def test_broker_restarted_while_producers_publish_loses_nothing(
+    pipeline: Pipeline, snapshots: list[VideoSnapshot], expected: dict[str, Any], tmp_path: Path
+) -> None:
+    import threading
+
+    pipeline.start_worker(tmp_path)
+    errors: list[BaseException] = []
+
+    def produce() -> None:
+        try:
+            for i in range(0, len(snapshots), 500):
+                pipeline.publish(snapshots[i : i + 500])
+                time.sleep(0.2)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    producer = threading.Thread(target=produce)
+    producer.start()
+    time.sleep(3)
+    try:
+        services("down", "kafka")
+        time.sleep(5)
+    finally:
+        services("up", "kafka")
+    producer.join(timeout=300)
+    assert not producer.is_alive() and errors == []
+    # A worker that gave up while the broker was away is started again, as compose would.
+    if pipeline.workers[-1].poll() is not None:
+        pipeline.start_worker(tmp_path)
+    pipeline.wait_for(expected)

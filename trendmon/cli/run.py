@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from trendmon.cli.common import HomeOption, err, parse_time_ms, print_json
+from trendmon.cli.common import BusOption, HomeOption, err, parse_time_ms, print_json
 from trendmon.errors import ConfigError
 from trendmon.events import utc
 from trendmon.settings import (
@@ -26,6 +26,7 @@ from trendmon.settings import (
 )
 from trendmon.sinks.history import open_history
 from trendmon.sinks.redis.store import LiveStore
+from trendmon.streams.bus import Bus, open_bus
 from trendmon.streams.bus.embedded import EmbeddedLog
 from trendmon.streams.runtime import EmbeddedRuntime, RunStats, Sinks, replay
 
@@ -219,22 +220,31 @@ def replay_command(
     force: Annotated[
         bool, typer.Option("--force", help="Allow rebuilding the live namespace 'tm'.")
     ] = False,
+    bus: BusOption = None,
     home: HomeOption = None,
 ) -> None:
     """Rebuild state, boards and history from the log into a separate namespace.
 
     The namespace is cleared first; the same log and settings always give the same boards and
-    spikes, so replaying twice changes nothing. Prints a summary as JSON.
+    spikes, so replaying twice changes nothing. Prints a summary as JSON. With `--bus kafka`
+    it reads the snapshots topic from the offsets of --from (found by timestamp) and rebuilds
+    into Redis (TRENDMON_REDIS_URL) and MongoDB, as the workers would.
 
     Example: trendmon replay --from 2026-01-05T00:00:00Z --into rebuild1
     """
     if into == "tm" and not force:
         raise ConfigError("--into tm would rebuild the live namespace; pick another or add --force")
-    core = load(CoreSettings, home=home)
+    core = load(CoreSettings, home=home, bus=bus)
     from_ms = parse_time_ms(since, "--from")
     to_ms = parse_time_ms(until, "--to")
-    log = EmbeddedLog(core.home, load(LogSettings))
-    sinks = _open_sinks(core.home, into)
+    if core.bus == "embedded":
+        log: Bus = EmbeddedLog(core.home, load(LogSettings))
+        sinks = _open_sinks(core.home, into)
+    else:
+        log = open_bus(core)
+        sinks = Sinks(
+            live=LiveStore.open(namespace=into), history=open_history("mongo", namespace=into)
+        )
     try:
         assert sinks.live is not None and sinks.history is not None
         sinks.live.clear()

@@ -35,6 +35,7 @@ supervisor: a bug stops the worker, and a restart processes the batch again.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import weakref
 from collections import defaultdict
@@ -50,12 +51,10 @@ from aiokafka import AIOKafkaConsumer, TopicPartition  # type: ignore[import-unt
 from trendmon.errors import ConfigError, SchemaError, ServiceUnavailableError
 from trendmon.events import (
     BoardTick,
-    Spike,
     TrendScore,
     VideoDelta,
     VideoSnapshot,
     Watermark,
-    decode_event,
     decode_snapshot,
     encode,
     utc,
@@ -147,6 +146,10 @@ def build_app(
         broker_request_timeout=30,
         consumer_auto_offset_reset="earliest",
         agent_supervisor=mode.CrashingSupervisor,
+        # A rebalance would wait for the events held in take_events' buffer, which wait for
+        # the rebalance: measured deadlocked with two workers. Every stage here is idempotent,
+        # so events of a revoked partition processed late only repeat what the next owner does.
+        stream_wait_empty=False,
         producer_acks=-1,
         producer_max_request_size=4 * 1024 * 1024,
         producer_compression_type="gzip",
@@ -279,7 +282,7 @@ def build_app(
                 for spike in out.spikes:
                     sends.append(await spikes.send(key=spike.entity.encode(), value=encode(spike)))
                 waiting = stage2.states[p].waiting_for
-                if waiting != said.get(p, []):
+                if waiting and waiting != said.get(p):
                     said[p] = waiting
                     log.info("stage 2 partition %s waits for snapshots partitions %s", p, waiting)
             await _gather(sends)
@@ -307,7 +310,7 @@ def build_app(
             await _gather(sends)
 
     if opts.sinks:
-        _add_sink(app, opts, engine, redis, mongo, [snapshots, deltas, scores, spikes])
+        _add_sink(app, opts, kafka, engine, redis, mongo)
 
     return app
 
@@ -372,64 +375,49 @@ async def _replay(
 def _add_sink(
     app: faust.App,
     opts: WorkerOptions,
+    kafka: KafkaSettings,
     engine: EngineSettings,
     redis: RedisSettings | None,
     mongo: MongoSettings | None,
-    topics: list[faust.TopicT],
 ) -> None:
-    from trendmon.sinks.history import open_history
-    from trendmon.sinks.redis.store import LiveStore
+    from trendmon.streams.sink import Batch, Sink
 
-    stores: dict[str, Any] = {}
-
-    def write(
-        snaps: list[VideoSnapshot],
-        ds: list[VideoDelta],
-        ss: list[TrendScore],
-        ps: list[Spike],
-    ) -> None:
-        if "live" not in stores:
-            stores["live"] = LiveStore.open(redis, windows=engine.windows, namespace=opts.namespace)
-        if "history" not in stores:
-            stores["history"] = open_history("mongo", namespace=opts.namespace, mongo=mongo)
-        stores["history"].write(snaps, ss, ps)
-        wm = max((d.collected_ms for d in ds), default=None)
-        stores["live"].write(snaps, ds, ss, ps, wm)
-
+    prefix = kafka.topic_prefix
+    sink = Sink(
+        kafka,
+        engine,
+        opts.namespace,
+        redis=redis,
+        mongo=mongo,
+        live_topics=(DELTAS, SCORES, SPIKES),
+    )
     channel = app.topic(
-        *[t.get_topic_name() for t in topics], key_serializer="raw", value_serializer="raw"
+        *[f"{prefix}{t}" for t in (SNAPSHOTS, DELTAS, SCORES, SPIKES)],
+        key_serializer="raw",
+        value_serializer="raw",
     )
 
+    async def retrying(call: Callable[[], None]) -> None:
+        delay = 1.0
+        while True:
+            try:
+                await asyncio.to_thread(call)
+                return
+            except ServiceUnavailableError as exc:
+                # Hold the batch (it is not acked) until the store is back.
+                log.warning("sink waits for its store: %s", exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
     @app.agent(channel, name="sink")
-    async def sink(stream: Any) -> None:
+    async def write(stream: Any) -> None:
         async for values in stream.take(opts.batch, within=opts.within_s):
-            snaps: list[VideoSnapshot] = []
-            ds: list[VideoDelta] = []
-            ss: list[TrendScore] = []
-            ps: list[Spike] = []
-            for value in values:
-                try:
-                    event = decode_event(value)
-                except SchemaError:
-                    continue  # stage 1 sends it to the dead letters
-                if isinstance(event, VideoSnapshot):
-                    snaps.append(event)
-                elif isinstance(event, VideoDelta):
-                    ds.append(event)
-                elif isinstance(event, TrendScore):
-                    ss.append(event)
-                elif isinstance(event, Spike):
-                    ps.append(event)
-            delay = 1.0
-            while True:
-                try:
-                    await asyncio.to_thread(write, snaps, ds, ss, ps)
-                    break
-                except ServiceUnavailableError as exc:
-                    # Hold the batch (it is not acked) until the store is back.
-                    log.warning("sink waits for its store: %s", exc)
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, 15.0)
+            await retrying(functools.partial(sink.write, Batch(values)))
+
+    async def check_live() -> None:
+        await retrying(sink.check)
+
+    app.timer(interval=5.0)(check_live)
 
 
 def ensure_topics(kafka: KafkaSettings, engine: EngineSettings) -> None:

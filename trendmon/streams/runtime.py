@@ -35,7 +35,7 @@ from trendmon.producers.publish import Rejected
 from trendmon.settings import EngineSettings
 from trendmon.sinks.history import HistoryStore
 from trendmon.sinks.redis.store import LiveStore
-from trendmon.streams.bus.base import DEAD_LETTERS, SNAPSHOTS, Message, Record
+from trendmon.streams.bus.base import DEAD_LETTERS, SNAPSHOTS, Bus, Message, Record
 from trendmon.streams.bus.embedded import EmbeddedLog
 from trendmon.streams.engine import Engine, EngineOutput
 
@@ -108,22 +108,26 @@ class EmbeddedRuntime:
 
     def __init__(
         self,
-        log_: EmbeddedLog,
+        log_: Bus,
         sinks: Sinks,
         settings: EngineSettings | None = None,
         *,
         namespace: str = "tm",
         checkpoint_every_s: float = 5.0,
         batch_size: int = 2000,
+        partitions: int = 1,
+        publish_dead_letters: bool = True,
     ) -> None:
         self.log = log_
         self.sinks = sinks
         self.settings = settings or EngineSettings()
         self.namespace = namespace
-        self.checkpoint_path = log_.home / f"engine-{namespace}.ckpt"
+        home = log_.home if isinstance(log_, EmbeddedLog) else Path(".")
+        self.checkpoint_path = home / f"engine-{namespace}.ckpt"
         self.checkpoint_every_s = checkpoint_every_s
         self.batch_size = batch_size
-        self.engine = Engine(self.settings)
+        self.publish_dead_letters = publish_dead_letters
+        self.engine = Engine(self.settings, partitions=partitions)
         self.stats = RunStats()
         self._last_checkpoint = time.monotonic()
         self._child: int | None = None
@@ -247,7 +251,7 @@ class EmbeddedRuntime:
         out = self.engine.process(snapshots)
         for snap, reason in out.rejected:
             dead.append(_dead_letter(origin[id(snap)], reason, snap))
-        if dead:
+        if dead and self.publish_dead_letters:
             self.log.publish(DEAD_LETTERS, dead)
         self.sinks.write(out)
         st = self.stats
@@ -286,7 +290,7 @@ class EmbeddedRuntime:
 
 
 def replay(
-    log_: EmbeddedLog,
+    log_: Bus,
     sinks: Sinks,
     settings: EngineSettings | None = None,
     *,
@@ -298,9 +302,15 @@ def replay(
 ) -> RunStats:
     """Rebuild state, boards and history from the log (event-time range) with a fresh engine.
 
+    The log is the embedded one or Kafka (whose offsets are found by timestamp). On Kafka the
+    engine keeps a watermark per partition of the snapshots topic, as the distributed workers
+    do, so the replay gives their boards and spikes however the partitions' records interleave;
+    its dead letters are counted, not published again (the live run published them).
+
     The caller clears the target namespace first when it wants a rebuild rather than a merge;
     either way the writes are idempotent, so replaying twice changes nothing.
     """
+    embedded = isinstance(log_, EmbeddedLog)
     runtime = EmbeddedRuntime(
         log_,
         sinks,
@@ -308,6 +318,8 @@ def replay(
         namespace=namespace,
         batch_size=batch_size,
         checkpoint_every_s=float("inf"),
+        partitions=1 if embedded else log_.stats(SNAPSHOTS).partitions,
+        publish_dead_letters=embedded,
     )
     batch: list[Record] = []
     for record in log_.read(SNAPSHOTS, from_time_ms=from_time_ms, to_time_ms=to_time_ms):

@@ -1,0 +1,317 @@
+"""The whole distributed chain against a Faust agent that only forwards (issue 4).
+
+Needs the services (`make services`, or TRENDMON_TEST_KAFKA, TRENDMON_TEST_REDIS_URL and
+TRENDMON_TEST_MONGODB_URI pointing at running ones). In one run, on fresh topics:
+
+1. **pass-through**: a Faust app with one agent that forwards every record of a topic to
+   another, batched as trendmon's agents are (``take_events`` and one send per record), over
+   the same simulator snapshots: the ceiling of the framework on this machine;
+2. **pipeline**: one ``trendmon worker`` (stage 1, stage 2, ranker, Redis and MongoDB sinks) on
+   a backlog of the same number of snapshots, until the live store has written every one;
+   sustained snapshots per second, from the first write to the last;
+3. **latency** at a fixed load of half that rate: snapshots of videos never seen before are
+   published one by one at that pace, and each one's delay from publish to the live store's
+   change message naming its video (the board update the dashboard pushes) is measured;
+   p50 and p99.
+
+Each worker runs in its own process, as in production. The last line is the ratio of the
+pipeline's throughput to the pass-through's, and its target.
+
+    .venv/bin/python bench/pipeline.py [--snapshots 20000] [--latency-s 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from kafka import KafkaConsumer, TopicPartition
+
+from trendmon.events import VideoDelta, VideoSnapshot, encode
+from trendmon.producers.simulator.observe import Simulation
+from trendmon.settings import EngineSettings, KafkaSettings, RedisSettings, SimulatorSettings
+from trendmon.sinks.redis.store import LiveStore
+from trendmon.streams.bus.base import SNAPSHOTS, Message
+from trendmon.streams.bus.kafka import KafkaBus
+from trendmon.streams.distributed import ensure_topics
+from trendmon.streams.velocity import Stage1
+
+PARTITIONS = 4
+
+PASSTHROUGH = textwrap.dedent(
+    """
+    import sys
+    import faust
+
+    servers, source, target = sys.argv[1], sys.argv[2], sys.argv[3]
+    app = faust.App(
+        source + "-forward", broker="kafka://" + servers, store="memory://", web_enabled=False,
+        topic_partitions={partitions}, consumer_auto_offset_reset="earliest",
+        table_standby_replicas=0, broker_session_timeout=10, broker_heartbeat_interval=1,
+    )
+    src = app.topic(source, key_serializer="raw", value_serializer="raw")
+    dst = app.topic(target, key_serializer="raw", value_serializer="raw")
+
+    @app.agent(src)
+    async def forward(stream):
+        async for events in stream.take_events(500, within=0.2):
+            futures = [await dst.send(key=e.message.key, value=e.message.value) for e in events]
+            for f in futures:
+                await f
+
+    if __name__ == "__main__":
+        sys.argv = [sys.argv[0], "worker", "-l", "warn"]
+        app.main()
+    """
+).format(partitions=PARTITIONS)
+
+
+def services() -> tuple[str, str, str]:
+    env = Path(os.environ.get("TRENDMON_SERVICES_DIR", Path.home() / ".cache/trendmon/run"))
+    found = dict(os.environ)
+    if (env / "env").is_file():
+        for line in (env / "env").read_text().splitlines():
+            key, _, value = line.partition("=")
+            found.setdefault(key, value)
+    try:
+        return (
+            found["TRENDMON_TEST_KAFKA"],
+            found["TRENDMON_TEST_REDIS_URL"],
+            found["TRENDMON_TEST_MONGODB_URI"],
+        )
+    except KeyError:
+        sys.exit("no services: run `make services` first")
+
+
+def world(seed: int, count: int) -> list[VideoSnapshot]:
+    sim = Simulation(SimulatorSettings(videos=2000, creators=500, hours=24, seed=seed))
+    return list(itertools.islice(sim.snapshots(), count))
+
+
+def publish(kafka: KafkaSettings, topic: str, snaps: list[VideoSnapshot]) -> None:
+    bus = KafkaBus(kafka)
+    try:
+        messages = [
+            Message(s.video_id, encode(s), int(s.collected_at.timestamp() * 1000)) for s in snaps
+        ]
+        for i in range(0, len(messages), 5000):
+            bus.publish(topic, messages[i : i + 5000])
+    finally:
+        bus.close()
+
+
+def end_offset(servers: str, topic: str) -> int:
+    consumer = KafkaConsumer(bootstrap_servers=servers)
+    try:
+        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        return sum(consumer.end_offsets(parts).values()) if parts else 0
+    finally:
+        consumer.close()
+
+
+def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def deltas_of(snaps: list[VideoSnapshot]) -> int:
+    """Deltas stage 1 makes of these snapshots: what the live store's counter reaches."""
+    stage = Stage1(EngineSettings())
+    out: list[VideoDelta] = []
+    for snap in snaps:
+        stage.process(snap, out)
+    return len(out)
+
+
+def rate_of(samples: list[tuple[float, int]], total: int) -> float:
+    """Records per second between the first progress and the moment ``total`` was reached."""
+    started = next(t for t, n in samples if n > 0)
+    first = next(n for t, n in samples if n > 0)
+    done = next(t for t, n in samples if n >= total)
+    return (total - first) / max(done - started, 1e-9)
+
+
+def passthrough(servers: str, snaps: list[VideoSnapshot], tmp: Path) -> float:
+    tag = uuid.uuid4().hex[:8]
+    kafka = KafkaSettings(
+        bootstrap_servers=servers, topic_prefix=f"bench-{tag}.", partitions=PARTITIONS
+    )
+    source, target = kafka.topic_prefix + "in", kafka.topic_prefix + "out"
+    bus = KafkaBus(kafka)
+    bus.create_topic("in")
+    bus.create_topic("out")
+    bus.close()
+    publish(kafka, "in", snaps)
+    script = tmp / "forward.py"
+    script.write_text(PASSTHROUGH)
+    proc = start(
+        [sys.executable, str(script), servers, source, target],
+        dict(os.environ),
+        tmp / "forward.log",
+    )
+    samples: list[tuple[float, int]] = []
+    try:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            n = end_offset(servers, target)
+            samples.append((time.monotonic(), n))
+            if n >= len(snaps):
+                break
+            time.sleep(0.2)
+    finally:
+        stop(proc)
+    return rate_of(samples, len(snaps))
+
+
+def pipeline(
+    servers: str,
+    redis_url: str,
+    mongo_uri: str,
+    snaps: list[VideoSnapshot],
+    fresh: list[VideoSnapshot],
+    latency_s: float,
+    tmp: Path,
+) -> tuple[float, list[float]]:
+    tag = uuid.uuid4().hex[:8]
+    kafka = KafkaSettings(
+        bootstrap_servers=servers, topic_prefix=f"bench-{tag}.", partitions=PARTITIONS
+    )
+    ensure_topics(kafka, EngineSettings())
+    namespace = f"bench{tag}"
+    env = {
+        **os.environ,
+        "TRENDMON_KAFKA_BOOTSTRAP_SERVERS": servers,
+        "TRENDMON_KAFKA_TOPIC_PREFIX": kafka.topic_prefix,
+        "TRENDMON_KAFKA_PARTITIONS": str(PARTITIONS),
+        "TRENDMON_REDIS_URL": redis_url,
+        "TRENDMON_MONGO_URI": mongo_uri,
+        "TRENDMON_MONGO_DATABASE": f"bench_{tag}",
+    }
+    publish(kafka, SNAPSHOTS, snaps)
+    live = LiveStore.open(RedisSettings(url=redis_url), namespace=namespace)
+    proc = start(
+        [str(Path(sys.executable).with_name("trendmon")), "worker", "--namespace", namespace],
+        env,
+        tmp / "worker.log",
+    )
+    samples: list[tuple[float, int]] = []
+    total = deltas_of(snaps)
+    try:
+        deadline = time.monotonic() + 1200
+        while time.monotonic() < deadline:
+            n = live.meta()["snapshots"]
+            samples.append((time.monotonic(), n))
+            if n >= total:
+                break
+            if proc.poll() is not None:
+                sys.exit(f"the worker stopped:\n{(tmp / 'worker.log').read_text()[-3000:]}")
+            time.sleep(0.2)
+        rate = rate_of(samples, total) * len(snaps) / total
+        delays = latency(kafka, live, fresh, rate / 2, latency_s)
+    finally:
+        stop(proc)
+        live.clear()
+        live.close()
+    return rate, delays
+
+
+def latency(
+    kafka: KafkaSettings, live: LiveStore, fresh: list[VideoSnapshot], rate: float, seconds: float
+) -> list[float]:
+    """Publish first sightings at ``rate`` a second; delay until a change names each video."""
+    sent: dict[str, float] = {}
+    seen: dict[str, float] = {}
+    feed = live.subscribe()
+    stop_reading = threading.Event()
+
+    def read() -> None:
+        while not stop_reading.is_set():
+            change = feed.get(timeout=0.2)
+            if change is not None:
+                now = time.monotonic()
+                for vid in change.get("videos", ()):
+                    seen.setdefault(vid, now)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    bus = KafkaBus(kafka)
+    firsts = list({s.video_id: s for s in reversed(fresh)}.values())
+    try:
+        began = time.monotonic()
+        for i, snap in enumerate(firsts):
+            due = began + i / rate
+            if due - began > seconds:
+                break
+            time.sleep(max(0.0, due - time.monotonic()))
+            sent[snap.video_id] = time.monotonic()
+            bus.publish(
+                SNAPSHOTS,
+                [Message(snap.video_id, encode(snap), int(snap.collected_at.timestamp() * 1000))],
+            )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(set(sent) & set(seen)) < len(sent):
+            time.sleep(0.2)
+    finally:
+        stop_reading.set()
+        reader.join()
+        feed.close()
+        bus.close()
+    return [seen[v] - t for v, t in sent.items() if v in seen]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--snapshots", type=int, default=20_000)
+    parser.add_argument("--latency-s", type=float, default=30.0)
+    args = parser.parse_args()
+    servers, redis_url, mongo_uri = services()
+    snaps = world(3, args.snapshots)
+    # The latency phase continues the same world (its clock keeps going) with videos posted later.
+    later = world(3, args.snapshots * 3)[args.snapshots :]
+    known = {s.video_id for s in snaps}
+    fresh = [s for s in later if s.video_id not in known]
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        tmp = Path(tmp_dir)
+        forward = passthrough(servers, snaps, tmp)
+        print(f"pass-through Faust agent: {forward:,.0f} records/s over {len(snaps):,}")
+        rate, delays = pipeline(servers, redis_url, mongo_uri, snaps, fresh, args.latency_s, tmp)
+    print(
+        f"pipeline (one worker: stage 1, stage 2, ranker, Redis, MongoDB): {rate:,.0f} "
+        f"snapshots/s sustained over {len(snaps):,}"
+    )
+    if len(delays) >= 2:
+        q = statistics.quantiles(delays, n=100)
+        print(
+            f"publish to Redis board update at {rate / 2:,.0f} snapshots/s: p50 {q[49]:.3f} s, "
+            f"p99 {q[98]:.3f} s over {len(delays)} snapshots (target p99 < 1.0)"
+        )
+    else:
+        print(f"publish to Redis board update: only {len(delays)} measured")
+    print(f"pipeline/passthrough throughput ratio: {rate / forward:.2f} (target >= 0.5)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""The distributed runtime's sink: engine outputs from Kafka into Redis and MongoDB.
+
+Writes are idempotent (absolute values under version guards in Redis, deterministic ids in
+MongoDB), so a batch can be written again after a crash or a retry. Two failures are handled:
+
+- **A store that is away** (MongoDB or Redis down): the batch is retried with backoff and not
+  acknowledged meanwhile, so nothing is skipped; once the store is back, every record is there
+  once.
+- **Redis restarted with its data gone**: the live store's ``N:meta`` hash, which every write
+  sets, is missing. Before writing (and every few seconds when idle) the sink checks it and,
+  if it is gone, rebuilds the live boards from the output topics (deltas, scores, spikes),
+  which hold every change since the start of their retention.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+
+from trendmon.errors import SchemaError
+from trendmon.events import Spike, TrendScore, VideoDelta, VideoSnapshot, decode_event
+from trendmon.settings import EngineSettings, KafkaSettings, MongoSettings, RedisSettings
+from trendmon.sinks.history import HistoryStore, open_history
+from trendmon.sinks.redis.store import LiveStore
+from trendmon.streams.bus.kafka import KafkaBus
+
+log = logging.getLogger(__name__)
+
+REBUILD_BATCH = 5000
+
+
+class Batch:
+    """One batch of records from the sink's topics, sorted by kind."""
+
+    def __init__(self, values: Iterable[bytes]) -> None:
+        self.snapshots: list[VideoSnapshot] = []
+        self.deltas: list[VideoDelta] = []
+        self.scores: list[TrendScore] = []
+        self.spikes: list[Spike] = []
+        for value in values:
+            try:
+                event = decode_event(value)
+            except SchemaError:
+                continue  # stage 1 sends it to the dead letters
+            if isinstance(event, VideoSnapshot):
+                self.snapshots.append(event)
+            elif isinstance(event, VideoDelta):
+                self.deltas.append(event)
+            elif isinstance(event, TrendScore):
+                self.scores.append(event)
+            elif isinstance(event, Spike):
+                self.spikes.append(event)
+
+    @property
+    def watermark_ms(self) -> int | None:
+        return max((d.collected_ms for d in self.deltas), default=None)
+
+
+class Sink:
+    """Writes batches to both stores; blocking (the agent runs it in a thread)."""
+
+    def __init__(
+        self,
+        kafka: KafkaSettings,
+        engine: EngineSettings,
+        namespace: str,
+        *,
+        redis: RedisSettings | None = None,
+        mongo: MongoSettings | None = None,
+        live_topics: tuple[str, ...] = (),
+    ) -> None:
+        self.kafka = kafka
+        self.engine = engine
+        self.namespace = namespace
+        self.redis = redis
+        self.mongo = mongo
+        self.live_topics = live_topics
+        self._live: LiveStore | None = None
+        self._history: HistoryStore | None = None
+        self._lock = threading.Lock()
+        self.rebuilds = 0
+
+    @property
+    def live(self) -> LiveStore:
+        if self._live is None:
+            self._live = LiveStore.open(
+                self.redis, windows=self.engine.windows, namespace=self.namespace
+            )
+        return self._live
+
+    @property
+    def history(self) -> HistoryStore:
+        if self._history is None:
+            self._history = open_history("mongo", namespace=self.namespace, mongo=self.mongo)
+        return self._history
+
+    def write(self, batch: Batch) -> None:
+        """Write one batch (history first: a retry after a failure rewrites both)."""
+        with self._lock:
+            self.history.write(batch.snapshots, batch.scores, batch.spikes)
+            self._check_live()
+            self.live.write(
+                batch.snapshots, batch.deltas, batch.scores, batch.spikes, batch.watermark_ms
+            )
+
+    def check(self) -> None:
+        """Rebuild the live boards if Redis lost them (called when idle)."""
+        with self._lock:
+            self._check_live()
+
+    def _check_live(self) -> None:
+        live = self.live
+        with live.answering():
+            there = live.client.exists(f"{live.prefix}meta")
+        if not there:
+            self._rebuild_live()
+
+    def _rebuild_live(self) -> None:
+        bus = KafkaBus(self.kafka)
+        records = 0
+        try:
+            for topic in self.live_topics:
+                values: list[bytes] = []
+                for record in bus.read(topic):
+                    values.append(record.value)
+                    if len(values) >= REBUILD_BATCH:
+                        records += self._write_live(values)
+                        values = []
+                records += self._write_live(values)
+        finally:
+            bus.close()
+        if records:
+            self.rebuilds += 1
+            log.warning("Redis had lost the live boards: rebuilt them from %s records", records)
+
+    def _write_live(self, values: list[bytes]) -> int:
+        if not values:
+            return 0
+        batch = Batch(values)
+        self.live.write(
+            batch.snapshots, batch.deltas, batch.scores, batch.spikes, batch.watermark_ms
+        )
+        return len(values)
+
+    def close(self) -> None:
+        if self._live is not None:
+            self._live.close()
+        if self._history is not None:
+            self._history.close()

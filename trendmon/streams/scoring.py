@@ -18,11 +18,15 @@ entity's breadth and whether it is posting far above its own baseline; see
 video or a newcomer with a single creator do not light the board up:
 
 - ``emerging``: no activity in the previous window (new, or back from silence), the previous
-  window was watched (not the first windows after a start), and ``breadth >= min_breadth``;
+  window was watched (not the first windows after a start), ``breadth >= min_breadth`` and a
+  spike (``spiked``, below);
 - ``rising``: ``g >= rising_growth`` (the window at least doubled by default), ``r >= v``
   (still accelerating), ``g`` holds without each bucket's two largest videos
   (``broad_growth``), ``breadth >= min_breadth``, new videos arrive far above the entity's own
-  posting rate (``posting``) and the previous window was watched;
+  posting rate (``posting``), the previous window was watched and the entity spiked in the
+  market within the window (``spiked``: the spike rule's evidence, robust to the daily rhythm and
+  to a breakout's videos lifting the tags they carry, backs every hot stage, so a stage alert is
+  never raised on a surge the spike rule rejected);
 - ``declining``: ``g <= -0.25`` or ``r < 0.5 * v``;
 - ``peaking``: otherwise (high and level, or new without the breadth to be emerging);
 - ``dormant``: nothing in the window.
@@ -64,6 +68,8 @@ class Evidence:
     posting: bool = True
     watched: bool = True
     """The previous window was watched (the stage has run for two windows)."""
+    spiked: bool = True
+    """The entity spiked (:mod:`trendmon.streams.spikes`) in the market within the window."""
 
 
 ANY = Evidence()
@@ -83,7 +89,7 @@ def stage_of(
     """The lifecycle stage above."""
     if rate <= 0:
         return "dormant"
-    broad = evidence.breadth >= min_breadth and evidence.watched
+    broad = evidence.breadth >= min_breadth and evidence.watched and evidence.spiked
     if growth is None:
         if broad:
             return "emerging"

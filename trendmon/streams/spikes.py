@@ -31,7 +31,16 @@ It is a spike when ``z >= spike_z``, ``x >= spike_min_rate``, ``x >= spike_min_r
 many creators posting, not old videos doing well; with ``spike_min_new_videos = 0`` and
 ``spike_new_ratio = 0`` posting is not required and the candidates are the entities whose latest
 bucket alone carries ``spike_min_rate`` of broad plays), the bucket had ``spike_min_videos``
-distinct videos, and the entity's last spike in that market is ``spike_cooldown_s`` behind.
+distinct videos, the entity's last spike in that market is ``spike_cooldown_s`` behind, and the
+surge is the entity's own (**attribution**): when more than half of the videos posted in the
+posting span (their post time is in their id, as on TikTok) carry one other entity, the others
+alone must still be a posting surge (``spike_min_new_videos``, ``spike_new_ratio``). A
+breakout's videos carry the generic tags of its market (``#foryou``, ``#deutschland``, a busy
+creator...) and lift them for hours; those tags' surges are the breakout's, not theirs, and are
+not spikes. A generic tag is on a minority of a breakout's own videos (``#fyp``, the most
+common, on about a third), so the breakout's own spike is seldom held back.
+Two entities that always travel together (a challenge tag and its sound) explain each other
+away: that is the rule's known blind spot.
 Severity: ``notable`` from ``spike_z``, ``major`` from twice it, ``extreme`` from four times it.
 """
 
@@ -87,6 +96,38 @@ def posting_surge(recent_new: int, base_new: int, rule: SpikeRule) -> bool:
     if recent_new < rule.min_new:
         return False
     return recent_new * rule.baseline >= rule.new_ratio * max(base_new, 1) * rule.posting
+
+
+def created_ms(video_id: str) -> int | None:
+    """When a video was posted, from its id (TikTok's ids start with 32 bits of createTime)."""
+    try:
+        return (int(video_id) >> 32) * 1000
+    except ValueError:
+        return None
+
+
+def carried_by(
+    own: str, recent: list[tuple[str, ...]], base_new: int, rule: SpikeRule
+) -> str | None:
+    """The other entity that carries a posting surge, or None when the surge is the entity's own.
+
+    ``recent`` holds the entities of the videos posted in the posting span. When more than half
+    of them carry one other entity, the rest must still be a posting surge
+    (:func:`posting_surge`); if not, that entity is returned.
+    """
+    counts: dict[str, int] = {}
+    for ents in recent:
+        for e in ents:
+            if e != own:
+                counts[e] = counts.get(e, 0) + 1
+    if not counts:
+        return None
+    other = min(counts, key=lambda e: (-counts[e], e))
+    if 2 * counts[other] <= len(recent) or posting_surge(
+        len(recent) - counts[other], base_new, rule
+    ):
+        return None
+    return other
 
 
 def surge_of(

@@ -22,7 +22,15 @@ from trendmon.events import BoardTick, Candidate, Spike, VideoDelta
 from trendmon.settings import EngineSettings
 from trendmon.streams.entities import kind_of
 from trendmon.streams.scoring import MIN_BREADTH, Evidence, growth_of, stage_of, trend_score
-from trendmon.streams.spikes import SpikeRule, contribution, posting_surge, severity, surge_of
+from trendmon.streams.spikes import (
+    SpikeRule,
+    carried_by,
+    contribution,
+    created_ms,
+    posting_surge,
+    severity,
+    surge_of,
+)
 from trendmon.streams.windows import HOUR_MS, MarketAgg, Window, make_windows
 
 ALL = "all"
@@ -492,6 +500,19 @@ class Stage2:
         found = surge_of(broad, b, history_len, hours, rule)
         if found is None:
             return
+        # Attribution: the videos posted in the posting span (first sightings lag posting by up
+        # to a bucket), from the entity's own members and their seen records.
+        posted_from = (posting_from - 1) * self.bucket_ms
+        recent: list[tuple[str, ...]] = []
+        for vid in self.members.get(ent.key, ()):
+            last = self.seen.get(vid)
+            created = created_ms(vid)
+            if last is None or created is None or created < posted_from:
+                continue
+            if market == ALL or last[1] == market:
+                recent.append(last[3])
+        if carried_by(ent.key, recent, base_new, rule) is not None:
+            return
         x, z, med, mad = found
         until = bucket_start + self.bucket_ms + self.settings.spike_cooldown_s * 1000
         if agg is not None:
@@ -639,11 +660,16 @@ class Stage2:
                     recent_new += row[5]
                 elif bb >= baseline_from:
                     base_new += row[5]
+        # A spike within the window, in the market (or over all markets, for an "all" board).
+        ent: EntityState = aggs[0].entity  # type: ignore[assignment]
+        since = (b + 1) * self.bucket_ms - w.ms + self.settings.spike_cooldown_s * 1000
+        cooldowns = [a.cooldown_ms for a in aggs] + ([ent.cooldown_ms] if len(aggs) > 1 else [])
         return Evidence(
             breadth=breadth,
             broad_growth=growth_of(now, before) if before > 0 else None,
             posting=posting_surge(recent_new, base_new, rule),
             watched=watched,
+            spiked=max(cooldowns) > since,
         )
 
     def _recent(self, agg: MarketAgg, w: Window, quarter: int) -> int:

@@ -48,6 +48,7 @@ from trendmon.streams.distributed import ensure_topics
 from trendmon.streams.velocity import Stage1
 
 PARTITIONS = 4
+RETENTION_H = 1_000_000  # the simulated snapshots are months old; retention goes by timestamp
 
 PASSTHROUGH = textwrap.dedent(
     """
@@ -157,7 +158,10 @@ def rate_of(samples: list[tuple[float, int]], total: int) -> float:
 def passthrough(servers: str, snaps: list[VideoSnapshot], tmp: Path) -> float:
     tag = uuid.uuid4().hex[:8]
     kafka = KafkaSettings(
-        bootstrap_servers=servers, topic_prefix=f"bench-{tag}.", partitions=PARTITIONS
+        bootstrap_servers=servers,
+        topic_prefix=f"bench-{tag}.",
+        partitions=PARTITIONS,
+        retention_hours=RETENTION_H,
     )
     source, target = kafka.topic_prefix + "in", kafka.topic_prefix + "out"
     bus = KafkaBus(kafka)
@@ -197,7 +201,10 @@ def pipeline(
 ) -> tuple[float, list[float]]:
     tag = uuid.uuid4().hex[:8]
     kafka = KafkaSettings(
-        bootstrap_servers=servers, topic_prefix=f"bench-{tag}.", partitions=PARTITIONS
+        bootstrap_servers=servers,
+        topic_prefix=f"bench-{tag}.",
+        partitions=PARTITIONS,
+        retention_hours=RETENTION_H,
     )
     ensure_topics(kafka, EngineSettings())
     namespace = f"bench{tag}"
@@ -206,6 +213,7 @@ def pipeline(
         "TRENDMON_KAFKA_BOOTSTRAP_SERVERS": servers,
         "TRENDMON_KAFKA_TOPIC_PREFIX": kafka.topic_prefix,
         "TRENDMON_KAFKA_PARTITIONS": str(PARTITIONS),
+        "TRENDMON_KAFKA_RETENTION_HOURS": str(RETENTION_H),
         "TRENDMON_REDIS_URL": redis_url,
         "TRENDMON_MONGO_URI": mongo_uri,
         "TRENDMON_MONGO_DATABASE": f"bench_{tag}",

@@ -274,7 +274,7 @@ class BoardTick(Struct, frozen=True, gc=False, kw_only=True, tag_field="type", t
 class Watermark(Struct, frozen=True, gc=False, kw_only=True, tag_field="type", tag="watermark"):
     """Stage 1 tells every stage-2 partition how far in event time one of its partitions got.
 
-    Stage 2 closes a bucket only when every stage-1 partition that has reported is past it, so
+    Stage 2 closes a bucket only when every stage-1 partition is past it, so
     that the deltas of one bucket are all in, whichever partition they came through.
     """
 

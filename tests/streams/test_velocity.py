@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from trendmon.events import VideoDelta
 from trendmon.settings import EngineSettings
-from trendmon.streams.velocity import Stage1
+from trendmon.streams.velocity import Stage1, VideoState
 
 from .factory import snap
 
@@ -145,3 +145,35 @@ def test_memory_per_tracked_video_is_under_a_kilobyte() -> None:
     from .memory import bytes_per_video
 
     assert bytes_per_video(5000) < 1024
+
+
+def test_a_held_jump_delivered_again_is_a_duplicate_even_after_a_restore() -> None:
+    held = snap(minutes=5, plays=50_000_000)
+    stage, out = run(snap(minutes=0, plays=10_000), held)
+    # The state goes through the distributed runtime's table, then the input is redelivered.
+    stage.videos = {k: VideoState.load(v.dump()) for k, v in stage.videos.items()}
+    stage.process(held, out)
+    stage.process(snap(minutes=10, plays=60_000_000), out)
+    assert stage.counters.duplicates == 1
+    assert [d.plays for d in out] == [10_000, 50_000_000, 60_000_000]
+    assert [d.seq for d in out] == [1, 2, 3]
+
+
+def test_idle_videos_are_forgotten_per_partition_when_its_watermark_enters_an_hour() -> None:
+    settings = EngineSettings(video_idle_s=3600)
+    one, _ = run(snap(minutes=0), snap(video="7000000000000000009", minutes=200), settings=settings)
+    assert list(one.videos) == ["7000000000000000009"]
+    assert one.evicted == ["7000000000000000001"]
+    # With two partitions, each forgets on its own watermark: the other one has not moved.
+    two = Stage1(settings, partitions=2)
+    first = "7000000000000000001"
+    other = next(
+        v
+        for v in (f"70000000000000000{i:02d}" for i in range(10, 99))
+        if two.partition_of(v) != two.partition_of(first)
+    )
+    out: list[VideoDelta] = []
+    two.process(snap(minutes=0), out)
+    two.process(snap(video=other, minutes=200), out)
+    assert set(two.videos) == {first, other}
+    assert two.evicted == []

@@ -23,8 +23,9 @@ Every agent is thin: it decodes a batch, calls the pure pieces of
   partition itself: when a worker gets a partition at an offset other than the one it expects
   (a start, a restart, a rebalance), it replays the partition from its first offset up to there
   without sending anything (what those records produced was acknowledged before their offsets
-  were committed), then goes on. Repeated deltas are skipped by their ``seq``. The retention of
-  ``entity-deltas`` must therefore cover the longest window twice (checked at start).
+  were committed), then goes on. Repeated deltas are skipped by their ``seq``. The retention
+  setting must therefore cover the longest window twice (the worker refuses a shorter one; it
+  does not check topics created before with another retention).
 - *the ranker* rebuilds the same way from ``board-ticks`` and ignores repeated ticks.
 - *sinks* write absolute values under version guards and documents with deterministic ids.
 
@@ -190,6 +191,7 @@ def build_app(
                 by_part[ev.message.partition].append(ev)
             sends: list[Awaitable[Any]] = []
             touched: dict[int, dict[str, Any]] = {}
+            gone: dict[int, list[tuple[str, Any]]] = {}
             for p, evs in sorted(by_part.items()):
                 if stage1_expect.get(p) != evs[0].message.offset:
                     # Started, restarted or handed this partition: what is cached here may be
@@ -206,6 +208,7 @@ def build_app(
                         part.first_ms = first
                 snaps: list[VideoSnapshot] = []
                 last: dict[str, Any] = {}
+                origin: dict[int, Any] = {}
                 for ev in evs:
                     try:
                         snap = decode_snapshot(ev.message.value)
@@ -216,12 +219,18 @@ def build_app(
                     if vid not in part.stage.videos:
                         raw = video_state.get(vid.encode())
                         if raw is not None:
-                            part.stage.videos[vid] = _load_state(raw)
+                            loaded = part.stage.videos[vid] = _load_state(raw)
+                            # A crash can leave the video's state newer than the partition's
+                            # mark: its watermark was at least that far.
+                            marks = part.stage.marks
+                            marks[0] = max(marks[0], loaded.last_ms)
                     snaps.append(snap)
                     last[vid] = ev
+                    origin[id(snap)] = ev
                 out = part.process(snaps)
                 for snap, reason in out.rejected:
-                    sends.append(await _dead(dead_letters, last[snap.video_id], reason, snap))
+                    sends.append(await _dead(dead_letters, origin[id(snap)], reason, snap))
+                gone[p] = [(vid, evs[-1]) for vid in out.evicted]
                 for d in out.deltas:
                     value = encode(d)
                     sends.append(await deltas.send(key=d.video_id.encode(), value=value))
@@ -235,6 +244,11 @@ def build_app(
                 touched[p] = last
             await _gather(sends)
             # Only now that the broker holds every output may the state say they were made.
+            for evicted in gone.values():
+                for vid, ev in evicted:
+                    if vid.encode() in video_state:
+                        _set_current(ev)
+                        del video_state[vid.encode()]  # a tombstone on the changelog
             for p, last in touched.items():
                 part = stage1[p]
                 for vid, ev in last.items():
@@ -284,7 +298,12 @@ def build_app(
                 waiting = stage2.states[p].waiting_for
                 if waiting and waiting != said.get(p):
                     said[p] = waiting
-                    log.info("stage 2 partition %s waits for snapshots partitions %s", p, waiting)
+                    log.warning(
+                        "stage 2 partition %s waits for snapshots partitions %s, which have "
+                        "carried no data yet: boards are held until they do",
+                        p,
+                        waiting,
+                    )
             await _gather(sends)
 
     ranker = _Rebuilt()
@@ -389,7 +408,7 @@ def _add_sink(
         opts.namespace,
         redis=redis,
         mongo=mongo,
-        live_topics=(DELTAS, SCORES, SPIKES),
+        live_topics=(SNAPSHOTS, DELTAS, SCORES, SPIKES),
     )
     channel = app.topic(
         *[f"{prefix}{t}" for t in (SNAPSHOTS, DELTAS, SCORES, SPIKES)],

@@ -55,7 +55,6 @@ class Engine:
         self.stage2 = self.entities.stage
         self.ranker = Ranker(self.settings.board_size)
         self._first: list[int | None] = [None] * partitions
-        self._hour = -1
 
     def process(self, snapshots: Iterable[VideoSnapshot]) -> EngineOutput:
         """Run a batch of snapshots through both stages."""
@@ -75,10 +74,8 @@ class Engine:
             part = stage1.videos[snap.video_id].part
             if first[part] is None:
                 first[part] = min(d.collected_ms for d in deltas[before:])
-            closed = self.stage2.closed
             entities.mark(part, marks[part], first[part])  # type: ignore[arg-type]
-            if self.stage2.closed != closed:
-                self._hourly()
+        stage1.evicted.clear()
         produced = entities.drain()
         publish = self.ranker.publish_ticks
         out.scores = [score for tick in produced.ticks for score in publish((tick,))]
@@ -87,11 +84,3 @@ class Engine:
         stage1.counters.rejected = []
         out.watermark_ms = stage1.watermark_ms
         return out
-
-    def _hourly(self) -> None:
-        # Driven by event time inside the stream, never by batch boundaries, so that any batching
-        # of the same log evicts the same videos at the same point.
-        hour = self.stage2.closed // self.stage2.bph
-        if hour > self._hour:
-            self._hour = hour
-            self.stage1.evict(self.stage2.closed * self.stage2.bucket_ms)

@@ -1,6 +1,6 @@
 """The engine cut along Kafka partitions: what each distributed agent runs, still pure.
 
-The distributed runtime (:mod:`trendmon.streams.faust`) moves records between these pieces
+The distributed runtime (:mod:`trendmon.streams.distributed`) moves records between these pieces
 through topics; everything here is deterministic and free of I/O, so a test can run the whole
 partitioned pipeline in one process and compare it with the embedded :class:`Engine`:
 
@@ -19,7 +19,7 @@ partitioned pipeline in one process and compare it with the embedded :class:`Eng
   stage-2 partition, once all of them have sent the tick (repeated ticks are ignored).
 
 Stage 2 waits for every stage-1 partition to report before it closes its first bucket: a
-snapshots partition that never carries data holds the boards back (the agent logs which ones).
+snapshots partition that never carries data holds the boards back (the worker warns which).
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from trendmon.settings import EngineSettings
 from trendmon.streams.boards import Ranker
 from trendmon.streams.trends import Stage2
 from trendmon.streams.velocity import Stage1
-from trendmon.streams.windows import HOUR_MS
 
 
 @dataclass
@@ -43,6 +42,8 @@ class PartitionOutput:
     rejected: list[tuple[VideoSnapshot, str]] = field(default_factory=list)
     ticks: list[BoardTick] = field(default_factory=list)
     spikes: list[Spike] = field(default_factory=list)
+    evicted: list[str] = field(default_factory=list)
+    """Videos stage 1 forgot (idle for ``video_idle_s``): their stored state goes too."""
 
 
 class VideoPartition:
@@ -52,21 +53,21 @@ class VideoPartition:
         self.part = part
         self.stage = Stage1(settings)  # one partition: its watermark is this partition's
         self.first_ms: int | None = None
-        self._hour = -1
 
     def process(self, snapshots: Iterable[VideoSnapshot]) -> PartitionOutput:
         out = PartitionOutput()
         stage = self.stage
+        deltas = out.deltas
         for snap in snapshots:
-            stage.process(snap, out.deltas)
+            before = len(deltas)
+            stage.process(snap, deltas)
+            if self.first_ms is None and len(deltas) > before:
+                # As the embedded engine: the first snapshot that makes deltas opens stage 2.
+                self.first_ms = min(d.collected_ms for d in deltas[before:])
         out.rejected = stage.counters.rejected
         stage.counters.rejected = []
-        if self.first_ms is None and out.deltas:
-            self.first_ms = min(d.collected_ms for d in out.deltas)
-        hour = stage.watermark_ms // HOUR_MS
-        if hour > self._hour:
-            self._hour = hour
-            stage.evict(hour * HOUR_MS)
+        out.evicted = stage.evicted
+        stage.evicted = []
         return out
 
     def watermark(self) -> Watermark | None:

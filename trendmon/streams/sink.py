@@ -8,8 +8,8 @@ MongoDB), so a batch can be written again after a crash or a retry. Two failures
   once.
 - **Redis restarted with its data gone**: the live store's ``N:meta`` hash, which every write
   sets, is missing. Before writing (and every few seconds when idle) the sink checks it and,
-  if it is gone, rebuilds the live boards from the output topics (deltas, scores, spikes),
-  which hold every change since the start of their retention.
+  if it is gone, rebuilds the live store from the topics (snapshots for the video cards,
+  deltas, scores, spikes), which hold every change since the start of their retention.
 """
 
 from __future__ import annotations
@@ -79,6 +79,8 @@ class Sink:
         self._live: LiveStore | None = None
         self._history: HistoryStore | None = None
         self._lock = threading.Lock()
+        self._written = False
+        """This sink has written to the live store (an empty store then means a loss)."""
         self.rebuilds = 0
 
     @property
@@ -103,6 +105,7 @@ class Sink:
             self.live.write(
                 batch.snapshots, batch.deltas, batch.scores, batch.spikes, batch.watermark_ms
             )
+            self._written = True
 
     def check(self) -> None:
         """Rebuild the live boards if Redis lost them (called when idle)."""
@@ -113,10 +116,20 @@ class Sink:
         live = self.live
         with live.answering():
             there = live.client.exists(f"{live.prefix}meta")
-        if not there:
+            unfinished = live.client.exists(self._marker)
+        if not there or unfinished:
             self._rebuild_live()
 
+    @property
+    def _marker(self) -> str:
+        return f"{self.live.prefix}rebuilding"
+
     def _rebuild_live(self) -> None:
+        # The marker goes first and away last: a rebuild cut short (a store or the broker went
+        # away again) is started over, not taken for done because N:meta is back.
+        live = self.live
+        with live.answering():
+            live.client.set(self._marker, "1")
         bus = KafkaBus(self.kafka)
         records = 0
         try:
@@ -130,9 +143,13 @@ class Sink:
                 records += self._write_live(values)
         finally:
             bus.close()
-        if records:
+        with live.answering():
+            live.client.delete(self._marker)
+        if records and self._written:
             self.rebuilds += 1
             log.warning("Redis had lost the live boards: rebuilt them from %s records", records)
+        elif records:
+            log.info("the live store was empty: filled it from %s records", records)
 
     def _write_live(self, values: list[bytes]) -> int:
         if not values:

@@ -73,9 +73,9 @@ class Stage2:
     ) -> None:
         self.settings = s = settings or EngineSettings()
         self.dedupe = dedupe
+        """Skip deltas already applied (needed when stage 1's output can be replayed)."""
         self.part = part
         """The partition this stage owns (named in its board ticks)."""
-        """Skip deltas already applied (needed when stage 1's output can be replayed)."""
         self.bucket_ms = s.bucket_s * 1000
         if HOUR_MS % self.bucket_ms:
             raise ValueError(f"bucket_s={s.bucket_s} must divide an hour (60, 300, 600, 900...)")

@@ -40,6 +40,7 @@ from trendmon.events import VideoDelta, VideoSnapshot
 from trendmon.settings import EngineSettings
 from trendmon.streams.bus.base import partition_for
 from trendmon.streams.entities import entities_of, intern
+from trendmon.streams.windows import HOUR_MS
 
 WIDTH = 6
 """A point is (time ms, plays, likes, comments, shares, saves)."""
@@ -147,6 +148,9 @@ class Stage1:
         self.partitions = partitions
         self.marks = [0] * partitions
         """Watermark (newest event time processed) per partition of the snapshots topic."""
+        self._hours = [-1] * partitions
+        self.evicted: list[str] = []
+        """Videos forgotten since the caller last emptied this (a table deletes them)."""
         self._wm = 0
         self.counters = Stage1Counters()
         self._bucket_ms = self.settings.bucket_s * 1000
@@ -189,8 +193,13 @@ class Stage1:
         else:
             last = st.pts[-WIDTH]
             if ts > last:
-                if st.pending is not None:
-                    self._resolve_pending(st, snap, ts, out)
+                pending = st.pending
+                if pending is not None:
+                    if ts == pending[0]:  # the held jump itself, delivered again
+                        self.counters.duplicates += 1
+                        return
+                    if ts > pending[0]:
+                        self._resolve_pending(st, snap, ts, out)
                 self._next(st, snap, ts, out)
             elif ts == last or self._known_time(st, ts):
                 self.counters.duplicates += 1
@@ -199,6 +208,10 @@ class Stage1:
                 self._late(st, snap, ts, out)
         if ts > wm:
             self.marks[part] = ts
+            hour = ts // HOUR_MS
+            if hour > self._hours[part]:
+                self._hours[part] = hour
+                self._evict(part, hour * HOUR_MS)
 
     # -- cases ---------------------------------------------------------------------------------
 
@@ -415,10 +428,19 @@ class Stage1:
 
     # -- housekeeping ------------------------------------------------------------------------
 
-    def evict(self, now_ms: int) -> int:
-        """Forget videos not seen for ``video_idle_s``; return how many."""
+    def _evict(self, part: int, now_ms: int) -> None:
+        """Forget the partition's videos not seen for ``video_idle_s`` (into ``evicted``).
+
+        Run when the partition's watermark enters a new hour, so that the embedded engine and
+        a distributed stage 1 forget the same videos at the same snapshot (a video seen again
+        later is a first sighting in both).
+        """
         horizon = now_ms - self.settings.video_idle_s * 1000
-        idle = [vid for vid, st in self.videos.items() if st.pts[-WIDTH] < horizon]
+        idle = [
+            vid
+            for vid, st in self.videos.items()
+            if st.part == part and st.pts[-WIDTH] < horizon
+        ]
         for vid in idle:
             del self.videos[vid]
-        return len(idle)
+        self.evicted.extend(idle)

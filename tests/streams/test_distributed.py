@@ -373,32 +373,49 @@ def test_mongodb_away_for_a_minute_then_every_snapshot_is_there_once(
     assert sorted((v, t) for _, v, t in stored) == sorted(want)
 
 
+PRODUCER = """
+import sys, time
+from trendmon.events import decode_snapshot
+from trendmon.settings import KafkaSettings
+from trendmon.streams.bus.base import SNAPSHOTS, Message
+from trendmon.streams.bus.kafka import KafkaBus
+
+lines = open(sys.argv[1], "rb").read().splitlines()
+bus = KafkaBus(KafkaSettings())
+for i in range(0, len(lines), 500):
+    chunk = [decode_snapshot(line) for line in lines[i : i + 500]]
+    bus.publish(SNAPSHOTS, [
+        Message(s.video_id, line, int(s.collected_at.timestamp() * 1000), s.event_id)
+        for s, line in zip(chunk, lines[i : i + 500])
+    ])
+    time.sleep(0.2)
+bus.close()
+print("published", len(lines))
+"""
+
+
 def test_broker_restarted_while_producers_publish_loses_nothing(
     pipeline: Pipeline, snapshots: list[VideoSnapshot], expected: dict[str, Any], tmp_path: Path
 ) -> None:
-    import threading
-
+    log = tmp_path / "snapshots.jsonl"
+    log.write_bytes(b"\n".join(encode(s) for s in snapshots))
     pipeline.start_worker(tmp_path)
-    errors: list[BaseException] = []
-
-    def produce() -> None:
-        try:
-            for i in range(0, len(snapshots), 500):
-                pipeline.publish(snapshots[i : i + 500])
-                time.sleep(0.2)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-
-    producer = threading.Thread(target=produce)
-    producer.start()
+    # The producer is its own process, as in production.
+    producer = subprocess.Popen(
+        [sys.executable, "-c", PRODUCER, str(log)],
+        env=pipeline.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     time.sleep(3)
     try:
         services("down", "kafka")
         time.sleep(5)
     finally:
         services("up", "kafka")
-    producer.join(timeout=300)
-    assert not producer.is_alive() and errors == []
+    out, err = producer.communicate(timeout=300)
+    assert producer.returncode == 0, err.decode()
+    assert out.decode().split() == ["published", str(len(snapshots))]
     # A worker that gave up while the broker was away is started again, as compose would.
     if pipeline.workers[-1].poll() is not None:
         pipeline.start_worker(tmp_path)

@@ -286,6 +286,35 @@ class Watermark(Struct, frozen=True, gc=False, kw_only=True, tag_field="type", t
     """Event time of its first delta (stage 2 opens its first bucket at the earliest)."""
 
 
+class EntityBatch(
+    Struct, frozen=True, gc=False, kw_only=True, tag_field="type", tag="entity_batch"
+):
+    """Deltas of one stage-1 partition for one stage-2 partition, with where it stands.
+
+    The distributed runtime moves deltas in batches: a Kafka record costs the framework far
+    more than the engine spends on a delta. ``entities[i]`` are the entities of ``deltas[i]``
+    that the receiving partition owns.
+    """
+
+    v: Literal[1] = 1
+    part: int
+    """The stage-1 partition that made it."""
+    deltas: list[VideoDelta]
+    entities: list[list[str]]
+    mark: Watermark | None = None
+    """That partition's progress once these deltas are made (stage 2 closes buckets on it)."""
+
+
+class SinkBatch(Struct, frozen=True, gc=False, kw_only=True, tag_field="type", tag="sink_batch"):
+    """What the stores need of a batch: accepted snapshots and deltas, scores or spikes."""
+
+    v: Literal[1] = 1
+    snapshots: list[VideoSnapshot] = []
+    deltas: list[VideoDelta] = []
+    scores: list[TrendScore] = []
+    spikes: list[Spike] = []
+
+
 _encoder = msgspec.json.Encoder()
 _snapshot_decoder = msgspec.json.Decoder(VideoSnapshot)
 _any_decoder = msgspec.json.Decoder(

@@ -3,11 +3,16 @@
 Topics (names carry ``TRENDMON_KAFKA_TOPIC_PREFIX``; partitions, replication and retention
 come from :class:`~trendmon.settings.KafkaSettings`)::
 
-    snapshots ──stage1──> entity-deltas (key: entity; deltas and watermarks) ──stage2──>
-        board-ticks (1 partition) ──ranker──> scores
-        spikes
-    stage1 also writes: deltas (key: video, for the live video boards), dead-letters
-    sink: snapshots + deltas + scores + spikes ──> Redis (live boards) and MongoDB (history)
+    snapshots (key: video) ──stage 1──> entity-deltas ──stage 2──> board-ticks (1 partition)
+                                   │                        │             ──ranker──> scores
+                                   │                        └──> spikes
+                                   └──> deltas (accepted snapshots and their deltas), dead-letters
+    sink: deltas + scores + spikes ──> Redis (live boards) and MongoDB (history)
+
+Records between agents are batches (:class:`~trendmon.events.EntityBatch`,
+:class:`~trendmon.events.SinkBatch`, up to ``CHUNK`` items, partitioned explicitly: an entity's
+deltas go to the partition of its key, as Kafka's own partitioner would put it), because a
+Kafka record costs the framework far more than the engine spends on a delta.
 
 Every agent is thin: it decodes a batch, calls the pure pieces of
 :mod:`trendmon.streams.partitioned` and sends what they return.
@@ -52,10 +57,10 @@ from aiokafka import AIOKafkaConsumer, TopicPartition  # type: ignore[import-unt
 from trendmon.errors import ConfigError, SchemaError, ServiceUnavailableError
 from trendmon.events import (
     BoardTick,
+    EntityBatch,
+    SinkBatch,
     TrendScore,
-    VideoDelta,
     VideoSnapshot,
-    Watermark,
     decode_snapshot,
     encode,
     utc,
@@ -64,7 +69,7 @@ from trendmon.producers.publish import Rejected
 from trendmon.settings import EngineSettings, KafkaSettings, MongoSettings, RedisSettings
 from trendmon.streams.bus.base import DEAD_LETTERS, SNAPSHOTS
 from trendmon.streams.bus.kafka import KafkaBus
-from trendmon.streams.partitioned import EntityPartition, TickMerger, VideoPartition, fan_out
+from trendmon.streams.partitioned import EntityPartition, TickMerger, VideoPartition, route
 from trendmon.streams.velocity import VideoState
 from trendmon.streams.windows import HOUR_MS, make_windows
 
@@ -76,7 +81,10 @@ BOARD_TICKS = "board-ticks"
 SCORES = "scores"
 SPIKES = "spikes"
 
-_delta_or_mark = msgspec.json.Decoder(VideoDelta | Watermark)
+CHUNK = 250
+"""Items per batch record (a Kafka record stays well under the broker's 1 MB)."""
+
+_entity_batch = msgspec.json.Decoder(EntityBatch)
 _tick = msgspec.json.Decoder(BoardTick)
 
 
@@ -231,16 +239,26 @@ def build_app(
                 for snap, reason in out.rejected:
                     sends.append(await _dead(dead_letters, origin[id(snap)], reason, snap))
                 gone[p] = [(vid, evs[-1]) for vid in out.evicted]
-                for d in out.deltas:
-                    value = encode(d)
-                    sends.append(await deltas.send(key=d.video_id.encode(), value=value))
-                    for key, _ in fan_out(d):
-                        sends.append(await entity_deltas.send(key=key.encode(), value=value))
+                for i in range(0, max(len(out.snapshots), len(out.deltas)), CHUNK):
+                    batch = SinkBatch(
+                        snapshots=out.snapshots[i : i + CHUNK], deltas=out.deltas[i : i + CHUNK]
+                    )
+                    sends.append(await deltas.send(value=encode(batch), partition=p))
                 mark = part.watermark()
-                if mark is not None:
-                    value = encode(mark)
-                    for q in range(parts):
-                        sends.append(await entity_deltas.send(value=value, partition=q))
+                routed = route(out.deltas, parts)
+                for q in range(parts):
+                    ds, keys = routed.get(q, ([], []))
+                    for i in range(0, max(len(ds), 1), CHUNK):
+                        last_chunk = i + CHUNK >= len(ds)
+                        if not ds and mark is None:
+                            break
+                        record = EntityBatch(
+                            part=p,
+                            deltas=ds[i : i + CHUNK],
+                            entities=keys[i : i + CHUNK],
+                            mark=mark if last_chunk else None,
+                        )
+                        sends.append(await entity_deltas.send(value=encode(record), partition=q))
                 touched[p] = last
             await _gather(sends)
             # Only now that the broker holds every output may the state say they were made.
@@ -269,11 +287,12 @@ def build_app(
         part = stage2.states.get(p)
         if part is None:
             part = stage2.states[p] = EntityPartition(engine, p, parts)
-        record = _delta_or_mark.decode(value)
-        if isinstance(record, Watermark):
-            part.watermark(record)
-        elif key is not None:
-            part.delta(key.decode(), record)
+        batch = _entity_batch.decode(value)
+        for d, keys in zip(batch.deltas, batch.entities, strict=True):
+            for entity in keys:
+                part.delta(entity, d)
+        if batch.mark is not None:
+            part.watermark(batch.mark)
         return part
 
     @app.agent(entity_deltas)
@@ -293,8 +312,9 @@ def build_app(
                 out = stage2.states[p].drain()
                 for tick in out.ticks:
                     sends.append(await board_ticks.send(value=encode(tick), partition=0))
-                for spike in out.spikes:
-                    sends.append(await spikes.send(key=spike.entity.encode(), value=encode(spike)))
+                if out.spikes:
+                    value = encode(SinkBatch(spikes=out.spikes))
+                    sends.append(await spikes.send(value=value, partition=p))
                 waiting = stage2.states[p].waiting_for
                 if waiting and waiting != said.get(p):
                     said[p] = waiting
@@ -322,9 +342,12 @@ def build_app(
             if ranker.expect.get(0) != first:
                 ranker.states.clear()
                 await _replay(kafka, f"{prefix}{BOARD_TICKS}", 0, first, ranker_apply)
+            made: list[TrendScore] = []
             for ev in events:
-                for score in ranker_apply(0, ev.message.value, None):
-                    sends.append(await scores.send(key=score.entity.encode(), value=encode(score)))
+                made += ranker_apply(0, ev.message.value, None)
+            for i in range(0, len(made), CHUNK):
+                value = encode(SinkBatch(scores=made[i : i + CHUNK]))
+                sends.append(await scores.send(value=value, partition=0))
             ranker.expect[0] = events[-1].message.offset + 1
             await _gather(sends)
 
@@ -408,10 +431,10 @@ def _add_sink(
         opts.namespace,
         redis=redis,
         mongo=mongo,
-        live_topics=(SNAPSHOTS, DELTAS, SCORES, SPIKES),
+        live_topics=(DELTAS, SCORES, SPIKES),
     )
     channel = app.topic(
-        *[f"{prefix}{t}" for t in (SNAPSHOTS, DELTAS, SCORES, SPIKES)],
+        *[f"{prefix}{t}" for t in (DELTAS, SCORES, SPIKES)],
         key_serializer="raw",
         value_serializer="raw",
     )

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from trendmon.events import BoardTick, Spike, TrendScore, VideoDelta, VideoSnapshot, Watermark
 from trendmon.settings import EngineSettings
 from trendmon.streams.boards import Ranker
+from trendmon.streams.bus.base import partition_for
 from trendmon.streams.trends import Stage2
 from trendmon.streams.velocity import Stage1
 
@@ -38,6 +39,8 @@ from trendmon.streams.velocity import Stage1
 class PartitionOutput:
     """What one call of a partition's ``process`` produced."""
 
+    snapshots: list[VideoSnapshot] = field(default_factory=list)
+    """The snapshots stage 1 accepted (they made deltas)."""
     deltas: list[VideoDelta] = field(default_factory=list)
     rejected: list[tuple[VideoSnapshot, str]] = field(default_factory=list)
     ticks: list[BoardTick] = field(default_factory=list)
@@ -61,9 +64,11 @@ class VideoPartition:
         for snap in snapshots:
             before = len(deltas)
             stage.process(snap, deltas)
-            if self.first_ms is None and len(deltas) > before:
-                # As the embedded engine: the first snapshot that makes deltas opens stage 2.
-                self.first_ms = min(d.collected_ms for d in deltas[before:])
+            if len(deltas) > before:
+                out.snapshots.append(snap)
+                if self.first_ms is None:
+                    # As the embedded engine: the first snapshot that makes deltas opens stage 2.
+                    self.first_ms = min(d.collected_ms for d in deltas[before:])
         out.rejected = stage.counters.rejected
         stage.counters.rejected = []
         out.evicted = stage.evicted
@@ -80,6 +85,24 @@ class VideoPartition:
 def fan_out(delta: VideoDelta) -> list[tuple[str, VideoDelta]]:
     """The (entity key, delta) records of a delta, one per entity it names."""
     return [(key, delta) for key in delta.entities]
+
+
+def route(
+    deltas: Iterable[VideoDelta], parts: int
+) -> dict[int, tuple[list[VideoDelta], list[list[str]]]]:
+    """Deltas by stage-2 partition, each with the entities of it that partition owns."""
+    routed: dict[int, tuple[list[VideoDelta], list[list[str]]]] = {}
+    for d in deltas:
+        owned: dict[int, list[str]] = {}
+        for key in d.entities:
+            owned.setdefault(partition_for(key, parts), []).append(key)
+        for q, keys in owned.items():
+            batch = routed.get(q)
+            if batch is None:
+                batch = routed[q] = ([], [])
+            batch[0].append(d)
+            batch[1].append(keys)
+    return routed
 
 
 class EntityPartition:

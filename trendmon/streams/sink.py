@@ -8,8 +8,8 @@ MongoDB), so a batch can be written again after a crash or a retry. Two failures
   once.
 - **Redis restarted with its data gone**: the live store's ``N:meta`` hash, which every write
   sets, is missing. Before writing (and every few seconds when idle) the sink checks it and,
-  if it is gone, rebuilds the live store from the topics (snapshots for the video cards,
-  deltas, scores, spikes), which hold every change since the start of their retention.
+  if it is gone, rebuilds the live store from its topics (accepted snapshots and deltas,
+  scores, spikes), which hold every change since the start of their retention.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ import logging
 import threading
 from collections.abc import Iterable
 
-from trendmon.errors import SchemaError
-from trendmon.events import Spike, TrendScore, VideoDelta, VideoSnapshot, decode_event
+import msgspec
+
+from trendmon.events import SinkBatch, Spike, TrendScore, VideoDelta, VideoSnapshot
 from trendmon.settings import EngineSettings, KafkaSettings, MongoSettings, RedisSettings
 from trendmon.sinks.history import HistoryStore, open_history
 from trendmon.sinks.redis.store import LiveStore
@@ -27,11 +28,14 @@ from trendmon.streams.bus.kafka import KafkaBus
 
 log = logging.getLogger(__name__)
 
-REBUILD_BATCH = 5000
+REBUILD_BATCH = 20
+"""Batch records per live-store write during a rebuild."""
+
+_decode = msgspec.json.Decoder(SinkBatch).decode
 
 
 class Batch:
-    """One batch of records from the sink's topics, sorted by kind."""
+    """The batch records of the sink's topics (:class:`~trendmon.events.SinkBatch`), merged."""
 
     def __init__(self, values: Iterable[bytes]) -> None:
         self.snapshots: list[VideoSnapshot] = []
@@ -40,17 +44,14 @@ class Batch:
         self.spikes: list[Spike] = []
         for value in values:
             try:
-                event = decode_event(value)
-            except SchemaError:
-                continue  # stage 1 sends it to the dead letters
-            if isinstance(event, VideoSnapshot):
-                self.snapshots.append(event)
-            elif isinstance(event, VideoDelta):
-                self.deltas.append(event)
-            elif isinstance(event, TrendScore):
-                self.scores.append(event)
-            elif isinstance(event, Spike):
-                self.spikes.append(event)
+                batch = _decode(value)
+            except msgspec.DecodeError as exc:
+                log.error("the sink skips a record it cannot read: %s", exc)
+                continue
+            self.snapshots += batch.snapshots
+            self.deltas += batch.deltas
+            self.scores += batch.scores
+            self.spikes += batch.spikes
 
     @property
     def watermark_ms(self) -> int | None:
@@ -98,14 +99,15 @@ class Sink:
         return self._history
 
     def write(self, batch: Batch) -> None:
-        """Write one batch (history first: a retry after a failure rewrites both)."""
+        """Write one batch: the live store first (the wall waits for it), then the history; a
+        retry after a failure rewrites both, idempotently."""
         with self._lock:
-            self.history.write(batch.snapshots, batch.scores, batch.spikes)
             self._check_live()
             self.live.write(
                 batch.snapshots, batch.deltas, batch.scores, batch.spikes, batch.watermark_ms
             )
             self._written = True
+            self.history.write(batch.snapshots, batch.scores, batch.spikes)
 
     def check(self) -> None:
         """Rebuild the live boards if Redis lost them (called when idle)."""

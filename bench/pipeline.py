@@ -9,10 +9,10 @@ TRENDMON_TEST_MONGODB_URI pointing at running ones). In one run, on fresh topics
 2. **pipeline**: one ``trendmon worker`` (stage 1, stage 2, ranker, Redis and MongoDB sinks) on
    a backlog of the same number of snapshots, until the live store has written every one;
    sustained snapshots per second, from the first write to the last;
-3. **latency** at a fixed load of half that rate: snapshots of videos never seen before are
-   published one by one at that pace, and each one's delay from publish to the live store's
-   change message naming its video (the board update the dashboard pushes) is measured;
-   p50 and p99.
+3. **latency** at a fixed load of half that rate: the world's next snapshots are published at
+   that pace (a batch every 50 ms) for ``--latency-s`` seconds, and each one's delay from
+   publish to the first live-store change message naming its video (the board update the
+   dashboard pushes) is measured; p50 and p99.
 
 Each worker runs in its own process, as in production. The last line is the ratio of the
 pipeline's throughput to the pass-through's, and its target.
@@ -195,7 +195,7 @@ def pipeline(
     redis_url: str,
     mongo_uri: str,
     snaps: list[VideoSnapshot],
-    fresh: list[VideoSnapshot],
+    later: list[VideoSnapshot],
     latency_s: float,
     tmp: Path,
 ) -> tuple[float, list[float]]:
@@ -238,7 +238,7 @@ def pipeline(
                 sys.exit(f"the worker stopped:\n{(tmp / 'worker.log').read_text()[-3000:]}")
             time.sleep(0.2)
         rate = rate_of(samples, total) * len(snaps) / total
-        delays = latency(kafka, live, fresh, rate / 2, latency_s)
+        delays = latency(kafka, live, snaps, later, rate / 2, latency_s)
     finally:
         stop(proc)
         live.clear()
@@ -246,48 +246,87 @@ def pipeline(
     return rate, delays
 
 
+def seqs_of(earlier: list[VideoSnapshot], later: list[VideoSnapshot]) -> list[int | None]:
+    """The ``seq`` of the delta each of ``later`` makes (None: none), after ``earlier``."""
+    stage = Stage1(EngineSettings())
+    out: list[VideoDelta] = []
+    for snap in earlier:
+        stage.process(snap, out)
+    seqs: list[int | None] = []
+    for snap in later:
+        out.clear()
+        stage.process(snap, out)
+        seqs.append(out[-1].seq if out else None)
+    return seqs
+
+
 def latency(
-    kafka: KafkaSettings, live: LiveStore, fresh: list[VideoSnapshot], rate: float, seconds: float
+    kafka: KafkaSettings,
+    live: LiveStore,
+    earlier: list[VideoSnapshot],
+    later: list[VideoSnapshot],
+    rate: float,
+    seconds: float,
 ) -> list[float]:
-    """Publish first sightings at ``rate`` a second; delay until a change names each video."""
-    sent: dict[str, float] = {}
-    seen: dict[str, float] = {}
+    """Publish the world's next snapshots at ``rate`` a second for ``seconds`` (in batches every
+    50 ms); each one's delay until its video's card in Redis holds its delta (read on every
+    change message that names the video)."""
+    seqs = seqs_of(earlier, later)
+    seen: dict[str, list[tuple[float, int]]] = {}
     feed = live.subscribe()
     stop_reading = threading.Event()
 
     def read() -> None:
         while not stop_reading.is_set():
             change = feed.get(timeout=0.2)
-            if change is not None:
-                now = time.monotonic()
-                for vid in change.get("videos", ()):
-                    seen.setdefault(vid, now)
+            if change is None or not change.get("videos"):
+                continue
+            now = time.monotonic()
+            vids = change["videos"]
+            for vid, card in zip(vids, live.videos(vids), strict=True):
+                if card is not None and card.get("seq") not in (None, ""):
+                    seen.setdefault(vid, []).append((now, int(card["seq"])))
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     bus = KafkaBus(kafka)
-    firsts = list({s.video_id: s for s in reversed(fresh)}.values())
+    sent: list[tuple[str, float, int]] = []
+    step = 0.05
+    per_step = max(1, round(rate * step))
     try:
         began = time.monotonic()
-        for i, snap in enumerate(firsts):
-            due = began + i / rate
+        for n, i in enumerate(range(0, len(later), per_step)):
+            due = began + n * step
             if due - began > seconds:
                 break
             time.sleep(max(0.0, due - time.monotonic()))
-            sent[snap.video_id] = time.monotonic()
+            chunk = later[i : i + per_step]
+            at = time.monotonic()
             bus.publish(
                 SNAPSHOTS,
-                [Message(snap.video_id, encode(snap), int(snap.collected_at.timestamp() * 1000))],
+                [
+                    Message(s.video_id, encode(s), int(s.collected_at.timestamp() * 1000))
+                    for s in chunk
+                ],
             )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and len(set(sent) & set(seen)) < len(sent):
-            time.sleep(0.2)
+            sent += [
+                (s.video_id, at, seq)
+                for s, seq in zip(chunk, seqs[i : i + per_step], strict=True)
+                if seq is not None
+            ]
+        time.sleep(10)  # let the last ones through
     finally:
         stop_reading.set()
         reader.join()
         feed.close()
         bus.close()
-    return [seen[v] - t for v, t in sent.items() if v in seen]
+    delays = []
+    for vid, at, seq in sent:
+        landed = next((t for t, s in seen.get(vid, ()) if s >= seq), None)
+        if landed is not None:
+            delays.append(landed - at)
+    print(f"latency measured for {len(delays):,} of {len(sent):,} published snapshots")
+    return delays
 
 
 def main() -> None:
@@ -297,15 +336,13 @@ def main() -> None:
     args = parser.parse_args()
     servers, redis_url, mongo_uri = services()
     snaps = world(3, args.snapshots)
-    # The latency phase continues the same world (its clock keeps going) with videos posted later.
-    later = world(3, args.snapshots * 3)[args.snapshots :]
-    known = {s.video_id for s in snaps}
-    fresh = [s for s in later if s.video_id not in known]
+    # The latency phase continues the same world: its clock keeps going.
+    later = world(3, args.snapshots * 4)[args.snapshots :]
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
         forward = passthrough(servers, snaps, tmp)
         print(f"pass-through Faust agent: {forward:,.0f} records/s over {len(snaps):,}")
-        rate, delays = pipeline(servers, redis_url, mongo_uri, snaps, fresh, args.latency_s, tmp)
+        rate, delays = pipeline(servers, redis_url, mongo_uri, snaps, later, args.latency_s, tmp)
     print(
         f"pipeline (one worker: stage 1, stage 2, ranker, Redis, MongoDB): {rate:,.0f} "
         f"snapshots/s sustained over {len(snaps):,}"

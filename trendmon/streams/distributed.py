@@ -21,9 +21,10 @@ Every agent is thin: it decodes a batch, calls the pure pieces of
 ``FAUST.md``):
 
 - *stage 1* keeps each video's state in the ``video-state`` table (a changelog topic). For a
-  batch it sends every output, waits for the broker to acknowledge all of them, and only then
-  writes the table. After a crash a snapshot whose state was written is a duplicate (skipped);
-  one whose state was not is processed again and yields the same deltas with the same ``seq``.
+  batch it sends every output, waits for the broker to acknowledge all of them, then writes the
+  table and waits for its changelog records too, before the batch is acknowledged. After a crash
+  a snapshot whose state was written is a duplicate (skipped); one whose state was not is
+  processed again and yields the same deltas with the same ``seq``.
 - *stage 2* is a deterministic fold of its input partition, so its state is rebuilt from the
   partition itself: when a worker gets a partition at an offset other than the one it expects
   (a start, a restart, a rebalance), it replays the partition from its first offset up to there
@@ -43,7 +44,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import weakref
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -108,11 +108,26 @@ class _Rebuilt:
     expect: dict[int, int] = field(default_factory=dict)
 
 
-def _set_current(event: Any) -> None:
-    # Inside take_events() there is no current event and table writes refuse to run; the
-    # changelog partition is the current event's, so point it at an event of the key's
-    # partition (FAUST.md, section 3).
-    faust.streams._current_event.set(weakref.ref(event))
+async def _store(table: Any, partition: int, key: bytes, value: bytes | None) -> Awaitable[Any]:
+    """Set (or, with None, delete) a table key and send its changelog record to ``partition``;
+    return the delivery future.
+
+    Table assignment would send the record later, unawaited (and it refuses to run inside
+    take_events, where there is no current event): this sends it now, so that the agent can
+    wait for the broker to hold the state before it acknowledges the batch.
+    """
+    if value is None:
+        table.data.pop(key, None)
+    else:
+        table.data[key] = value
+    fut: Awaitable[Any] = await table.changelog_topic.send(
+        key=key,
+        value=value,
+        partition=partition,
+        key_serializer="raw",
+        value_serializer="raw",
+    )
+    return fut
 
 
 async def _gather(futures: Iterable[Awaitable[Any]]) -> None:
@@ -261,24 +276,23 @@ def build_app(
                         sends.append(await entity_deltas.send(value=encode(record), partition=q))
                 touched[p] = last
             await _gather(sends)
-            # Only now that the broker holds every output may the state say they were made.
-            for evicted in gone.values():
-                for vid, ev in evicted:
-                    if vid.encode() in video_state:
-                        _set_current(ev)
-                        del video_state[vid.encode()]  # a tombstone on the changelog
+            # Only now that the broker holds every output may the state say they were made; and
+            # the batch is acknowledged only once the broker holds the state too.
+            writes: list[Awaitable[Any]] = []
+            for p, evicted in gone.items():
+                for vid, _ in evicted:
+                    if vid.encode() in video_state.data:
+                        writes.append(await _store(video_state, p, vid.encode(), None))
             for p, last in touched.items():
                 part = stage1[p]
-                for vid, ev in last.items():
+                for vid in last:
                     st = part.stage.videos.get(vid)
                     if st is not None:
-                        _set_current(ev)
-                        video_state[vid.encode()] = _dump_state(st)
+                        writes.append(await _store(video_state, p, vid.encode(), _dump_state(st)))
                 if last:
-                    _set_current(next(iter(last.values())))
-                    video_state[f"__wm__:{p}".encode()] = msgspec.json.encode(
-                        [part.stage.marks[0], part.first_ms]
-                    )
+                    where = msgspec.json.encode([part.stage.marks[0], part.first_ms])
+                    writes.append(await _store(video_state, p, f"__wm__:{p}".encode(), where))
+            await _gather(writes)
 
     stage2 = _Rebuilt()
     said: dict[int, list[int]] = {}

@@ -145,11 +145,20 @@ class Pipeline:
             for proc in self.workers:
                 assert proc.poll() is None or proc.returncode in (0, -9), self.tail()
             time.sleep(2)
-        missing = sorted(set(want) - set(got))[:5]
-        differ = sorted(k for k in set(want) & set(got) if want[k] != got[k])[:5]
+        missing = sorted(set(want) - set(got))
+        differ = sorted(k for k in set(want) & set(got) if want[k] != got[k])
+        sample = ""
+        for key in differ[:3]:
+            w, g = dict(map(tuple, want[key])), dict(map(tuple, got[key]))
+            sample += (
+                f"\n{key}: only expected {sorted(set(w) - set(g))[:3]}, only got "
+                f"{sorted(set(g) - set(w))[:3]}, "
+                f"changed {[(m, w[m], g[m]) for m in w if m in g and w[m] != g[m]][:3]}"
+            )
         pytest.fail(
             f"boards still differ after {timeout:.0f} s: {len(got)} of {len(want)} boards, "
-            f"missing {missing}, different {differ}\n{self.tail()}"
+            f"{len(missing)} missing {missing[:5]}, {len(differ)} different {differ[:8]}"
+            f"{sample}\n{self.tail()}"
         )
 
     def tail(self) -> str:

@@ -22,6 +22,15 @@ def worker(
     loglevel: Annotated[
         str, typer.Option("--loglevel", help="crit, error, warn, info or debug.")
     ] = "warn",
+    instance_id: Annotated[
+        str | None,
+        typer.Option(
+            "--instance-id",
+            envvar="TRENDMON_WORKER_INSTANCE_ID",
+            help="A stable name for this worker (static group membership): restarted with the "
+            "same one, it takes its partitions back without a rebalance.",
+        ),
+    ] = None,
 ) -> None:
     """Run one worker: stage 1, stage 2, the ranker and the sinks on Kafka.
 
@@ -43,7 +52,9 @@ def worker(
     app = build_app(
         kafka,
         engine,
-        WorkerOptions(batch=batch, sinks=not no_sinks, namespace=namespace),
+        WorkerOptions(
+            batch=batch, sinks=not no_sinks, namespace=namespace, instance_id=instance_id
+        ),
         redis=load(RedisSettings),
         mongo=load(MongoSettings),
     )

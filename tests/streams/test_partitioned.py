@@ -6,12 +6,12 @@ import itertools
 
 import pytest
 
-from trendmon.events import Spike, TrendScore, VideoDelta, VideoSnapshot, Watermark, encode
+from trendmon.events import Spike, TrendScore, VideoSnapshot, Watermark, encode
 from trendmon.producers.simulator.observe import Simulation
 from trendmon.settings import EngineSettings, SimulatorSettings
 from trendmon.streams.bus.base import partition_for
 from trendmon.streams.engine import Engine
-from trendmon.streams.partitioned import EntityPartition, TickMerger, VideoPartition, fan_out
+from trendmon.streams.partitioned import EntityPartition, TickMerger, VideoPartition, route
 from trendmon.streams.windows import HOUR_MS
 
 
@@ -55,16 +55,16 @@ def partitioned(
             chunk = queues[p][pos[p] : pos[p] + step]
             pos[p] += step
             out = stage1[p].process(chunk)
-            routed: list[list[tuple[str, VideoDelta]]] = [[] for _ in range(parts)]
-            for d in out.deltas:
-                for key, delta in fan_out(d):
-                    routed[partition_for(key, parts)].append((key, delta))
-                    if repeat:  # stage 1 replayed after a crash: the same delta again
-                        routed[partition_for(key, parts)].append((key, delta))
+            # As the agent sends them: per stage-2 partition, the entities of each delta it owns.
+            routed = route(out.deltas, parts)
             mark = stage1[p].watermark()
             for q in range(parts):
-                for key, delta in routed[q]:
-                    stage2[q].delta(key, delta)
+                deltas, owned = routed.get(q, ([], []))
+                for delta, keys in zip(deltas, owned, strict=True):
+                    for _ in range(2 if repeat else 1):  # repeated: stage 1 replayed after a crash
+                        for key in keys:
+                            assert partition_for(key, parts) == q
+                            stage2[q].delta(key, delta)
                 if mark is not None:
                     stage2[q].watermark(mark)
         for q in reversed(range(parts)):
@@ -116,8 +116,8 @@ def test_stage2_waits_for_every_stage1_partition() -> None:
     mark = stage1.watermark()
     assert mark is not None
     stage2 = EntityPartition(settings, 0, upstream=2)
-    for d in out.deltas:
-        for key, delta in fan_out(d):
+    for delta in out.deltas:
+        for key in delta.entities:
             stage2.delta(key, delta)
     stage2.watermark(mark)
     assert stage2.waiting_for == [1]

@@ -213,13 +213,10 @@ def build_app(
     @app.agent(snapshots)
     async def stage_one(stream: Any) -> None:
         async for events in stream.take_events(opts.batch, within=opts.within_s):
-            by_part: dict[int, list[Any]] = defaultdict(list)
-            for ev in events:
-                by_part[ev.message.partition].append(ev)
             sends: list[Awaitable[Any]] = []
             touched: dict[int, dict[str, Any]] = {}
             gone: dict[int, list[tuple[str, Any]]] = {}
-            for p, evs in sorted(by_part.items()):
+            for p, evs in _by_partition(events).items():
                 if stage1_expect.get(p) != evs[0].message.offset:
                     # Started, restarted or handed this partition: what is cached here may be
                     # stale, the table is not (it is restored from its changelog).

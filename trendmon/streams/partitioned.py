@@ -8,7 +8,8 @@ partitioned pipeline in one process and compare it with the embedded :class:`Eng
   It turns snapshots into :class:`~trendmon.events.VideoDelta` and reports its event-time
   progress as a :class:`~trendmon.events.Watermark`, which the agent sends to *every* partition
   of the entity-keyed topic.
-- :func:`fan_out`: one delta becomes one record per entity it names, keyed by that entity.
+- :func:`route`: a batch of deltas becomes, per stage-2 partition, the deltas with the entities
+  of each that the partition owns (by the same hash as Kafka's partitioner).
 - :class:`EntityPartition`: stage 2 for one partition of the entity-keyed topic (the embedded
   engine runs one for all entities). A bucket closes only when every stage-1 partition is past
   it (the smallest watermark), and each delta is applied in a bucket fixed by stage 1 (see
@@ -80,11 +81,6 @@ class VideoPartition:
         if self.first_ms is None:
             return None
         return Watermark(part=self.part, at_ms=self.stage.watermark_ms, first_ms=self.first_ms)
-
-
-def fan_out(delta: VideoDelta) -> list[tuple[str, VideoDelta]]:
-    """The (entity key, delta) records of a delta, one per entity it names."""
-    return [(key, delta) for key in delta.entities]
 
 
 def route(

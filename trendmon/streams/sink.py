@@ -57,6 +57,9 @@ class Batch:
     def watermark_ms(self) -> int | None:
         return max((d.collected_ms for d in self.deltas), default=None)
 
+    def write_live(self, live: LiveStore) -> None:
+        live.write(self.snapshots, self.deltas, self.scores, self.spikes, self.watermark_ms)
+
 
 class Sink:
     """Writes batches to both stores; blocking (the agent runs it in a thread)."""
@@ -103,9 +106,7 @@ class Sink:
         retry after a failure rewrites both, idempotently."""
         with self._lock:
             self._check_live()
-            self.live.write(
-                batch.snapshots, batch.deltas, batch.scores, batch.spikes, batch.watermark_ms
-            )
+            batch.write_live(self.live)
             self._written = True
             self.history.write(batch.snapshots, batch.scores, batch.spikes)
 
@@ -156,10 +157,7 @@ class Sink:
     def _write_live(self, values: list[bytes]) -> int:
         if not values:
             return 0
-        batch = Batch(values)
-        self.live.write(
-            batch.snapshots, batch.deltas, batch.scores, batch.spikes, batch.watermark_ms
-        )
+        Batch(values).write_live(self.live)
         return len(values)
 
     def close(self) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,28 +147,44 @@ class Stage2:
         entities' state when the bucket closes or the batch is drained, which gives the same
         state as applying each one at once: nothing reads that state in between.
         """
+        self._add(d, zip(d.entities, d.labels, strict=True))
+
+    def apply_one(self, key: str, label: str, d: VideoDelta) -> None:
+        """Apply a delta to one entity (the distributed runtime's per-key call).
+
+        With ``dedupe`` a delta already applied to this entity (``seq`` not above the highest
+        seen for the video) is skipped: a replayed stage-1 output changes nothing.
+        """
+        if self.dedupe:
+            mark = (key, d.video_id)
+            if d.seq <= self.hw.get(mark, 0):
+                self.counters.duplicates += 1
+                return
+            self.hw[mark] = d.seq
+        self._add(d, ((key, label),))
+
+    def _add(self, d: VideoDelta, entities: Iterable[tuple[str, str]]) -> None:
         t = d.collected_ms
         b = t // self.bucket_ms
         vid = d.video_id
         market = d.market
         prev = self.seen.get(vid)
+        if prev is None:
+            before = None
+        elif d.seq == prev[5]:
+            before = prev[4]  # the same delta, already applied to another of its entities
+        else:
+            before = prev[0]
         if prev is None or t > prev[0]:
-            self.seen[vid] = (
-                t,
-                market,
-                d.author_id,
-                d.entities,
-                None if prev is None else prev[0],
-                d.seq,
-            )
-        new_here = 1 if prev is None or prev[0] < b * self.bucket_ms else 0
+            self.seen[vid] = (t, market, d.author_id, d.entities, before, d.seq)
+        new_here = 1 if before is None or before < b * self.bucket_ms else 0
         dp = d.d_plays
         de = d.d_likes + d.d_comments + d.d_shares + d.d_saves
         c = contribution(d)
         first = 1 if d.first_sighting else 0
         pending = self._pending
         members = self.members
-        for key, label in zip(d.entities, d.labels, strict=True):
+        for key, label in entities:
             k = (key, market, b)
             row = pending.get(k)
             if row is None:
@@ -185,59 +202,11 @@ class Stage2:
                     row[4] = t
                 row[6] += c
                 row[7] += first
-            if prev is None:
-                group = members.get(key)
-                if group is None:
-                    members[key] = {vid}
-                else:
-                    group.add(vid)
-
-    def apply_one(self, key: str, label: str, d: VideoDelta) -> None:
-        """Apply a delta to one entity (the distributed runtime's per-key call).
-
-        With ``dedupe`` a delta already applied to this entity (``seq`` not above the highest
-        seen for the video) is skipped: a replayed stage-1 output changes nothing.
-        """
-        vid = d.video_id
-        if self.dedupe:
-            mark = (key, vid)
-            if d.seq <= self.hw.get(mark, 0):
-                self.counters.duplicates += 1
-                return
-            self.hw[mark] = d.seq
-        t = d.collected_ms
-        b = t // self.bucket_ms
-        prev = self.seen.get(vid)
-        if prev is None:
-            before = None
-        elif d.seq == prev[5]:
-            before = prev[4]  # the same delta, already applied to another of its entities
-        else:
-            before = prev[0]
-        if prev is None or t > prev[0]:
-            self.seen[vid] = (t, d.market, d.author_id, d.entities, before, d.seq)
-        new_here = 1 if before is None or before < b * self.bucket_ms else 0
-        dp = d.d_plays
-        de = d.d_likes + d.d_comments + d.d_shares + d.d_saves
-        c = contribution(d)
-        first = 1 if d.first_sighting else 0
-        k = (key, d.market, b)
-        row = self._pending.get(k)
-        if row is None:
-            self._pending[k] = [dp, de, new_here, c, t, label, c, first, 0]
-        else:
-            row[0] += dp
-            row[1] += de
-            row[2] += new_here
-            if c > row[3]:
-                row[8] = row[3]
-                row[3] = c
-            elif c > row[8]:
-                row[8] = c
-            row[4] = max(row[4], t)
-            row[6] += c
-            row[7] += first
-        self.members.setdefault(key, set()).add(vid)
+            group = members.get(key)
+            if group is None:
+                members[key] = {vid}
+            else:
+                group.add(vid)
 
     def drain(self) -> Stage2Output:
         """Scores and spikes produced since the last drain (pending sums folded in first)."""

@@ -133,6 +133,7 @@ class SourceHealth(
 
 
 Stage = Literal["emerging", "rising", "peaking", "declining", "dormant"]
+SpikeEvidence = Literal["pushed", "posted"]
 
 
 class VideoDelta(Struct, frozen=True, gc=False, kw_only=True, tag_field="type", tag="video_delta"):
@@ -226,7 +227,7 @@ class Spike(Struct, frozen=True, gc=False, kw_only=True, tag_field="type", tag="
     detected_ms: int
     value: float
     """Broad plays per hour (leaving out each bucket's two largest videos) averaged over the
-    last ``spike_window_buckets`` buckets."""
+    last ``spike_push_buckets`` (pushed) or ``spike_window_buckets`` (posted) buckets."""
     baseline: float
     """Median plays per hour of the entity's previous buckets."""
     mad: float
@@ -235,6 +236,11 @@ class Spike(Struct, frozen=True, gc=False, kw_only=True, tag_field="type", tag="
     severity: Literal["notable", "major", "extreme"]
     videos: int
     """Distinct videos that contributed in the bucket (the support)."""
+    evidence: SpikeEvidence = "posted"
+    """What makes it a trend: ``pushed``, the entity's videos already out there accelerated
+    together; ``posted``, many new videos arrived (see :mod:`trendmon.streams.spikes`)."""
+    accelerating: int = 0
+    """Videos already out there that accelerated together (pushed evidence)."""
 
 
 class Candidate(Struct, frozen=True, gc=False, array_like=True):

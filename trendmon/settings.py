@@ -191,7 +191,19 @@ class EngineSettings(BaseSettings):
         24, ge=3, description="Buckets of history an entity needs before it can spike."
     )
     spike_window_buckets: int = Field(
-        12, ge=1, description="Latest buckets whose mean rate is tested against the baseline."
+        12, ge=1, description="Latest buckets whose mean rate is tested for a posted spike."
+    )
+    spike_push_buckets: int = Field(
+        2, ge=1, description="Latest buckets tested (1 up to this many) for a pushed spike."
+    )
+    spike_push_videos: int = Field(
+        3, ge=1, description="Videos already out that must accelerate together (a pushed spike)."
+    )
+    spike_push_factor: float = Field(
+        3.0, gt=1, description="Times its own recent rate a video reaches to count as accelerating."
+    )
+    spike_push_share: float = Field(
+        0.2, ge=0, le=1, description="Share of its videos out there that must accelerate together."
     )
     spike_z: float = Field(
         5.0, gt=0, description="Robust z-score at which the latest buckets are a spike."
@@ -203,7 +215,9 @@ class EngineSettings(BaseSettings):
         24, ge=1, description="Latest buckets in which new videos are counted for a spike."
     )
     spike_min_new_videos: int = Field(
-        5, ge=0, description="New videos a spike needs in the latest spike_posting_buckets."
+        0,
+        ge=0,
+        description="New videos a posted spike needs in spike_posting_buckets (0: none are made).",
     )
     spike_new_ratio: float = Field(
         4.0, ge=0, description="A spike's posting rate is at least this many times the baseline's."

@@ -1,7 +1,8 @@
 """A small TikTok world built in code, run through the embedded runtime into real stores.
 
 Thirty-seven videos in two markets over three hours, snapshots every five minutes; ``#surge``
-has a quiet baseline, then a burst of new videos takes it off in the last hour. One video
+has a quiet baseline, then takes off in the last hour: its videos are pushed and new ones
+arrive. One video
 carries hostile text everywhere a person's words can go (its description, creator names, sound
 title, a hashtag): markup, scripts, a right-to-left override, emoji, 10,000 characters.
 :meth:`World.advance` publishes more minutes, so that tests can watch the wall change.
@@ -29,6 +30,8 @@ SURGE_AUTHOR = "6900000000000000077"
 VERIFIED_AUTHOR = "6800000000000000001"
 GREEN_SCREEN = "5500000000000000001"
 SURGE_VIDEOS = 12
+SURGE_AT = 120
+"""Minute at which #surge takes off."""
 VIDEOS = 24 + SURGE_VIDEOS + 1
 """Videos in the world after three hours: steady ones, the surge, the hostile one."""
 
@@ -38,10 +41,11 @@ def _snapshot(video: int, minute: int, plays: int, *, surge: bool = False) -> Vi
     market = "US" if video % 2 == 0 else "GB"
     author_id = str(6_800_000_000_000_000_000 + video % 7)
     tags = [("dance", "cooking", "pets")[video % 3], "fyp"]
-    if 21 <= video < 24:
-        tags.append("surge")  # a quiet baseline, so that the burst below stands out
-    if surge:
+    if 21 <= video < 24 or surge:
         tags.append("surge")
+        if video % 3:
+            tags.remove("fyp")  # #fyp is on a third of #surge's videos, as a generic tag is
+    if surge:
         author_id = SURGE_AUTHOR
     return new_snapshot(
         video_id=vid,
@@ -86,16 +90,18 @@ def _hostile(minute: int) -> VideoSnapshot:
 def snapshots(first: int, last: int, boost: int = 1) -> list[VideoSnapshot]:
     """Snapshots of every video for minutes ``first`` to ``last`` (every five minutes).
 
-    Steady videos gain plays linearly; ``#surge`` videos (from minute 120) accelerate;
-    ``boost`` multiplies video 0's gains, to move the top of the wall on demand.
+    Steady videos gain plays linearly; from minute ``SURGE_AT`` ``#surge`` takes off: its three
+    quiet videos gain four times as fast and new ones accelerate; ``boost`` multiplies video
+    0's gains, to move the top of the wall on demand.
     """
     out = []
     for minute in range(first, last + 1, 5):
         for v in range(24):
             gain = (40 + v * 7) * (boost if v == 0 else 1)
-            out.append(_snapshot(v, minute, 2000 + minute * gain))
+            pushed = 3 * gain * (minute - SURGE_AT) if v >= 21 and minute > SURGE_AT else 0
+            out.append(_snapshot(v, minute, 2000 + minute * gain + pushed))
         for v in range(24, 24 + SURGE_VIDEOS):
-            start = 120 + (v - 24) * 3
+            start = SURGE_AT + (v - 24) * 3
             if minute >= start:
                 out.append(_snapshot(v, minute, 500 + (minute - start) ** 2 * 60, surge=True))
         out.append(_hostile(minute))

@@ -9,15 +9,17 @@ import pytest
 from trendmon.events import TrendScore
 from trendmon.settings import EngineSettings
 from trendmon.streams.engine import Engine
-from trendmon.streams.scoring import stage_of, trend_score
+from trendmon.streams.scoring import Evidence, stage_of, trend_score
 
-from .factory import snap
+from .factory import T0, snap
 
 MIN = 60_000
+T0_MS = int(T0.timestamp() * 1000)
 
 
 def world(minutes: int, *, seed: int = 1, surge_at: int | None = None) -> list:  # type: ignore[type-arg]
-    """Twenty steady videos on a few tags; from ``surge_at`` new videos pile onto #surge."""
+    """Twenty steady videos on a few tags; from ``surge_at`` #surge takes off: its three videos
+    are pushed (their plays per bucket jump twentyfold) and new videos pile onto it."""
     rng = random.Random(seed)
     snaps = []
     for v in range(20):
@@ -32,14 +34,16 @@ def world(minutes: int, *, seed: int = 1, surge_at: int | None = None) -> list: 
                     author=str(6_800_000_000_000_000_000 + v),
                 )
             )
-    for q in range(3):  # #surge has a quiet baseline before it takes off
+    for q in range(3):  # #surge has a quiet baseline; its videos are pushed when it takes off
         for k in range(0, minutes, 5):
+            pushed = 0 if surge_at is None or k < surge_at else (k - surge_at + 5) * 400
             snaps.append(
                 snap(
                     video=str(7_200_000_000_000_000_000 + q),
                     minutes=k + 0.3,
-                    plays=500 + k * 20,
+                    plays=500 + k * 20 + pushed,
                     tags=("surge",),
+                    sound=None,
                     author=str(6_700_000_000_000_000_000 + q),
                 )
             )
@@ -97,8 +101,11 @@ def test_ranks_new_entries_and_leavers() -> None:
 
 def test_a_broad_surge_spikes_and_steady_tags_do_not() -> None:
     out = Engine().process(world(300, surge_at=200))
-    spiked = {s.entity for s in out.spikes}
-    assert "hashtag:surge" in spiked
+    spiked = {s.entity: s for s in out.spikes}
+    surge = spiked["hashtag:surge"]
+    assert (surge.evidence, surge.accelerating) == ("pushed", 3)
+    # Within two buckets of the take-off (its first bucket starts at minute 200).
+    assert surge.detected_ms - (T0_MS + 200 * MIN) <= 2 * 5 * MIN
     assert not any(e.startswith("hashtag:steady") for e in spiked)
 
 
@@ -116,8 +123,9 @@ def test_stages_follow_growth() -> None:
     assert stage_of(0, 0, None) == "dormant"
     assert stage_of(100, 100, None) == "emerging"
     assert stage_of(100, 200, 1.0) == "rising"
+    assert stage_of(100, 200, 0.5, Evidence(fresh=False)) == "peaking", "not doubled, no spike"
     assert stage_of(100, 20, -0.5) == "declining"
-    assert stage_of(100, 100, 0.05) == "peaking"
+    assert stage_of(100, 100, 0.05, Evidence(fresh=False)) == "peaking"
 
 
 def test_idle_entities_and_videos_are_evicted() -> None:

@@ -12,21 +12,19 @@ The square root keeps the biggest entities from dwarfing everything; ``G`` favou
 ``B`` what many creators take up (a trend) over one account's viral video.
 
 **Lifecycle stage**, in the manner of Creative Center, from the window rate ``v``, the rate over
-its most recent quarter ``r``, the growth ``g`` and the *evidence* the caller measured (the
-entity's breadth and whether it is posting far above its own baseline; see
-:class:`Evidence`). The hot stages need real evidence, so that the daily rhythm, one viral
-video or a newcomer with a single creator do not light the board up:
+its most recent quarter ``r``, the growth ``g`` and the *evidence* the caller measured (see
+:class:`Evidence`). The hot stages need a spike (:mod:`trendmon.streams.spikes`: a surge far
+above the entity's own baseline, carried by many of its videos accelerating together or by
+many new ones, and its own), so that the daily rhythm, one viral video or a newcomer with a
+single creator do not light the board up:
 
 - ``emerging``: no activity in the previous window (new, or back from silence), the previous
   window was watched (not the first windows after a start), ``breadth >= min_breadth`` and a
-  spike (``spiked``, below);
-- ``rising``: ``g >= rising_growth`` (the window at least doubled by default), ``r >= v``
-  (still accelerating), ``g`` holds without each bucket's two largest videos
-  (``broad_growth``), ``breadth >= min_breadth``, new videos arrive far above the entity's own
-  posting rate (``posting``), the previous window was watched and the entity spiked in the
-  market within the window (``spiked``: the spike rule's evidence, robust to the daily rhythm and
-  to a breakout's videos lifting the tags they carry, backs every hot stage, so a stage alert is
-  never raised on a surge the spike rule rejected);
+  spike within the window;
+- ``rising``: a spike within the window, ``breadth >= min_breadth``, the previous window was
+  watched, ``r >= v`` (still accelerating) and either ``g >= rising_growth`` (the window at
+  least doubled by default) or the spike is *fresh* (in the window's latest quarter: a take-off
+  is rising from its first buckets, before it has doubled a whole window);
 - ``declining``: ``g <= -0.25`` or ``r < 0.5 * v``;
 - ``peaking``: otherwise (high and level, or new without the breadth to be emerging);
 - ``dormant``: nothing in the window.
@@ -63,13 +61,12 @@ class Evidence:
     """What backs a hot stage, measured by the caller; the defaults back anything."""
 
     breadth: int = 1_000_000
-    broad_growth: float | None = None
-    """Growth of the window without the largest single video (None: not measured)."""
-    posting: bool = True
     watched: bool = True
     """The previous window was watched (the stage has run for two windows)."""
     spiked: bool = True
     """The entity spiked (:mod:`trendmon.streams.spikes`) in the market within the window."""
+    fresh: bool = True
+    """...and within the window's latest quarter."""
 
 
 ANY = Evidence()
@@ -94,11 +91,9 @@ def stage_of(
         if broad:
             return "emerging"
     elif (
-        growth >= rising_growth
+        broad
         and recent_rate >= rate
-        and broad
-        and evidence.posting
-        and (evidence.broad_growth is None or evidence.broad_growth >= rising_growth)
+        and (growth >= rising_growth or evidence.fresh)
     ):
         return "rising"
     if (growth is not None and growth <= -0.25) or recent_rate < 0.5 * rate:

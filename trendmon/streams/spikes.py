@@ -9,10 +9,10 @@ the sum of contributions and the two largest single ones. The bucket's **broad p
 sum minus those two (leave two out): one or two videos, however big (a star's video on a small
 tag, with a second one co-posted), cannot make a spike; it takes at least three.
 
-For an entity in a market (or ``all``), when bucket ``b`` closes:
+For an entity in a market (or ``all``), when bucket ``b`` closes, the **surge test** over the
+last ``K`` buckets:
 
-- ``x``: broad plays per hour, averaged over the last ``spike_window_buckets`` buckets ``K``
-  (a breakout builds over an hour; one bucket is mostly noise);
+- ``x``: broad plays per hour, averaged over the last ``K`` buckets;
 - ``m``, ``MAD``: median and median absolute deviation of the broad plays per hour of the
   ``spike_baseline_buckets`` buckets before those (zeros where it was quiet, only since the
   entity was first seen, at least ``spike_min_history`` of them);
@@ -22,31 +22,50 @@ For an entity in a market (or ``all``), when bucket ``b`` closes:
 
   (1.4826 makes the MAD comparable to a standard deviation for normal noise; the floor keeps a
   flat baseline from turning any wobble into a spike);
-- **posting**: ``n`` new videos (first sightings) in the last ``spike_posting_buckets`` buckets
-  ``P`` against ``n0`` in the ``spike_baseline_buckets`` buckets ``N`` before them (videos first
-  seen in stage 2's very first bucket were discovered, not posted, and are not counted).
+- it passes when ``z >= spike_z``, ``x >= spike_min_rate`` and ``x >= spike_min_ratio * m``.
 
-It is a spike when ``z >= spike_z``, ``x >= spike_min_rate``, ``x >= spike_min_ratio * m``,
-``n >= spike_min_new_videos``, ``n / P >= spike_new_ratio * max(n0, 1) / N`` (a breakout is
-many creators posting, not old videos doing well; with ``spike_min_new_videos = 0`` and
-``spike_new_ratio = 0`` posting is not required and the candidates are the entities whose latest
-bucket alone carries ``spike_min_rate`` of broad plays), the bucket had ``spike_min_videos``
-distinct videos, the entity's last spike in that market is ``spike_cooldown_s`` behind, and the
-surge is the entity's own (**attribution**): when more than half of the videos posted in the
-posting span (their post time is in their id, as on TikTok) carry one other entity, the others
-alone must still be a posting surge (``spike_min_new_videos``, ``spike_new_ratio``). A
-breakout's videos carry the generic tags of its market (``#foryou``, ``#deutschland``, a busy
-creator...) and lift them for hours; those tags' surges are the breakout's, not theirs, and are
-not spikes. A generic tag is on a minority of a breakout's own videos (``#fyp``, the most
-common, on about a third), so the breakout's own spike is seldom held back.
-Two entities that always travel together (a challenge tag and its sound) explain each other
-away: that is the rule's known blind spot.
+A surge is a spike only with evidence that it is a trend, not noise: one of two kinds.
+
+- **Pushed** (fast: tested over the last ``K = 1 .. spike_push_buckets`` buckets, two by
+  default, so a take-off is seen within one or two buckets; a video stops accelerating once its
+  own recent past has caught up, so only the first buckets of a take-off can show it): the
+  entity's videos that were already out there *accelerate together*, at least
+  ``spike_push_videos`` of them and ``spike_push_share`` of those out there (in the market):
+  each one's plays per bucket over the last ``K`` buckets reach ``spike_push_factor``
+  times its own mean over the ``PUSH_LOOKBACK`` buckets before (in which it was seen at least
+  twice), and beat it by ``PUSH_MIN_PLAYS`` plays a bucket. That is what TikTok does when a
+  sound or a tag takes off: the videos already using it are shown again, all at once. Organic
+  videos follow their own smooth curves and do not jump together; one video going viral is one
+  video, and a few videos of a breakout that also carry ``#viral`` are a small share of it.
+- **Posted** (slower: ``K = spike_window_buckets``, an hour by default, since a breakout built
+  by posting grows over an hour and one bucket is mostly noise): ``n`` new videos (first
+  sightings) in the last ``spike_posting_buckets`` buckets ``P`` against ``n0`` in the
+  ``spike_baseline_buckets`` buckets ``N`` before them (videos first seen in stage 2's very
+  first bucket were discovered, not posted, and are not counted), with
+  ``n >= spike_min_new_videos`` and ``n / P >= spike_new_ratio * max(n0, 1) / N`` (a breakout
+  is many creators posting, not old videos doing well). **Off by default**
+  (``spike_min_new_videos = 0``): on the simulator's worlds posted evidence found no planted
+  breakout before pushed evidence did, and its alarms were organic entities rising over a day
+  and creators posting in bursts (``TRENDMON_ENGINE_SPIKE_MIN_NEW_VIDEOS=5 trendmon evaluate
+  --verbose`` shows them).
+
+Either way the bucket had ``spike_min_videos`` distinct videos, the entity's last spike in that
+market is ``spike_cooldown_s`` behind, and the surge is the entity's own (**attribution**):
+when more than half of the evidence (the accelerating videos, or the videos posted in the
+posting span, their post time read from their id as on TikTok) carries one other entity, the
+rest alone must still be evidence. A breakout's videos carry the generic tags of its market
+(``#foryou``, ``#deutschland``, a busy creator...) and lift them for hours; those tags' surges
+are the breakout's, not theirs, and are not spikes. A generic tag is on a minority of a
+breakout's own videos (``#fyp``, the most common, on about a third), so the breakout's own spike
+is seldom held back. Two entities that always travel together (a challenge tag and its sound)
+explain each other away: that is the rule's known blind spot.
 Severity: ``notable`` from ``spike_z``, ``major`` from twice it, ``extreme`` from four times it.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import median
 from typing import Literal
@@ -57,6 +76,10 @@ Severity = Literal["notable", "major", "extreme"]
 
 ROUNDED_FROM = 10_000
 """TikTok shows exact counts below this and about three significant figures from it."""
+PUSH_LOOKBACK = 4
+"""Buckets before the tested ones that give a video's own recent rate (pushed evidence)."""
+PUSH_MIN_PLAYS = 20
+"""Plays a bucket by which an accelerating video must beat its own rate: below, it is noise."""
 
 
 def contribution(d: VideoDelta) -> int:
@@ -89,6 +112,10 @@ class SpikeRule:
     posting: int
     min_new: int
     new_ratio: float
+    push_window: int
+    push_videos: int
+    push_factor: float
+    push_share: float
 
 
 def posting_surge(recent_new: int, base_new: int, rule: SpikeRule) -> bool:
@@ -107,13 +134,13 @@ def created_ms(video_id: str) -> int | None:
 
 
 def carried_by(
-    own: str, recent: list[tuple[str, ...]], base_new: int, rule: SpikeRule
+    own: str, recent: list[tuple[str, ...]], enough: Callable[[int], bool]
 ) -> str | None:
-    """The other entity that carries a posting surge, or None when the surge is the entity's own.
+    """The other entity that carries a surge's evidence, or None when it is the entity's own.
 
-    ``recent`` holds the entities of the videos posted in the posting span. When more than half
-    of them carry one other entity, the rest must still be a posting surge
-    (:func:`posting_surge`); if not, that entity is returned.
+    ``recent`` holds the entities of the videos that are the evidence (accelerating, or posted
+    in the posting span). When more than half of them carry one other entity, the rest must
+    still be evidence (``enough`` of their number); if not, that entity is returned.
     """
     counts: dict[str, int] = {}
     for ents in recent:
@@ -123,22 +150,41 @@ def carried_by(
     if not counts:
         return None
     other = min(counts, key=lambda e: (-counts[e], e))
-    if 2 * counts[other] <= len(recent) or posting_surge(
-        len(recent) - counts[other], base_new, rule
-    ):
+    if 2 * counts[other] <= len(recent) or enough(len(recent) - counts[other]):
         return None
     return other
 
 
-def surge_of(
-    broad: dict[int, int], b: int, history_len: int, hours: float, rule: SpikeRule
-) -> tuple[float, float, float, float] | None:
-    """(x, z, median, MAD) when the broad plays ending at bucket ``b`` spike, else None.
+def accelerating(buckets: dict[int, int], b: int, k: int, rule: SpikeRule) -> bool | None:
+    """Whether one video accelerates over the ``k`` buckets ending at ``b``; None when it was
+    not out there before.
 
-    ``broad`` maps bucket index to broad plays; ``history_len`` buckets before the last
-    ``rule.window`` form the baseline.
+    ``buckets`` maps bucket index to the video's contributions. It accelerates when its plays
+    per bucket over those ``k`` buckets reach ``push_factor`` times its own mean over the
+    ``PUSH_LOOKBACK`` buckets before (in which it was seen at least twice), and beat that mean
+    by ``PUSH_MIN_PLAYS``.
     """
-    k = rule.window
+    seen = total = 0
+    for bb in range(b - k - PUSH_LOOKBACK + 1, b - k + 1):
+        c = buckets.get(bb)
+        if c is not None:
+            seen += 1
+            total += c
+    if seen < 2:
+        return None
+    now = sum(buckets.get(bb, 0) for bb in range(b - k + 1, b + 1)) / k
+    base = total / seen
+    return now >= rule.push_factor * base and now - base >= PUSH_MIN_PLAYS
+
+
+def surge_of(
+    broad: dict[int, int], b: int, history_len: int, hours: float, rule: SpikeRule, k: int
+) -> tuple[float, float, float, float] | None:
+    """(x, z, median, MAD) when the broad plays of the ``k`` buckets ending at ``b`` surge.
+
+    ``broad`` maps bucket index to broad plays; ``history_len`` buckets before the last ``k``
+    form the baseline.
+    """
     x = sum(broad.get(bb, 0) for bb in range(b - k + 1, b + 1)) / (k * hours)
     if x < rule.min_rate:
         return None

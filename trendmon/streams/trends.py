@@ -13,18 +13,22 @@ per video, so a stage-1 output replayed after a crash is recognised and skipped.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from trendmon.events import BoardTick, Candidate, Spike, VideoDelta
+from trendmon.events import BoardTick, Candidate, Spike, SpikeEvidence, VideoDelta
 from trendmon.settings import EngineSettings
 from trendmon.streams.entities import kind_of
 from trendmon.streams.scoring import MIN_BREADTH, Evidence, growth_of, stage_of, trend_score
 from trendmon.streams.spikes import (
+    PUSH_LOOKBACK,
     SpikeRule,
+    accelerating,
     carried_by,
     contribution,
     created_ms,
@@ -107,7 +111,16 @@ class Stage2:
             posting=s.spike_posting_buckets,
             min_new=s.spike_min_new_videos,
             new_ratio=s.spike_new_ratio,
+            push_window=s.spike_push_buckets,
+            push_videos=s.spike_push_videos,
+            push_factor=s.spike_push_factor,
+            push_share=s.spike_push_share,
         )
+        self.recent: dict[str, list[Any]] = {}
+        """Per video: ``[seq, {bucket: plays contributed}]`` of its latest buckets (the seq of
+        the last delta counted, so a delta applied to several entities is counted once): whether
+        it accelerates (:func:`~trendmon.streams.spikes.accelerating`) is read from it."""
+        self._recent_span = s.spike_push_buckets + PUSH_LOOKBACK
         self._fresh: dict[int, dict[MarketAgg, None]] = {}
         """Per bucket: the aggregates that saw a new video in it (spike candidates)."""
         self.first_bucket: int | None = None
@@ -181,6 +194,17 @@ class Stage2:
         dp = d.d_plays
         de = d.d_likes + d.d_comments + d.d_shares + d.d_saves
         c = contribution(d)
+        rec = self.recent.get(vid)
+        if rec is None:
+            self.recent[vid] = [d.seq, {b: c}]
+        elif d.seq > rec[0]:
+            rec[0] = d.seq
+            buckets = rec[1]
+            buckets[b] = buckets.get(b, 0) + c
+            if len(buckets) > self._recent_span:
+                newest = max(buckets)
+                for old in [bb for bb in buckets if bb <= newest - self._recent_span]:
+                    del buckets[old]
         first = 1 if d.first_sighting else 0
         pending = self._pending
         members = self.members
@@ -384,41 +408,46 @@ class Stage2:
                     if not group:
                         del self.members[key]
                 self.hw.pop((key, vid), None)
+            self.recent.pop(vid, None)
 
     # -- spikes ----------------------------------------------------------------------------------
 
     def _spikes(self, b: int, active: dict[MarketAgg, None]) -> None:
-        # A spike needs spike_min_new_videos new videos in the posting span: counted from the
-        # index of buckets with new videos, which keeps the check off the quiet entities.
+        # Candidates, so that the check stays off the quiet entities: for pushed evidence, the
+        # aggregates whose last push_window buckets carry the minimum rate of broad plays; for
+        # posted evidence (when on), those with new videos in the posting span (from the index
+        # of buckets with new videos).
         rule = self.rule
-        counts: dict[MarketAgg, int] = {}
+        floor = rule.min_rate * self.bucket_ms / HOUR_MS
+        pushed: dict[MarketAgg, float] = {}
+        for bb in range(b - rule.push_window + 1, b + 1):
+            for agg in self.fine_active.get(bb, ()):
+                if agg not in pushed:
+                    pushed[agg] = self._broad(agg, b, rule.push_window)
+        posted: dict[MarketAgg, int] = {}
         if rule.min_new > 0:
             for bb in range(b - rule.posting + 1, b + 1):
                 seen_new = self._fresh.get(bb)
                 if seen_new and bb != self.first_bucket:
                     for agg in seen_new:
-                        counts[agg] = counts.get(agg, 0) + agg.fine[bb][5]
-        else:
-            # No posting needed: the candidates are the aggregates whose bucket alone carries
-            # the minimum rate without its two largest videos (a spike's latest bucket does).
-            floor = rule.min_rate * self.bucket_ms / HOUR_MS
-            for agg in active:
-                top = agg.fine[b]
-                if top[4] - top[3] - top[6] >= floor:
-                    counts[agg] = 0
+                        posted[agg] = posted.get(agg, 0) + agg.fine[bb][5]
         min_videos = self.settings.spike_min_videos
-        entities: dict[EntityState, int] = {}
-        for agg, new in counts.items():
+        # "All" markets: the sums of the markets' candidates (a mean over more markets is at most
+        # their sum of best means, so no candidate is missed).
+        all_broad: dict[EntityState, float] = {}
+        all_new: dict[EntityState, int] = {}
+        for agg in {**pushed, **posted}:
             ent: EntityState = agg.entity  # type: ignore[assignment]
-            entities[ent] = entities.get(ent, 0) + new
-            if new < rule.min_new:
-                continue
+            broad, new = pushed.get(agg, 0.0), posted.get(agg, -1)
+            all_broad[ent] = all_broad.get(ent, 0.0) + broad
+            if new >= 0:
+                all_new[ent] = all_new.get(ent, 0) + new
             row = agg.fine.get(b)
             if row is not None and row[2] >= min_videos:
-                self._check(ent, agg.market, b, [agg], agg.first_ms, agg)
-        for ent, new in entities.items():
+                self._check(ent, agg.market, b, [agg], agg.first_ms, agg, broad >= floor, new)
+        for ent, broad in all_broad.items():
             markets = list(ent.markets.values())
-            if len(markets) < 2 or new < rule.min_new:
+            if len(markets) < 2:
                 continue  # "all" equals the one market, already checked
             videos = 0
             for agg in markets:
@@ -426,7 +455,21 @@ class Stage2:
                 if cell is not None:
                     videos += cell[2]
             if videos >= min_videos:
-                self._check(ent, ALL, b, markets, ent.first_ms, None)
+                new = all_new.get(ent, -1)
+                self._check(ent, ALL, b, markets, ent.first_ms, None, broad >= floor, new)
+
+    @staticmethod
+    def _broad(agg: MarketAgg, b: int, most: int) -> float:
+        """The highest mean broad plays (each bucket without its two largest videos) of the
+        last ``k`` buckets ending at ``b``, for ``k`` in ``1 .. most``."""
+        best = total = 0.0
+        fine = agg.fine
+        for k in range(1, most + 1):
+            row = fine.get(b - k + 1)
+            if row is not None:
+                total += row[4] - row[3] - row[6]
+            best = max(best, total / k)
+        return best
 
     def _check(
         self,
@@ -436,15 +479,18 @@ class Stage2:
         aggs: list[MarketAgg],
         first_ms: int,
         agg: MarketAgg | None,
+        push: bool,
+        new: int,
     ) -> None:
+        """Test a candidate for a pushed spike (``push``), then for a posted one (``new`` new
+        videos counted in the posting span, -1 when it is not a candidate for that)."""
         rule = self.rule
-        history_len = min(rule.baseline, b - rule.window + 1 - first_ms // self.bucket_ms)
-        if history_len < rule.min_history:
-            return
         cooldown = agg.cooldown_ms if agg is not None else ent.cooldown_ms
         bucket_start = b * self.bucket_ms
         if bucket_start < cooldown:
             return
+        seen_from = first_ms // self.bucket_ms
+        hours = self.bucket_ms / HOUR_MS
         # Buckets only hold recent activity, so summing what is there is cheap and sparse.
         posting_from = b - rule.posting + 1
         # What the stage sees in its first bucket was discovered, not posted: it is not counted.
@@ -463,24 +509,42 @@ class Stage2:
                     base_new += row[5]
                 if bb == b:
                     videos += row[2]
-        if not posting_surge(recent_new, base_new, rule):
-            return
-        hours = self.bucket_ms / HOUR_MS
-        found = surge_of(broad, b, history_len, hours, rule)
-        if found is None:
-            return
-        # Attribution: the videos posted in the posting span (first sightings lag posting by up
-        # to a bucket), from the entity's own members and their seen records.
-        posted_from = (posting_from - 1) * self.bucket_ms
-        recent: list[tuple[str, ...]] = []
-        for vid in self.members.get(ent.key, ()):
-            last = self.seen.get(vid)
-            created = created_ms(vid)
-            if last is None or created is None or created < posted_from:
+        found = None
+        evidence: SpikeEvidence = "pushed"
+        accelerated = 0
+        for k in range(1, rule.push_window + 1) if push else ():
+            history_len = min(rule.baseline, b - k + 1 - seen_from)
+            if history_len < rule.min_history:
                 continue
-            if market == ALL or last[1] == market:
-                recent.append(last[3])
-        if carried_by(ent.key, recent, base_new, rule) is not None:
+            found = surge_of(broad, b, history_len, hours, rule, k)
+            if found is None:
+                continue
+            # The entity's videos already out there that accelerate together, and whether they
+            # are its own (attribution).
+            together, out_there = self._accelerating(ent.key, market, b, k)
+            accelerated = len(together)
+            need = max(rule.push_videos, rule.push_share * out_there)
+            if accelerated >= need and not carried_by(
+                ent.key, together, functools.partial(operator.le, need)
+            ):
+                break
+            found = None
+        history_len = min(rule.baseline, b - rule.window + 1 - seen_from)
+        if (
+            found is None
+            and new >= 0
+            and history_len >= rule.min_history
+            and posting_surge(recent_new, base_new, rule)
+        ):
+            evidence = "posted"
+            found = surge_of(broad, b, history_len, hours, rule, rule.window)
+            if found is not None and carried_by(
+                ent.key,
+                self._posted(ent.key, market, (posting_from - 1) * self.bucket_ms),
+                lambda n: posting_surge(n, base_new, rule),
+            ):
+                found = None
+        if found is None:
             return
         x, z, med, mad = found
         until = bucket_start + self.bucket_ms + self.settings.spike_cooldown_s * 1000
@@ -503,8 +567,44 @@ class Stage2:
                 z=round(z, 2),
                 severity=severity(z, rule.z),
                 videos=videos,
+                evidence=evidence,
+                accelerating=accelerated,
             )
         )
+
+    def _accelerating(
+        self, key: str, market: str, b: int, k: int
+    ) -> tuple[list[tuple[str, ...]], int]:
+        """The entities of each of ``key``'s videos in ``market`` that accelerates over the
+        ``k`` buckets ending at ``b``, and how many of its videos were out there before (see
+        :func:`accelerating`)."""
+        found = []
+        out_there = 0
+        seen, recent, rule = self.seen, self.recent, self.rule
+        for vid in self.members.get(key, ()):
+            rec = recent.get(vid)
+            last = seen.get(vid)
+            if rec is None or last is None or (market != ALL and last[1] != market):
+                continue
+            speeding = accelerating(rec[1], b, k, rule)
+            if speeding is not None:
+                out_there += 1
+                if speeding:
+                    found.append(last[3])
+        return found, out_there
+
+    def _posted(self, key: str, market: str, since_ms: int) -> list[tuple[str, ...]]:
+        """The entities of each of ``key``'s videos in ``market`` posted since ``since_ms``
+        (first sightings lag posting by up to a bucket, so the caller starts a bucket early)."""
+        found = []
+        for vid in self.members.get(key, ()):
+            last = self.seen.get(vid)
+            created = created_ms(vid)
+            if last is None or created is None or created < since_ms:
+                continue
+            if market == ALL or last[1] == market:
+                found.append(last[3])
+        return found
 
     # -- scores and boards -----------------------------------------------------------------------
 
@@ -611,34 +711,18 @@ class Stage2:
         watched = self.first_bucket is not None and b - self.first_bucket + 1 >= 2 * units
         if not w.fine or not watched or breadth < MIN_BREADTH:
             return Evidence(breadth=breadth, watched=watched)  # hot or not, no need to sum
-        rule = self.rule
-        posting_from = b - rule.posting + 1
-        discovered = self.first_bucket or 0
-        baseline_from = max(posting_from - rule.baseline, discovered + 1)
-        now = before = recent_new = base_new = 0
-        for a in aggs:
-            for bb, row in a.fine.items():
-                broad = row[4] - row[3] - row[6]
-                if bb > b - units:
-                    now += broad
-                elif bb > b - 2 * units:
-                    before += broad
-                if bb == discovered:
-                    pass
-                elif bb >= posting_from:
-                    recent_new += row[5]
-                elif bb >= baseline_from:
-                    base_new += row[5]
-        # A spike within the window, in the market (or over all markets, for an "all" board).
+        # A spike within the window, in the market (or over all markets, for an "all" board);
+        # fresh when it is within the window's latest quarter.
         ent: EntityState = aggs[0].entity  # type: ignore[assignment]
-        since = (b + 1) * self.bucket_ms - w.ms + self.settings.spike_cooldown_s * 1000
         cooldowns = [a.cooldown_ms for a in aggs] + ([ent.cooldown_ms] if len(aggs) > 1 else [])
+        spike_end = max(cooldowns) - self.settings.spike_cooldown_s * 1000
+        now_ms = (b + 1) * self.bucket_ms
+        quarter_ms = max(1, w.units // 4) * self.bucket_ms
         return Evidence(
             breadth=breadth,
-            broad_growth=growth_of(now, before) if before > 0 else None,
-            posting=posting_surge(recent_new, base_new, rule),
             watched=watched,
-            spiked=max(cooldowns) > since,
+            spiked=spike_end > now_ms - w.ms,
+            fresh=spike_end > now_ms - quarter_ms,
         )
 
     def _recent(self, agg: MarketAgg, w: Window, quarter: int) -> int:

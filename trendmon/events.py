@@ -136,17 +136,18 @@ Stage = Literal["emerging", "rising", "peaking", "declining", "dormant"]
 SpikeEvidence = Literal["pushed", "posted"]
 
 
-class VideoDelta(Struct, frozen=True, gc=False, kw_only=True, tag_field="type", tag="video_delta"):
+class VideoDelta(Struct, frozen=True, gc=False, tag_field="type", tag="video_delta"):
     """Stage 1's output for one accepted snapshot: what changed since the video's last one.
 
     Emitted once per snapshot and fanned out, unchanged, to every entity in ``entities`` (the
     stage-2 key). Times are epoch milliseconds (event time). ``seq`` counts the video's deltas,
     so that a consumer that sees a delta twice can tell (apply only ``seq > last seq seen``).
     ``d_*`` are increments (negative only in a late correction); the rest are the video's
-    totals and rates after this snapshot.
+    totals and rates after this snapshot. Its fields are positional (stage 1 makes one per
+    snapshot, and a positional construction costs a seventh of a keyword one), so the schema
+    version comes last.
     """
 
-    v: Literal[1] = 1
     video_id: str
     seq: int
     market: str
@@ -184,6 +185,7 @@ class VideoDelta(Struct, frozen=True, gc=False, kw_only=True, tag_field="type", 
     """Stage 1's watermark in the video's partition before this snapshot: stage 2 applies the
     delta once every partition is past that bucket (or the delta's own, if later), so that a
     late snapshot is folded in at the same point whichever way the partitions interleave."""
+    v: Literal[1] = 1
 
 
 class TrendScore(Struct, frozen=True, gc=False, kw_only=True, tag_field="type", tag="trend_score"):

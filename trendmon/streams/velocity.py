@@ -36,7 +36,7 @@ from array import array
 from dataclasses import dataclass, field
 from typing import Any
 
-from trendmon.events import VideoDelta, VideoSnapshot
+from trendmon.events import Stats, VideoDelta, VideoSnapshot
 from trendmon.settings import EngineSettings
 from trendmon.streams.bus.base import partition_for
 from trendmon.streams.entities import entities_of, intern
@@ -176,8 +176,9 @@ class Stage1:
     def process(self, snap: VideoSnapshot, out: list[VideoDelta]) -> None:
         """Apply one snapshot; append the deltas it yields to ``out``."""
         ts = int(snap.collected_at.timestamp() * 1000)
-        st = self.videos.get(snap.video_id)
-        part = st.part if st is not None else self.partition_of(snap.video_id)
+        video_id = snap.video_id
+        st = self.videos.get(video_id)
+        part = st.part if st is not None else self.partition_of(video_id)
         self._wm = wm = self.marks[part]
         if wm and ts > wm + self._future_ms:
             self.counters.future += 1
@@ -190,16 +191,36 @@ class Stage1:
             return
         if st is None:
             self._first(snap, ts, part, out)
+        elif ts > st.pts[-WIDTH] and st.pending is None:
+            # The common case, inline: the next point of a video, no jump held.
+            stats = snap.stats
+            c0 = stats.plays
+            p0 = st.pts[-5]
+            if c0 >= (p0 if p0 > 1 else 1) * self._jump and c0 - p0 >= JUMP_MIN_PLAYS:
+                self._hold(st, stats, ts)
+            else:
+                self._advance(
+                    st,
+                    video_id,
+                    ts,
+                    c0,
+                    stats.likes,
+                    stats.comments,
+                    stats.shares,
+                    stats.saves,
+                    not snap.exact_counts,
+                    out,
+                )
         else:
             last = st.pts[-WIDTH]
             if ts > last:
                 pending = st.pending
-                if pending is not None:
-                    if ts == pending[0]:  # the held jump itself, delivered again
-                        self.counters.duplicates += 1
-                        return
-                    if ts > pending[0]:
-                        self._resolve_pending(st, snap, ts, out)
+                assert pending is not None
+                if ts == pending[0]:  # the held jump itself, delivered again
+                    self.counters.duplicates += 1
+                    return
+                if ts > pending[0]:
+                    self._resolve_pending(st, snap, ts, out)
                 self._next(st, snap, ts, out)
             elif ts == last or self._known_time(st, ts):
                 self.counters.duplicates += 1
@@ -256,9 +277,7 @@ class Stage1:
         p0 = pts[-5]
         c0 = stats.plays
         if c0 >= (p0 if p0 > 1 else 1) * self._jump and c0 - p0 >= JUMP_MIN_PLAYS:
-            saves = pts[-1] if stats.saves is None else stats.saves
-            st.pending = array("q", (ts, c0, stats.likes, stats.comments, stats.shares, saves))
-            self.counters.jumps_held += 1
+            self._hold(st, stats, ts)
             return
         self._advance(
             st,
@@ -273,6 +292,12 @@ class Stage1:
             out,
         )
 
+    def _hold(self, st: VideoState, stats: Stats, ts: int) -> None:
+        """Hold a jump until the next snapshot confirms it."""
+        saves = st.pts[-1] if stats.saves is None else stats.saves
+        st.pending = array("q", (ts, stats.plays, stats.likes, stats.comments, stats.shares, saves))
+        self.counters.jumps_held += 1
+
     def _advance(
         self,
         st: VideoState,
@@ -286,8 +311,16 @@ class Stage1:
         rounded: bool,
         out: list[VideoDelta],
     ) -> None:
+        # The hot path (one call per accepted snapshot): plain index reads and one positional
+        # construction, since a slice, a keyword call or a helper call each cost as much as the
+        # arithmetic.
         pts = st.pts
-        prev_ms, p0, p1, p2, p3, p4 = pts[-6:]
+        prev_ms = pts[-6]
+        p0 = pts[-5]
+        p1 = pts[-4]
+        p2 = pts[-3]
+        p3 = pts[-2]
+        p4 = pts[-1]
         if c4 is None:
             c4 = p4
         decreased = c0 < p0 or c1 < p1 or c2 < p2 or c3 < p3 or c4 < p4
@@ -296,27 +329,46 @@ class Stage1:
             c0, c1, c2, c3, c4 = max(c0, p0), max(c1, p1), max(c2, p2), max(c3, p3), max(c4, p4)
         dt = ts - prev_ms
         d0 = c0 - p0
-        rate = d0 * 3_600_000 / dt
-        if self._tau_ms:
-            st.velocity += (1.0 - math.exp(-dt / self._tau_ms)) * (rate - st.velocity)
+        tau = self._tau_ms
+        if tau:
+            velocity = st.velocity
+            st.velocity = velocity + (1.0 - math.exp(-dt / tau)) * (d0 * 3_600_000 / dt - velocity)
         else:
-            st.velocity = rate
+            st.velocity = d0 * 3_600_000 / dt
         pts.extend((ts, c0, c1, c2, c3, c4))
         # Keep the points a late snapshot could still fall between, and never fewer than one.
         horizon = ts - self._late_ms
         while len(pts) > WIDTH and (len(pts) > MAX_POINTS * WIDTH or pts[WIDTH] <= horizon):
             del pts[:WIDTH]
         self.counters.accepted += 1
+        st.seq = seq = st.seq + 1
         out.append(
-            self._delta(
+            VideoDelta(
                 video_id,
-                st,
+                seq,
+                st.market,
+                st.author,
                 ts,
                 prev_ms,
-                (d0, c1 - p1, c2 - p2, c3 - p3, c4 - p4),
-                (c0, c1, c2, c3, c4),
-                decreased=decreased,
-                rounded=rounded,
+                d0,
+                c1 - p1,
+                c2 - p2,
+                c3 - p3,
+                c4 - p4,
+                c0,
+                c1,
+                c2,
+                c3,
+                c4,
+                st.velocity,
+                (c1 + c2 + c3 + c4) / c0 if c0 else 0.0,
+                st.entities,
+                st.labels,
+                False,
+                False,
+                decreased,
+                rounded,
+                self._wm,
             )
         )
 
@@ -399,31 +451,31 @@ class Stage1:
         plays = totals[0]
         engaged = totals[1] + totals[2] + totals[3] + totals[4]
         return VideoDelta(
-            video_id=video_id,
-            seq=st.seq,
-            market=st.market,
-            author_id=st.author,
-            collected_ms=ts,
-            prev_ms=prev_ms,
-            d_plays=d[0],
-            d_likes=d[1],
-            d_comments=d[2],
-            d_shares=d[3],
-            d_saves=d[4],
-            plays=plays,
-            likes=totals[1],
-            comments=totals[2],
-            shares=totals[3],
-            saves=totals[4],
-            velocity=st.velocity,
-            engagement_rate=engaged / plays if plays else 0.0,
-            entities=st.entities,
-            labels=st.labels,
-            first_sighting=first,
-            correction=correction,
-            decreased=decreased,
-            rounded=rounded,
-            wm_ms=self._wm,
+            video_id,
+            st.seq,
+            st.market,
+            st.author,
+            ts,
+            prev_ms,
+            d[0],
+            d[1],
+            d[2],
+            d[3],
+            d[4],
+            plays,
+            totals[1],
+            totals[2],
+            totals[3],
+            totals[4],
+            st.velocity,
+            engaged / plays if plays else 0.0,
+            st.entities,
+            st.labels,
+            first,
+            correction,
+            decreased,
+            rounded,
+            self._wm,
         )
 
     # -- housekeeping ------------------------------------------------------------------------

@@ -71,7 +71,7 @@ def test_round_trip_keeps_every_field() -> None:
     assert as_json["music"]["id"] == "7001234567890123999"
     assert as_json["effects"] == [{"id": "1234567", "name": "Green Screen"}]
     # Hashtags are normalised (no '#', case-folded), deduplicated, empties dropped, order kept.
-    assert back.hashtags == ["dance", "fyp", "舞蹈"]
+    assert back.hashtags == ("dance", "fyp", "舞蹈")
     # Every field of the schema is present on the wire.
     assert set(as_json) == {"type", *VideoSnapshot.__struct_fields__}
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final, Literal
 
@@ -92,8 +93,10 @@ class VideoSnapshot(
     duration: Annotated[int, Meta(ge=0, le=86_400)] | None = None
     author: Author
     music: Music | None = None
-    hashtags: list[str] = []
-    effects: list[Effect] = []
+    hashtags: tuple[str, ...] = ()
+    effects: tuple[Effect, ...] = ()
+    """Tuples rather than lists: a batch of snapshots held by the engine would otherwise be
+    two lists each for the garbage collector to promote and walk."""
     stats: Stats
     exact_counts: bool = False
     is_ad: bool = False
@@ -443,8 +446,8 @@ def new_snapshot(
     description: str = "",
     duration: int | None = None,
     music: Music | None = None,
-    hashtags: list[str] | None = None,
-    effects: list[Effect] | None = None,
+    hashtags: Sequence[str] | None = None,
+    effects: Sequence[Effect] | None = None,
     exact_counts: bool | None = None,
     is_ad: bool = False,
 ) -> VideoSnapshot:
@@ -469,8 +472,8 @@ def new_snapshot(
         duration=duration,
         author=author,
         music=music,
-        hashtags=tags,
-        effects=list(effects or ()),
+        hashtags=tuple(tags),
+        effects=tuple(effects or ()),
         stats=stats,
         exact_counts=counts_look_exact(stats) if exact_counts is None else exact_counts,
         is_ad=is_ad,
@@ -479,6 +482,7 @@ def new_snapshot(
 
 
 def as_dict(event: Struct) -> dict[str, Any]:
-    """The event as plain JSON-compatible Python objects (for tables and exports)."""
-    result: dict[str, Any] = msgspec.to_builtins(event)
+    """The event as plain JSON-compatible Python objects (for tables and exports): what its
+    wire form decodes to, so arrays are lists whatever the field's type."""
+    result: dict[str, Any] = msgspec.json.decode(msgspec.json.encode(event))
     return result

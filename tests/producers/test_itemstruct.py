@@ -60,20 +60,20 @@ def test_old_trending_item_2021() -> None:
     assert s.stats.saves is None  # no collectCount in 2021 items
     assert s.music is not None and s.music.id == "6964603430451153665"
     assert s.create_time == datetime.fromtimestamp(1625648448, UTC)
-    assert (s.duration, s.hashtags, s.effects, s.market) == (26, [], [], "unknown")
+    assert (s.duration, s.hashtags, s.effects, s.market) == (26, (), (), "unknown")
     assert s.exact_counts is False  # 257200 looks rounded
 
 
 def test_hashtags_from_challenges_and_text_extra_are_deduplicated() -> None:
     s = parse(sample("teerut26_trending_itemStruct_2021.json")[1])
     assert s.video_id == "6973647912953728262"
-    assert s.hashtags == ["foryou", "funny", "cat", "dog"]
+    assert s.hashtags == ("foryou", "funny", "cat", "dog")
 
 
 def test_text_stickers_are_not_effects() -> None:
     item = sample("teerut26_trending_itemStruct_2021.json")[3]
     assert item["stickersOnItem"]
-    assert parse(item).effects == []
+    assert parse(item).effects == ()
 
 
 def test_item_with_author_stats_2022() -> None:
@@ -88,7 +88,7 @@ def test_item_with_author_stats_2022() -> None:
     assert (s.music.id, s.music.title, s.music.author_name, s.music.original) == (
         "6943708750427491077", "original sound", "TikTok", True
     )
-    assert s.hashtags == ["herstory"]
+    assert s.hashtags == ("herstory",)
     assert s.create_time == datetime.fromtimestamp(1616708220, UTC)
     assert s.duration == 59
 
@@ -104,7 +104,7 @@ def test_sigi_item_with_bare_string_author_and_string_create_time() -> None:
     assert (s.stats.plays, s.stats.likes, s.stats.comments, s.stats.shares) == (
         133000, 56900, 69, 22
     )
-    assert s.hashtags == ["warzone", "callofduty", "fyp", "rebirthisland"]
+    assert s.hashtags == ("warzone", "callofduty", "fyp", "rebirthisland")
     assert s.music is not None and s.music.id == "6995388223497259781"
 
 
@@ -120,7 +120,7 @@ def test_stats_v2_is_preferred_over_rounded_stats() -> None:
     )
     assert (s.author.id, s.author.unique_id) == ("6799838955094836230", "zg.520")
     assert s.music is not None and s.music.id == "7492313461236632326"
-    assert s.hashtags == ["china", "大国基建"]
+    assert s.hashtags == ("china", "大国基建")
     assert s.create_time == datetime.fromtimestamp(1745842841, UTC)
 
 
@@ -129,7 +129,7 @@ def test_hashtags_in_contents_keep_non_latin_and_emoji() -> None:
     only_contents = {k: v for k, v in item.items() if k not in ("challenges", "textExtra")}
     s = parse(only_contents)
     assert s.video_id == "7513039993741397256"
-    assert s.hashtags == ["china", "中国高铁🚅"]
+    assert s.hashtags == ("china", "中国高铁🚅")
     assert s.duration == 18
 
 
@@ -140,7 +140,7 @@ def test_effects_market_and_ad_flag() -> None:
         isAd=True,
     )
     s = parse(item, market="US")
-    assert s.effects == [Effect(id="263840", name="Green Screen"), Effect(id="1", name="x")]
+    assert s.effects == (Effect(id="263840", name="Green Screen"), Effect(id="1", name="x"))
     assert (s.market, s.is_ad) == ("GB", True)
     assert parse(web_item(), market="US").market == "US"
 
@@ -160,7 +160,7 @@ def test_mobile_aweme_item() -> None:
     assert s.exact_counts is True
     # music.id is 7285319179224305000 as a JSON number: id_str keeps the real id.
     assert s.music is not None and s.music.id == "7285319179224304386"
-    assert s.hashtags[:3] == ["straykids", "스트레이키즈", "승민"]
+    assert s.hashtags[:3] == ("straykids", "스트레이키즈", "승민")
     assert (s.market, s.duration) == ("KR", 22)  # 21618 ms
     assert s.create_time == datetime.fromtimestamp(1707883976, UTC)
 

@@ -52,8 +52,8 @@ def snap(
         description=description,
         author=Author(id=creator, unique_id=f"user{creator}", nickname=f"Nick {creator}"),
         music=Music(id=sound, title=f"Sound {sound}") if sound else None,
-        hashtags=list(hashtags),
-        effects=[Effect(id=e, name=f"Effect {e}") for e in effects],
+        hashtags=tuple(hashtags),
+        effects=tuple(Effect(id=e, name=f"Effect {e}") for e in effects),
         stats=Stats(plays=plays, likes=plays // 10, comments=2, shares=3, saves=saves),
     )
 

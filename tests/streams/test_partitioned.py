@@ -61,10 +61,9 @@ def partitioned(
             for q in range(parts):
                 deltas, owned = routed.get(q, ([], []))
                 for delta, keys in zip(deltas, owned, strict=True):
+                    assert all(partition_for(key, parts) == q for key in keys)
                     for _ in range(2 if repeat else 1):  # repeated: stage 1 replayed after a crash
-                        for key in keys:
-                            assert partition_for(key, parts) == q
-                            stage2[q].delta(key, delta)
+                        stage2[q].delta(delta, keys)
                 if mark is not None:
                     stage2[q].watermark(mark)
         for q in reversed(range(parts)):
@@ -117,8 +116,7 @@ def test_stage2_waits_for_every_stage1_partition() -> None:
     assert mark is not None
     stage2 = EntityPartition(settings, 0, upstream=2)
     for delta in out.deltas:
-        for key in delta.entities:
-            stage2.delta(key, delta)
+        stage2.delta(delta, delta.entities)
     stage2.watermark(mark)
     assert stage2.waiting_for == [1]
     assert stage2.drain().ticks == []

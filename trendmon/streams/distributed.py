@@ -304,8 +304,7 @@ def build_app(
             part = stage2.states[p] = EntityPartition(engine, p, parts)
         batch = _entity_batch.decode(value)
         for d, keys in zip(batch.deltas, batch.entities, strict=True):
-            for entity in keys:
-                part.delta(entity, d)
+            part.delta(d, keys)
         if batch.mark is not None:
             part.watermark(batch.mark)
         return part

@@ -63,18 +63,35 @@ class Engine:
         marks, first = stage1.marks, self._first
         deltas = out.deltas
         accepted = out.snapshots
+        process, accept, feed = stage1.process, accepted.append, entities.delta
+        apply = entities.stage.apply
+        single = stage1.partitions == 1
+        # The per-snapshot path, kept lean: a delta that is not held goes straight to stage 2,
+        # and with one partition nothing closes below the next mark.
+        limit, next_mark = entities.open_end_ms, entities.next_mark_ms
         for snap in snapshots:
             before = len(deltas)
-            stage1.process(snap, deltas)
-            if len(deltas) == before:
+            process(snap, deltas)
+            made = len(deltas) - before
+            if not made:
                 continue
-            accepted.append(snap)
-            for d in deltas[before:]:
-                entities.delta(None, d)
-            part = stage1.videos[snap.video_id].part
-            if first[part] is None:
-                first[part] = min(d.collected_ms for d in deltas[before:])
-            entities.mark(part, marks[part], first[part])  # type: ignore[arg-type]
+            accept(snap)
+            if made == 1:
+                d = deltas[before]
+                if d.collected_ms < limit and d.wm_ms < limit:
+                    apply(d)
+                else:
+                    feed(d)
+            else:
+                for d in deltas[before:]:
+                    feed(d)
+            part = 0 if single else stage1.videos[snap.video_id].part
+            mark = first[part]
+            if mark is None:
+                mark = first[part] = min(d.collected_ms for d in deltas[before:])
+            if not single or marks[part] >= next_mark:
+                entities.mark(part, marks[part], mark)
+                limit, next_mark = entities.open_end_ms, entities.next_mark_ms
         stage1.evicted.clear()
         produced = entities.drain()
         publish = self.ranker.publish_ticks

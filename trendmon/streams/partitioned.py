@@ -25,7 +25,7 @@ snapshots partition that never carries data holds the boards back (the worker wa
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from trendmon.events import BoardTick, Spike, TrendScore, VideoDelta, VideoSnapshot, Watermark
@@ -119,19 +119,30 @@ class EntityPartition:
         """Partitions of the snapshots topic (stage 1): all must report before the first close."""
         self.marks: dict[int, int] = {}
         self.first_ms: int | None = None
-        self.held: dict[int, list[tuple[str | None, VideoDelta]]] = {}
-        """Deltas (with their entity, or None for all of them) by release bucket."""
+        self.held: dict[int, list[tuple[VideoDelta, Sequence[str] | None]]] = {}
+        """Deltas (with the entities of each to apply, or None for all) by release bucket."""
         self._bucket_ms = self.stage.bucket_ms
         self._next_ms = -1
         """Event time at which the open bucket may close (-1: not open yet)."""
+
+    @property
+    def next_mark_ms(self) -> int:
+        """A watermark below this closes nothing: :meth:`mark` can be skipped (-1: call it)."""
+        return self._next_ms if len(self.marks) >= self.upstream else -1
+
+    @property
+    def open_end_ms(self) -> int:
+        """A delta made before this (and before its watermark reached it) is applied at once,
+        not held: the end of the open bucket (-1 before it opens)."""
+        return self.stage.next_close_ms
 
     @property
     def waiting_for(self) -> list[int]:
         """Stage-1 partitions that have not reported yet."""
         return [p for p in range(self.upstream) if p not in self.marks]
 
-    def delta(self, key: str | None, d: VideoDelta) -> None:
-        """Apply (or hold) a delta for entity ``key``, or for every entity it names (None)."""
+    def delta(self, d: VideoDelta, keys: Sequence[str] | None = None) -> None:
+        """Apply (or hold) a delta for the entities ``keys`` of it, or for all it names."""
         bucket = self._bucket_ms
         release = d.collected_ms // bucket
         wm = d.wm_ms // bucket
@@ -139,15 +150,9 @@ class EntityPartition:
             release = wm
         stage = self.stage
         if stage.open_bucket is not None and release <= stage.open_bucket:
-            self._apply(key, d)
+            stage.apply(d, keys)
         else:
-            self.held.setdefault(release, []).append((key, d))
-
-    def _apply(self, key: str | None, d: VideoDelta) -> None:
-        if key is None:
-            self.stage.apply(d)
-        else:
-            self.stage.apply_one(key, d.labels[d.entities.index(key)], d)
+            self.held.setdefault(release, []).append((d, keys))
 
     def watermark(self, mark: Watermark) -> None:
         """Record a stage-1 partition's progress and close every bucket all are past."""
@@ -178,8 +183,8 @@ class EntityPartition:
         open_bucket = self.stage.open_bucket
         assert open_bucket is not None
         for b in sorted(b for b in self.held if b <= open_bucket):
-            for key, d in self.held.pop(b):
-                self._apply(key, d)
+            for d, keys in self.held.pop(b):
+                self.stage.apply(d, keys)
 
     def drain(self) -> PartitionOutput:
         produced = self.stage.drain()

@@ -70,6 +70,9 @@ from dataclasses import dataclass
 from statistics import median
 from typing import Literal
 
+import numpy as np
+import numpy.typing as npt
+
 from trendmon.events import VideoDelta
 
 Severity = Literal["notable", "major", "extreme"]
@@ -194,6 +197,52 @@ def surge_of(
     if z < rule.z or x < rule.min_ratio * m:
         return None
     return x, z, m, mad
+
+
+@dataclass(frozen=True, slots=True)
+class Surges:
+    """The surge test of many candidates at once (see :func:`surges`), row by row."""
+
+    passed: npt.NDArray[np.bool_]
+    x: npt.NDArray[np.float64]
+    z: npt.NDArray[np.float64]
+    median: npt.NDArray[np.float64]
+    mad: npt.NDArray[np.float64]
+
+
+def surges(
+    broad: npt.NDArray[np.int64],
+    first: npt.NDArray[np.int64],
+    k: int,
+    hours: float,
+    rule: SpikeRule,
+) -> Surges:
+    """The surge test of the module docstring for many candidates at once.
+
+    ``broad`` holds one row of broad plays per candidate, one column per bucket, the last
+    column being the bucket that closes; ``first[r]`` is the first column row ``r``'s entity was
+    seen in (the baseline starts there at the earliest). The last ``k`` columns are tested
+    against at most ``rule.baseline`` columns before them, and a row needs
+    ``rule.min_history`` of those.
+    """
+    n, m = broad.shape
+    rates = broad / hours
+    x = rates[:, m - k :].sum(axis=1) / k
+    start = np.maximum(first, m - k - rule.baseline)
+    history_len = (m - k) - start
+    cols = np.arange(m - k)
+    base = np.where(cols[None, :] >= start[:, None], rates[:, : m - k], np.nan)
+    eligible = (history_len >= rule.min_history) & (x >= rule.min_rate)
+    med = np.zeros(n)
+    mad = np.zeros(n)
+    if eligible.any():
+        sub = base[eligible]
+        med[eligible] = np.nanmedian(sub, axis=1)
+        mad[eligible] = np.nanmedian(np.abs(sub - med[eligible][:, None]), axis=1)
+    floor = np.maximum(np.maximum(mad, 0.1 * med), max(rule.min_rate / 10, 1e-9))
+    z = (x - med) / (1.4826 * floor / math.sqrt(k))
+    passed = eligible & (z >= rule.z) & (x >= rule.min_ratio * med)
+    return Surges(passed, x, z, med, mad)
 
 
 def severity(z: float, threshold: float) -> Severity:

@@ -1,59 +1,99 @@
 """Stage 2, keyed by entity: windows, trend scores, lifecycle, ranks and spikes.
 
-Deltas from stage 1 land in their entity's buckets (per market; ``all`` markets is the sum,
-computed when scoring). Time moves by :meth:`Stage2.advance` with the watermark (event time):
-each bucket it leaves is closed, which folds the bucket into the windows, checks it for spikes
+Deltas from stage 1 are fanned out to *aggregates*: each entity in the video's market and over
+``all`` markets. Time moves by :meth:`Stage2.advance` with the watermark (event time): each
+bucket it leaves is closed, which turns the bucket's sums into a table
+(:class:`~trendmon.streams.windows.Table`), folds it into the windows, checks it for spikes
 (:mod:`trendmon.streams.spikes`) and re-ranks the bucket-made windows (``1h``); closing an hour
 re-ranks the hour-made windows (``24h``, ``7d``) and evicts idle state. Scores and stages are
-defined in :mod:`trendmon.streams.scoring`, ranks in :mod:`trendmon.streams.boards`.
+defined in :mod:`trendmon.streams.scoring`, ranks in :mod:`trendmon.streams.boards`, breadth in
+:mod:`trendmon.streams.breadth`.
 
-A delta is applied at most once per entity and market: each keeps the highest ``seq`` applied
-per video, so a stage-1 output replayed after a crash is recognised and skipped.
+**Speed.** A delta costs a few Python operations (its video's bookkeeping); the fan-out to the
+aggregates, the sums per bucket and the two largest contributions are computed for a whole batch
+at once, in arrays, and so are the windows, the spike candidates and the scores at each close.
+Python loops only run over what is rare: new videos, spike candidates that pass the surge test,
+and the entries of the boards.
+
+A delta is applied at most once: each video keeps the highest ``seq`` applied, so a stage-1
+output replayed after a crash is recognised and skipped.
 """
 
 from __future__ import annotations
 
 import functools
-import heapq
-import math
+import itertools
 import operator
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from trendmon.events import BoardTick, Candidate, Spike, SpikeEvidence, VideoDelta
+import numpy as np
+import numpy.typing as npt
+
+from trendmon.events import BoardTick, Candidate, Spike, SpikeEvidence, Stage, VideoDelta
 from trendmon.settings import EngineSettings
+from trendmon.streams.breadth import Breadth
 from trendmon.streams.entities import kind_of
-from trendmon.streams.scoring import MIN_BREADTH, Evidence, growth_of, stage_of, trend_score
+from trendmon.streams.scoring import MIN_BREADTH, Evidence, stage_of
 from trendmon.streams.spikes import (
     PUSH_LOOKBACK,
+    ROUNDED_FROM,
     SpikeRule,
+    Surges,
     accelerating,
     carried_by,
-    contribution,
     created_ms,
     posting_surge,
     severity,
-    surge_of,
+    surges,
 )
-from trendmon.streams.windows import HOUR_MS, MarketAgg, Window, make_windows
+from trendmon.streams.windows import HOUR_MS, Ints, Table, Window, make_windows, scatter
 
 ALL = "all"
+ACCUMULATED = ("plays", "eng", "contrib", "top1", "top2", "videos", "new")
+"""Per aggregate and bucket: plays and engagements gained, plays contributed to spike detection
+and the two largest single contributions, distinct videos seen, first sightings."""
+SUMMED = ("plays", "eng", "contrib", "videos", "new")
+TOP = ("top1", "top2")
 
 
 class EntityState:
-    """One hashtag, sound, creator or effect: its label and its per-market aggregates."""
+    """One hashtag, sound, creator or effect: its label, aggregates and videos."""
 
-    __slots__ = ("cooldown_ms", "first_ms", "key", "kind", "label", "last_ms", "markets")
+    __slots__ = ("aggs", "first_ms", "key", "kind", "label", "members")
 
-    def __init__(self, key: str, label: str, ts: int) -> None:
+    def __init__(self, key: str, label: str, first_ms: int) -> None:
         self.key = key
         self.kind = kind_of(key)
         self.label = label
-        self.markets: dict[str, MarketAgg] = {}
-        self.first_ms = ts
-        self.last_ms = ts
-        self.cooldown_ms = 0
+        self.first_ms = first_ms
+        self.aggs: dict[int, int] = {}
+        """Market index (0: all markets) -> aggregate id."""
+        self.members: dict[str, None] = {}
+        """Its videos seen within the longest window (in the order they came)."""
+
+
+class Sighting:
+    """What stage 2 remembers of one video."""
+
+    __slots__ = ("aggs", "author", "counted", "ents", "idx", "keys", "mid")
+
+    def __init__(self, idx: int) -> None:
+        self.idx = idx
+        """Its row in the stage's per-video arrays (its last sighting, its latest
+        contributions, its windows): plain numbers there, computed on a whole batch at once,
+        rather than here, where tens of thousands of small objects would also be walked by
+        the garbage collector at every full pass."""
+        self.mid = 0
+        self.author = ""
+        self.aggs: tuple[int, ...] = ()
+        """Aggregate ids it feeds: for each of its entities here, its market's and all's."""
+        self.counted: tuple[int, ...] = ()
+        """Those whose creators are counted (not its creator's own: that one has one)."""
+        self.keys: tuple[str, ...] = ()
+        """Its entities that this stage owns."""
+        self.ents: tuple[str, ...] = ()
+        """All its entities (attribution reads them)."""
 
 
 @dataclass
@@ -70,8 +110,25 @@ class Stage2Output:
     spikes: list[Spike] = field(default_factory=list)
 
 
+def _zeros(*shape: int) -> Ints:
+    return np.zeros(shape, dtype=np.int64)
+
+
+def _grown_mask(mask: npt.NDArray[np.bool_], size: int) -> npt.NDArray[np.bool_]:
+    grown = np.zeros(size, dtype=bool)
+    grown[: len(mask)] = mask
+    return grown
+
+
+def _take(mask: npt.NDArray[np.bool_]) -> Ints:
+    """The ids set in ``mask``, sorted, and clear them."""
+    ids = np.flatnonzero(mask)
+    mask[ids] = False
+    return ids
+
+
 class Stage2:
-    """Entity state and the rules above. Call ``advance`` then ``apply`` for each delta."""
+    """Entity state and the rules above. Call ``advance``, then ``apply`` for each delta."""
 
     def __init__(
         self, settings: EngineSettings | None = None, *, dedupe: bool = True, part: int = 0
@@ -86,21 +143,6 @@ class Stage2:
             raise ValueError(f"bucket_s={s.bucket_s} must divide an hour (60, 300, 600, 900...)")
         self.bph = HOUR_MS // self.bucket_ms
         self.windows: tuple[Window, ...] = make_windows(s.windows, self.bucket_ms)
-        self.entities: dict[str, EntityState] = {}
-        self.open_bucket: int | None = None
-        self.closed = -1
-        self.fine_active: dict[int, dict[MarketAgg, None]] = {}
-        self.hour_active: dict[int, dict[MarketAgg, None]] = {}
-        self.seen: dict[str, tuple[int, str, str, tuple[str, ...], int | None, int]] = {}
-        """Per video: last time seen, market, author, entities (breadth is counted from it), the
-        time seen before that and the ``seq`` of the delta that brought it."""
-        self.members: dict[str, set[str]] = {}
-        """Per entity: its videos seen within the longest window."""
-        self.hw: dict[tuple[str, str], int] = {}
-        """Highest delta seq applied per (entity, video), when deduplicating."""
-        self._pending: dict[tuple[str, str, int], list[Any]] = {}
-        self.counters = Stage2Counters()
-        self.out = Stage2Output()
         self.rule = SpikeRule(
             z=s.spike_z,
             min_rate=s.spike_min_rate,
@@ -116,20 +158,81 @@ class Stage2:
             push_factor=s.spike_push_factor,
             push_share=s.spike_push_share,
         )
-        self.recent: dict[str, list[Any]] = {}
-        """Per video: ``[seq, {bucket: plays contributed}]`` of its latest buckets (the seq of
-        the last delta counted, so a delta applied to several entities is counted once): whether
-        it accelerates (:func:`~trendmon.streams.spikes.accelerating`) is read from it."""
-        self._recent_span = s.spike_push_buckets + PUSH_LOOKBACK
-        self._fresh: dict[int, dict[MarketAgg, None]] = {}
-        """Per bucket: the aggregates that saw a new video in it (spike candidates)."""
+        self.counters = Stage2Counters()
+        self.out = Stage2Output()
+        self.open_bucket: int | None = None
+        self.closed = -1
         self.first_bucket: int | None = None
         """The first bucket this stage saw: before two windows have passed, "nothing in the
         previous window" means "not watched yet", not "new"."""
+
+        self.markets: dict[str, int] = {ALL: 0}
+        self.market_names: list[str] = [ALL]
+        self.kinds: dict[str, int] = {"creator": 0}
+        self.kind_names: list[str] = ["creator"]
+        self._creator_kind = 0
+        self.entities: dict[str, EntityState] = {}
+        self.videos: dict[str, Sighting] = {}
+        # Per video row: plays contributed in its latest buckets, in a ring (bucket ``b`` at
+        # column ``b % span`` when ``v_tag`` there is ``b``), and per window the unit at which
+        # it is due to leave it (-1: not in it).
+        self._vcap = 1024
+        self._vfree: list[int] = []
+        self._vn = 0
+        span = s.spike_push_buckets + PUSH_LOOKBACK
+        self.v_tag = np.full((self._vcap, span), -1, dtype=np.int64)
+        self.v_val = _zeros(self._vcap, span)
+        self.v_due = np.full((self._vcap, len(self.windows)), -1, dtype=np.int64)
+        self.v_seq = _zeros(self._vcap)
+        """The highest delta seq applied."""
+        self.v_last_ms = np.full(self._vcap, -1, dtype=np.int64)
+        self.v_last_b = np.full(self._vcap, -1, dtype=np.int64)
+        """Its last sighting, and the bucket of it."""
+        self.v_all_in = np.zeros(self._vcap, dtype=bool)
+        """In every window (nothing to check for a delta)."""
+        self._pending: list[VideoDelta] = []
+        self._pending_keys: list[Sequence[str] | None] = []
+
+        # Aggregates: ids into the arrays below; freed ids wait until no table can name them.
+        self._cap = 1024
+        self._n = 0
+        self._free: list[int] = []
+        self._quarantine: list[tuple[int, int]] = []
+        self.agg_entity: list[EntityState | None] = []
+        self.a_mid = _zeros(self._cap)
+        self.a_kind = _zeros(self._cap)
+        self.a_first = _zeros(self._cap)
+        self.a_last = _zeros(self._cap)
+        self.a_cool = _zeros(self._cap)
+        """Spike cooldown: no spike before this time."""
+        self.a_spike = _zeros(self._cap)
+        """End of the bucket of the last spike (0: none)."""
+        self.a_markets = _zeros(self._cap)
+        """For an "all" aggregate: how many markets its entity has."""
+        self.a_alive = np.zeros(self._cap, dtype=bool)
+        """In use (not freed): freed ones may still be named by tables until they expire."""
+        nwin = len(self.windows)
+        self.win_p = _zeros(nwin, self._cap)
+        self.win_e = _zeros(nwin, self._cap)
+        self.prev_p = _zeros(nwin, self._cap)
+        self.prev_e = _zeros(nwin, self._cap)
+        self.breadth = Breadth(self.windows, self._cap)
+
+        # The open bucket's sums (dense, reset where touched) and the closed buckets' tables.
+        self._acc = {name: _zeros(self._cap) for name in ACCUMULATED}
+        self._touched = np.zeros(self._cap, dtype=bool)
+        self.tables: dict[int, Table] = {}
+        # Long windows: per unit length, the open unit's sums and the closed units' tables.
+        self._unit_ms = sorted({w.unit_ms for w in self.windows if not w.fine})
+        self._unit_acc = {u: (_zeros(self._cap), _zeros(self._cap)) for u in self._unit_ms}
+        self._unit_touched = {u: np.zeros(self._cap, dtype=bool) for u in self._unit_ms}
+        self.unit_tables: dict[int, dict[int, Table]] = {u: {} for u in self._unit_ms}
+
         fine_units = [w.units for w in self.windows if w.fine]
-        spike_span = s.spike_baseline_buckets + max(s.spike_window_buckets, s.spike_posting_buckets)
+        spike_span = s.spike_baseline_buckets + max(
+            s.spike_window_buckets, s.spike_posting_buckets, s.spike_push_buckets
+        )
         self._fine_keep = max([2 * u for u in fine_units] + [spike_span]) + 1
-        self._hour_keep = max([2 * w.units for w in self.windows if not w.fine] + [2]) + 1
         self._longest_ms = max(w.ms for w in self.windows)
 
     @property
@@ -153,569 +256,858 @@ class Stage2:
             self._close(self.open_bucket)
             self.open_bucket += 1
 
-    def apply(self, d: VideoDelta) -> None:
-        """Apply a delta to every entity it names (the embedded runtime's fan-out).
+    def apply(self, d: VideoDelta, keys: Sequence[str] | None = None) -> None:
+        """Apply a delta to its entities (all of them, or those of ``keys`` this stage owns).
 
-        Deltas are summed per (entity, market, bucket) as they come and folded into the
-        entities' state when the bucket closes or the batch is drained, which gives the same
-        state as applying each one at once: nothing reads that state in between.
+        Deltas are gathered and folded into the aggregates when the bucket closes or the batch
+        is drained, which gives the same state as applying each at once: nothing reads that
+        state in between.
         """
-        self._add(d, zip(d.entities, d.labels, strict=True))
-
-    def apply_one(self, key: str, label: str, d: VideoDelta) -> None:
-        """Apply a delta to one entity (the distributed runtime's per-key call).
-
-        With ``dedupe`` a delta already applied to this entity (``seq`` not above the highest
-        seen for the video) is skipped: a replayed stage-1 output changes nothing.
-        """
-        if self.dedupe:
-            mark = (key, d.video_id)
-            if d.seq <= self.hw.get(mark, 0):
-                self.counters.duplicates += 1
-                return
-            self.hw[mark] = d.seq
-        self._add(d, ((key, label),))
-
-    def _add(self, d: VideoDelta, entities: Iterable[tuple[str, str]]) -> None:
-        t = d.collected_ms
-        b = t // self.bucket_ms
-        vid = d.video_id
-        market = d.market
-        prev = self.seen.get(vid)
-        if prev is None:
-            before = None
-        elif d.seq == prev[5]:
-            before = prev[4]  # the same delta, already applied to another of its entities
-        else:
-            before = prev[0]
-        if prev is None or t > prev[0]:
-            self.seen[vid] = (t, market, d.author_id, d.entities, before, d.seq)
-        new_here = 1 if before is None or before < b * self.bucket_ms else 0
-        dp = d.d_plays
-        de = d.d_likes + d.d_comments + d.d_shares + d.d_saves
-        c = contribution(d)
-        rec = self.recent.get(vid)
-        if rec is None:
-            self.recent[vid] = [d.seq, {b: c}]
-        elif d.seq > rec[0]:
-            rec[0] = d.seq
-            buckets = rec[1]
-            buckets[b] = buckets.get(b, 0) + c
-            if len(buckets) > self._recent_span:
-                newest = max(buckets)
-                for old in [bb for bb in buckets if bb <= newest - self._recent_span]:
-                    del buckets[old]
-        first = 1 if d.first_sighting else 0
-        pending = self._pending
-        members = self.members
-        for key, label in entities:
-            k = (key, market, b)
-            row = pending.get(k)
-            if row is None:
-                pending[k] = [dp, de, new_here, c, t, label, c, first, 0]
-            else:
-                row[0] += dp
-                row[1] += de
-                row[2] += new_here
-                if c > row[3]:
-                    row[8] = row[3]
-                    row[3] = c
-                elif c > row[8]:
-                    row[8] = c
-                if t > row[4]:
-                    row[4] = t
-                row[6] += c
-                row[7] += first
-            group = members.get(key)
-            if group is None:
-                members[key] = {vid}
-            else:
-                group.add(vid)
+        self._pending.append(d)
+        self._pending_keys.append(keys)
 
     def drain(self) -> Stage2Output:
-        """Scores and spikes produced since the last drain (pending sums folded in first)."""
+        """Scores and spikes produced since the last drain (pending deltas folded in first)."""
         self._flush()
         out, self.out = self.out, Stage2Output()
         return out
 
-    def _flush(self) -> None:
-        """Fold the pending (entity, market, bucket) sums into the entities' buckets."""
-        if not self._pending:
-            return
-        entities = self.entities
-        fine_active = self.fine_active
-        nwin = len(self.windows)
-        bucket_ms = self.bucket_ms
-        closed = self.closed
-        fresh = self._fresh
-        for (key, market, b), pend in self._pending.items():
-            plays, eng, videos, top, t, label, contrib, new, second = pend
-            ent = entities.get(key)
-            if ent is None:
-                ent = entities[key] = EntityState(key, label, b * bucket_ms)
-            if t > ent.last_ms:
-                ent.last_ms = t
-            agg = ent.markets.get(market)
-            if agg is None:
-                agg = ent.markets[market] = MarketAgg(ent, market, nwin, b * bucket_ms)
-            row = agg.fine.get(b)
-            if row is None:
-                agg.fine[b] = [plays, eng, videos, top, contrib, new, second]
-                active = fine_active.get(b)
-                if active is None:
-                    active = fine_active[b] = {}
-                active[agg] = None
-            else:
-                row[0] += plays
-                row[1] += eng
-                row[2] += videos
-                # The two largest contributions of both parts.
-                if top > row[3]:
-                    row[6] = max(row[3], second)
-                    row[3] = top
-                elif top > row[6]:
-                    row[6] = top
-                row[4] += contrib
-                row[5] += new
-            if new:
-                seen_new = fresh.get(b)
-                if seen_new is None:
-                    seen_new = fresh[b] = {}
-                seen_new[agg] = None
-            self.counters.applied += 1
-            if b <= closed:
-                self.counters.late_folded += 1
-                self._fold(agg, b, plays, eng)
-        self._pending = {}
+    # -- registries ----------------------------------------------------------------------------
 
-    def breadth(self, key: str, since_ms: int) -> dict[str | None, tuple[int, int]]:
-        """Distinct videos and creators of an entity seen at or after ``since_ms``, per market
-        and (under ``None``) over all markets, in one pass over its videos."""
-        seen = self.seen
-        videos: dict[str | None, int] = {}
-        creators: dict[str | None, set[str]] = {}
-        everyone: set[str] = set()
-        total = 0
-        for vid in self.members.get(key, ()):
-            last = seen.get(vid)
-            if last is not None and last[0] >= since_ms:
-                market = last[1]
-                videos[market] = videos.get(market, 0) + 1
-                creators.setdefault(market, set()).add(last[2])
-                everyone.add(last[2])
-                total += 1
-        result: dict[str | None, tuple[int, int]] = {
-            m: (n, len(creators[m])) for m, n in videos.items()
+    def _grow(self) -> None:
+        old = self._cap
+        cap = old * 2
+        for name in ("a_mid", "a_kind", "a_first", "a_last", "a_cool", "a_spike", "a_markets"):
+            arr = _zeros(cap)
+            arr[:old] = getattr(self, name)
+            setattr(self, name, arr)
+        alive = np.zeros(cap, dtype=bool)
+        alive[:old] = self.a_alive
+        self.a_alive = alive
+        for name in ("win_p", "win_e", "prev_p", "prev_e"):
+            old_arr = getattr(self, name)
+            arr = _zeros(old_arr.shape[0], cap)
+            arr[:, :old] = old_arr
+            setattr(self, name, arr)
+        for name, arr in self._acc.items():
+            grown = _zeros(cap)
+            grown[:old] = arr
+            self._acc[name] = grown
+        for u, (p, e) in self._unit_acc.items():
+            gp, ge = _zeros(cap), _zeros(cap)
+            gp[:old], ge[:old] = p, e
+            self._unit_acc[u] = (gp, ge)
+        self._touched = _grown_mask(self._touched, cap)
+        for u, mask in self._unit_touched.items():
+            self._unit_touched[u] = _grown_mask(mask, cap)
+        self.breadth.grow(cap)
+        self._cap = cap
+
+    def _alloc(self, ent: EntityState, mid: int, first_ms: int) -> int:
+        reused = bool(self._free)
+        if reused:
+            aid = self._free.pop()
+            self.agg_entity[aid] = ent
+        else:
+            aid = self._n
+            self._n += 1
+            if aid >= self._cap:
+                self._grow()
+            self.agg_entity.append(ent)
+        self.a_mid[aid] = mid
+        kind = self.kinds.get(ent.kind)
+        if kind is None:
+            kind = self.kinds[ent.kind] = len(self.kind_names)
+            self.kind_names.append(ent.kind)
+        self.a_kind[aid] = kind
+        self.a_first[aid] = first_ms
+        self.a_last[aid] = first_ms
+        self.a_cool[aid] = 0
+        self.a_spike[aid] = 0
+        self.a_markets[aid] = 0
+        self.a_alive[aid] = True
+        if reused:  # a fresh id is all zeros already
+            for arr in (self.win_p, self.win_e, self.prev_p, self.prev_e):
+                arr[:, aid] = 0
+            self.breadth.clear(aid)
+        ent.aggs[mid] = aid
+        if mid:
+            self.a_markets[ent.aggs[0]] += 1
+        return aid
+
+    def _register(self, d: VideoDelta, keys: Sequence[str] | None) -> Sighting:
+        """A video seen for the first time (or again after it was forgotten)."""
+        vid = d.video_id
+        if self._vfree:
+            idx = self._vfree.pop()
+        else:
+            idx = self._vn
+            self._vn += 1
+            if idx >= self._vcap:
+                self._grow_videos()
+        v = Sighting(idx)
+        mid = self.markets.get(d.market)
+        if mid is None:
+            mid = self.markets[d.market] = len(self.market_names)
+            self.market_names.append(d.market)
+        v.mid = mid
+        v.author = d.author_id
+        v.ents = d.entities
+        pairs: Iterable[tuple[str, str]]
+        if keys is None:
+            pairs = zip(d.entities, d.labels, strict=True)
+        else:
+            pairs = ((k, d.labels[d.entities.index(k)]) for k in keys)
+        aggs: list[int] = []
+        counted: list[int] = []
+        owned: list[str] = []
+        start = d.collected_ms // self.bucket_ms * self.bucket_ms
+        for key, label in pairs:
+            ent = self.entities.get(key)
+            if ent is None:
+                ent = self.entities[key] = EntityState(key, label, start)
+                self._alloc(ent, 0, start)
+            ent.members[vid] = None
+            aid = ent.aggs.get(mid)
+            if aid is None:
+                aid = self._alloc(ent, mid, start)
+            aggs += (aid, ent.aggs[0])
+            if ent.kind != "creator":
+                counted += (aid, ent.aggs[0])
+            owned.append(key)
+        v.aggs = tuple(aggs)
+        v.counted = tuple(counted)
+        v.keys = tuple(owned)
+        self.videos[vid] = v
+        return v
+
+    _VIDEO_ARRAYS = (
+        ("v_tag", -1),
+        ("v_val", 0),
+        ("v_due", -1),
+        ("v_seq", 0),
+        ("v_last_ms", -1),
+        ("v_last_b", -1),
+        ("v_all_in", False),
+    )
+
+    def _grow_videos(self) -> None:
+        cap = self._vcap * 2
+        for name, fill in self._VIDEO_ARRAYS:
+            old = getattr(self, name)
+            grown = np.full((cap, *old.shape[1:]), fill, dtype=old.dtype)
+            grown[: len(old)] = old
+            setattr(self, name, grown)
+        self._vcap = cap
+
+    def _forget(self, vid: str) -> None:
+        """Forget a video: it leaves every window it is in and its entities' members."""
+        v = self.videos.pop(vid)
+        for i, due in enumerate(self.v_due[v.idx].tolist()):
+            if due >= 0:
+                self.breadth.leave(i, v.aggs, v.counted, v.author)
+        for name, fill in self._VIDEO_ARRAYS:
+            getattr(self, name)[v.idx] = fill
+        self._vfree.append(v.idx)
+        for key in v.keys:
+            ent = self.entities.get(key)
+            if ent is not None:
+                ent.members.pop(vid, None)
+
+    # -- folding deltas in -----------------------------------------------------------------------
+
+    def _starts(self) -> list[tuple[int, int, int]]:
+        """Per window: (index, unit length, first unit that the next scoring counts)."""
+        assert self.open_bucket is not None
+        now = self.open_bucket * self.bucket_ms
+        out = []
+        for i, w in enumerate(self.windows):
+            unit = now // w.unit_ms
+            out.append((i, w.unit_ms, unit - w.units + 1 if w.fine else unit - w.units))
+        return out
+
+    def _flush(self) -> None:
+        """Fold the pending deltas into the open bucket (or, when late, a closed one).
+
+        The per-video bookkeeping (duplicates, last sighting, new in the bucket) is done in
+        arrays for the regular deltas (a video seen before, once in the batch); the others (a
+        new video, or one with several deltas in the batch, whose order matters) go one by one.
+        """
+        pending = self._pending
+        if not pending:
+            return
+        keys_of = self._pending_keys
+        self._pending = []
+        self._pending_keys = []
+        bucket_ms = self.bucket_ms
+        videos = self.videos
+        sights = [videos.get(d.video_id) for d in pending]
+        times = np.array([d.collected_ms for d in pending], dtype=np.int64)
+        seqs = np.array([d.seq for d in pending], dtype=np.int64)
+        contrib = np.array(
+            [
+                round(d.velocity * (d.collected_ms - d.prev_ms) / 3_600_000)
+                if d.rounded and d.plays >= ROUNDED_FROM and d.prev_ms is not None
+                and not d.correction
+                else d.d_plays
+                for d in pending
+            ],
+            dtype=np.int64,
+        )
+        rows = np.array([-1 if v is None else v.idx for v in sights], dtype=np.int64)
+        known = rows >= 0
+        once = known.copy()
+        if known.any():
+            counts = np.bincount(rows[known])
+            once[known] = counts[rows[known]] == 1
+        buckets = times // bucket_ms
+        new = np.zeros(len(pending), dtype=np.int64)
+        keep = once.copy()
+        # Regular deltas, in arrays.
+        r = rows[once]
+        stale = seqs[once] <= self.v_seq[r]
+        if stale.any():
+            # Repeated (a replay) unless stage 1 saw the video anew after forgetting it.
+            fresh = np.asarray([pending[i].first_sighting for i in np.flatnonzero(once)])[stale]
+            again = times[once][stale] > self.v_last_ms[r[stale]]
+            irregular = np.flatnonzero(once)[stale]
+            keep[irregular] = False
+            once[irregular[fresh & again]] = False  # to the one-by-one path
+            r = rows[keep & once]
+        sel = keep & once
+        self.v_seq[r] = seqs[sel]
+        new[sel] = buckets[sel] > self.v_last_b[r]
+        self.v_last_b[r] = np.maximum(self.v_last_b[r], buckets[sel])
+        self.v_last_ms[r] = np.maximum(self.v_last_ms[r], times[sel])
+        # The others, one by one, in order.
+        duplicates = int(np.count_nonzero(once & ~keep))
+        for i in np.flatnonzero(~once).tolist():
+            d = pending[i]
+            v = self._bookkeep(d, keys_of[i])
+            if v is None:
+                duplicates += 1
+                continue
+            sights[i] = v
+            rows[i] = v.idx
+            keep[i] = True
+            new[i] = self._new_in_bucket(v.idx, int(buckets[i]), int(times[i]))
+        self.counters.duplicates += duplicates
+        kept = np.flatnonzero(keep)
+        if not len(kept):
+            return
+        self.counters.applied += len(kept)
+        kept_list = kept.tolist()
+        accepted = [sights[i] for i in kept_list] if len(kept) < len(pending) else sights
+        # Breadth: a video not in every window may enter some.
+        starts = self._starts()
+        for i in np.flatnonzero(keep & ~self.v_all_in[np.maximum(rows, 0)]).tolist():
+            v = sights[i]
+            assert v is not None
+            self._enter(v, pending[i].video_id, starts)
+        firsts = np.array([pending[i].first_sighting for i in kept_list], dtype=np.int64)
+        self._remember(rows[kept], buckets[kept], contrib[kept])
+        self._fold_rows(
+            accepted,  # type: ignore[arg-type]
+            buckets[kept],
+            np.array([pending[i].d_plays for i in kept_list], dtype=np.int64),
+            np.array(
+                [
+                    pending[i].d_likes + pending[i].d_comments + pending[i].d_shares
+                    + pending[i].d_saves
+                    for i in kept_list
+                ],
+                dtype=np.int64,
+            ),
+            contrib[kept],
+            firsts,
+            new[kept],
+            times[kept],
+        )
+        self.breadth.commit()
+
+    def _bookkeep(self, d: VideoDelta, keys: Sequence[str] | None) -> Sighting | None:
+        """One delta's video bookkeeping (None: a repeated delta, skipped)."""
+        v = self.videos.get(d.video_id)
+        t = d.collected_ms
+        if v is None:
+            v = self._register(d, keys)
+        elif d.seq <= self.v_seq[v.idx]:
+            if not (d.first_sighting and t > self.v_last_ms[v.idx]):
+                return None
+            # Stage 1 forgot the video and sees it anew: so does this stage.
+            self._forget(d.video_id)
+            v = self._register(d, keys)
+        self.v_seq[v.idx] = d.seq
+        return v
+
+    def _new_in_bucket(self, row: int, b: int, t: int) -> int:
+        """Record a sighting at ``t`` (bucket ``b``); 1 if the video is new in that bucket."""
+        self.v_last_ms[row] = max(int(self.v_last_ms[row]), t)
+        if b > self.v_last_b[row]:
+            self.v_last_b[row] = b
+            return 1
+        return 0
+
+    def _enter(self, v: Sighting, vid: str, starts: list[tuple[int, int, int]]) -> None:
+        """A video enters the windows whose span its last sighting is in (breadth)."""
+        dues = self.v_due[v.idx]
+        last = int(self.v_last_ms[v.idx])
+        entering = []
+        for i, unit_ms, start in starts:
+            if dues[i] < 0:
+                unit = last // unit_ms
+                if unit >= start:
+                    entering.append((i, unit))
+        if entering:
+            due = self.breadth.enter(entering, vid, v.aggs, v.counted, v.author)
+            for (i, _), when in zip(entering, due, strict=True):
+                dues[i] = when
+        self.v_all_in[v.idx] = bool(dues.min() >= 0)
+
+    def _remember(self, rows: Ints, buckets: Ints, contrib: Ints) -> None:
+        """Each video's contributions, into its ring of latest buckets (a bucket older than
+        the one in its slot is too old to matter)."""
+        span = self.v_tag.shape[1]
+        slots = buckets % span
+        older = self.v_tag[rows, slots] < buckets
+        self.v_tag[rows[older], slots[older]] = buckets[older]
+        self.v_val[rows[older], slots[older]] = 0
+        here = self.v_tag[rows, slots] == buckets
+        np.add.at(self.v_val, (rows[here], slots[here]), contrib[here])
+
+    def _fold_rows(
+        self,
+        sights: list[Sighting],
+        buckets: Ints,
+        plays: Ints,
+        eng: Ints,
+        contrib: Ints,
+        firsts: Ints,
+        news: Ints,
+        times: Ints,
+    ) -> None:
+        """Sums per (bucket, aggregate) of a batch of deltas, in arrays, folded in."""
+        flat = list(itertools.chain.from_iterable([v.aggs for v in sights]))
+        counts = [len(v.aggs) for v in sights]
+        cap = self._cap
+        n = np.array(counts, dtype=np.int64)
+        aid = np.array(flat, dtype=np.int64)
+        bk = buckets
+        b0, b1 = int(bk.min()), int(bk.max())
+        key = aid if b0 == b1 else np.repeat(bk - b0, n) * cap + aid
+        size = (b1 - b0 + 1) * cap
+        rows = np.bincount(key, minlength=size)
+        groups = np.flatnonzero(rows)
+
+        def summed(values: Ints) -> Ints:
+            weights = np.repeat(values.astype(np.float64), n)
+            return np.rint(np.bincount(key, weights=weights, minlength=size)[groups]).astype(
+                np.int64
+            )
+
+        sums = {
+            "plays": summed(plays),
+            "eng": summed(eng),
+            "contrib": summed(contrib),
+            "videos": summed(news),
+            "new": summed(firsts),
         }
-        result[None] = (total, len(everyone))
-        return result
+        # The two largest single contributions (at least zero) of each group.
+        c = np.repeat(contrib, n)
+        top1 = _zeros(size)
+        np.maximum.at(top1, key, c)
+        positions = np.flatnonzero((c == top1[key]) & (c > 0))
+        first = np.full(size, len(c), dtype=np.int64)
+        np.minimum.at(first, key[positions], positions)
+        keep = np.ones(len(c), dtype=bool)
+        taken = first[groups]
+        keep[taken[taken < len(c)]] = False
+        top2 = _zeros(size)
+        np.maximum.at(top2, key[keep], c[keep])
+        sums["top1"] = top1[groups]
+        sums["top2"] = top2[groups]
+        np.maximum.at(self.a_last, aid, np.repeat(times, n))
+
+        gb = b0 + groups // cap
+        ga = groups % cap
+        for bb in range(b0, b1 + 1):
+            sel = gb == bb if b0 != b1 else slice(None)
+            aids = ga[sel]
+            if not len(aids):
+                continue
+            cols = {name: col[sel] for name, col in sums.items()}
+            if bb == self.open_bucket:
+                self._accumulate(aids, cols)
+            else:
+                self.counters.late_folded += int(np.count_nonzero(bk == bb))
+                self._fold_late(bb, aids, cols)
+
+    def _accumulate(self, aids: Ints, cols: dict[str, Ints]) -> None:
+        acc = self._acc
+        for name in SUMMED:
+            acc[name][aids] += cols[name]
+        tops = np.stack((acc["top1"][aids], acc["top2"][aids], cols["top1"], cols["top2"]), axis=1)
+        tops.sort(axis=1)
+        acc["top1"][aids] = tops[:, 3]
+        acc["top2"][aids] = tops[:, 2]
+        self._touched[aids] = True
+
+    def _fold_late(self, b: int, aids: Ints, cols: dict[str, Ints]) -> None:
+        """A closed bucket's late sums: into its table, and into every window covering it."""
+        table = self.tables.get(b)
+        if table is None:
+            table = self.tables[b] = Table(
+                np.zeros(0, dtype=np.int64), {name: _zeros(0) for name in (*ACCUMULATED, "broad")}
+            )
+        cols = {**cols, "broad": _zeros(len(aids))}
+        table.add(aids, cols, top=TOP)
+        table.cols["broad"] = table.cols["contrib"] - table.cols["top1"] - table.cols["top2"]
+        p, e = cols["plays"], cols["eng"]
+        closed = self.closed
+        for i, w in enumerate(self.windows):
+            if w.fine:
+                age = closed - b
+                if age < w.units:
+                    self.win_p[i, aids] += p
+                    self.win_e[i, aids] += e
+                elif age < 2 * w.units:
+                    self.prev_p[i, aids] += p
+                    self.prev_e[i, aids] += e
+                continue
+            unit = b * self.bucket_ms // w.unit_ms
+            done = (closed + 1) * self.bucket_ms // w.unit_ms - 1
+            if unit > done - w.units:
+                self.win_p[i, aids] += p
+                self.win_e[i, aids] += e
+            elif unit > done - 2 * w.units:
+                self.prev_p[i, aids] += p
+                self.prev_e[i, aids] += e
+        for u in self._unit_ms:
+            unit = b * self.bucket_ms // u
+            done = (closed + 1) * self.bucket_ms // u - 1
+            if unit > done:
+                up, ue = self._unit_acc[u]
+                up[aids] += p
+                ue[aids] += e
+                self._unit_touched[u][aids] = True
+            else:
+                ut = self.unit_tables[u].get(unit)
+                if ut is not None:
+                    ut.add(aids, {"plays": p, "eng": e})
 
     # -- closing buckets -------------------------------------------------------------------------
 
-    def _fold(self, agg: MarketAgg, b: int, plays: int, eng: int) -> None:
-        h = b // self.bph
-        hr = agg.hours.get(h)
-        if hr is None:
-            hr = agg.hours[h] = [0, 0]
-            self.hour_active.setdefault(h, {})[agg] = None
-        hr[0] += plays
-        hr[1] += eng
-        closed_h = (self.closed + 1) // self.bph - 1
-        for i, w in enumerate(self.windows):
-            age = self.closed - b if w.fine else closed_h - h
-            if age < w.units:
-                agg.win[2 * i] += plays
-                agg.win[2 * i + 1] += eng
-            elif age < 2 * w.units:
-                agg.prev[2 * i] += plays
-                agg.prev[2 * i + 1] += eng
-
     def _close(self, b: int) -> None:
         self.closed = b
-        active = self.fine_active.get(b, {})
-        for agg in active:
-            row = agg.fine[b]
-            self._fold(agg, b, row[0], row[1])
+        table = self._table_of_open()
+        self.tables[b] = table
+        bucket_ms = self.bucket_ms
+        aids, p, e = table.aids, table.cols["plays"], table.cols["eng"]
         for i, w in enumerate(self.windows):
+            self.win_p[i, aids] += p
+            self.win_e[i, aids] += e
             if w.fine:
-                self._expire(i, b - w.units, b - 2 * w.units, self.fine_active, fine=True)
-        self._spikes(b, active)
-        end_ms = (b + 1) * self.bucket_ms
-        if (b + 1) % self.bph == 0:
-            h = b // self.bph
+                self._expire(i, self.tables.get(b - w.units), self.tables.get(b - 2 * w.units))
+                self._leave(i, b)
+        for u in self._unit_ms:
+            up, ue = self._unit_acc[u]
+            up[aids] += p
+            ue[aids] += e
+            self._unit_touched[u][aids] = True
+        self._spikes(b)
+        end_ms = (b + 1) * bucket_ms
+        if end_ms % HOUR_MS == 0:
+            for u in self._unit_ms:
+                if end_ms % u == 0:
+                    self._close_unit(u, end_ms // u - 1)
             for i, w in enumerate(self.windows):
                 if not w.fine:
-                    self._expire(i, h - w.units, h - 2 * w.units, self.hour_active, fine=False)
-            for i, w in enumerate(self.windows):
-                if not w.fine:
-                    cands = self._candidates(self.hour_active, h, 2 * w.units)
-                    self._score(i, w, end_ms, cands, full=True)
-            self._housekeeping(h, end_ms)
+                    self._score(i, w, end_ms, full=True)
+            self._housekeeping(end_ms)
         for i, w in enumerate(self.windows):
             if w.fine:
-                cands = self._candidates(self.fine_active, b, 2 * w.units)
-                self._score(i, w, end_ms, cands, full=(b + 1) % self.bph == 0)
-        old = b - self._fine_keep
-        for agg in self.fine_active.pop(old, {}):
-            agg.fine.pop(old, None)
-        self._fresh.pop(old, None)
+                self._score(i, w, end_ms, full=end_ms % HOUR_MS == 0)
+        self.tables.pop(b - self._fine_keep, None)
 
-    def _expire(
-        self,
-        i: int,
-        leave: int,
-        leave_prev: int,
-        index: dict[int, dict[MarketAgg, None]],
-        *,
-        fine: bool,
-    ) -> None:
-        for agg in index.get(leave, {}):
-            row = (agg.fine if fine else agg.hours)[leave]
-            agg.win[2 * i] -= row[0]
-            agg.win[2 * i + 1] -= row[1]
-            agg.prev[2 * i] += row[0]
-            agg.prev[2 * i + 1] += row[1]
-        for agg in index.get(leave_prev, {}):
-            row = (agg.fine if fine else agg.hours)[leave_prev]
-            agg.prev[2 * i] -= row[0]
-            agg.prev[2 * i + 1] -= row[1]
+    def _table_of_open(self) -> Table:
+        acc = self._acc
+        aids = _take(self._touched)
+        cols = {}
+        for name in ACCUMULATED:
+            cols[name] = acc[name][aids].copy()
+            acc[name][aids] = 0
+        cols["broad"] = cols["contrib"] - cols["top1"] - cols["top2"]
+        return Table(aids, cols)
 
-    def _candidates(
-        self, index: dict[int, dict[MarketAgg, None]], last: int, span: int
-    ) -> dict[EntityState, None]:
-        found: dict[EntityState, None] = {}
-        for unit in range(last - span + 1, last + 2):
-            for agg in index.get(unit, {}):
-                found[agg.entity] = None  # type: ignore[index]
-        return found
+    def _expire(self, i: int, leaving: Table | None, leaving_prev: Table | None) -> None:
+        """Window ``i``: a unit moves from the window to the previous one, another leaves."""
+        if leaving is not None and len(leaving):
+            p, e = leaving.cols["plays"], leaving.cols["eng"]
+            self.win_p[i, leaving.aids] -= p
+            self.win_e[i, leaving.aids] -= e
+            self.prev_p[i, leaving.aids] += p
+            self.prev_e[i, leaving.aids] += e
+        if leaving_prev is not None and len(leaving_prev):
+            self.prev_p[i, leaving_prev.aids] -= leaving_prev.cols["plays"]
+            self.prev_e[i, leaving_prev.aids] -= leaving_prev.cols["eng"]
 
-    def _housekeeping(self, h: int, now_ms: int) -> None:
-        old = h - self._hour_keep
-        for agg in self.hour_active.pop(old, {}):
-            agg.hours.pop(old, None)
+    def _leave(self, i: int, unit: int) -> None:
+        """Window ``i`` passes ``unit``: the videos last seen in it leave (breadth)."""
+        w = self.windows[i]
+        for vid in self.breadth.due(i, unit):
+            v = self.videos.get(vid)
+            if v is None or self.v_due[v.idx, i] != unit:
+                continue
+            last = int(self.v_last_ms[v.idx]) // w.unit_ms
+            if last + w.units > unit:
+                self.v_due[v.idx, i] = self.breadth.requeue(i, vid, last)
+            else:
+                self.breadth.leave(i, v.aggs, v.counted, v.author)
+                self.v_due[v.idx, i] = -1
+                self.v_all_in[v.idx] = False
+
+    def _close_unit(self, u: int, k: int) -> None:
+        """A long windows' unit ``k`` (of ``u`` ms) is complete."""
+        up, ue = self._unit_acc[u]
+        aids = _take(self._unit_touched[u])
+        table = Table(aids, {"plays": up[aids].copy(), "eng": ue[aids].copy()})
+        up[aids] = 0
+        ue[aids] = 0
+        tables = self.unit_tables[u]
+        tables[k] = table
+        longest = 0
+        for i, w in enumerate(self.windows):
+            if not w.fine and w.unit_ms == u:
+                self._expire(i, tables.get(k - w.units), tables.get(k - 2 * w.units))
+                self._leave(i, k)
+                longest = max(longest, w.units)
+        tables.pop(k - 2 * longest, None)
+
+    def _housekeeping(self, now_ms: int) -> None:
+        # Entities idle for entity_idle_s go, and with them the videos that named them.
         horizon = now_ms - self.settings.entity_idle_s * 1000
-        idle = [k for k, e in self.entities.items() if e.last_ms < horizon]
-        for k in idle:
-            del self.entities[k]
-        self.counters.evicted += len(idle)
+        n = self._n
+        alls = np.flatnonzero((self.a_mid[:n] == 0) & (self.a_last[:n] < horizon))
+        for aid in alls.tolist():
+            ent = self.agg_entity[aid]
+            if ent is None:
+                continue
+            for vid in list(ent.members):
+                if vid in self.videos:
+                    self._forget(vid)
+            del self.entities[ent.key]
+            release = now_ms + 2 * self._longest_ms + HOUR_MS
+            for a in ent.aggs.values():
+                self.agg_entity[a] = None
+                self.a_alive[a] = False
+                self.a_last[a] = np.iinfo(np.int64).max
+                self._quarantine.append((release, a))
+            self.counters.evicted += 1
+        # Videos not seen within the longest window are forgotten.
         horizon = now_ms - self._longest_ms
-        gone = [vid for vid, last in self.seen.items() if last[0] < horizon]
-        for vid in gone:
-            for key in self.seen.pop(vid)[3]:
-                group = self.members.get(key)
-                if group is not None:
-                    group.discard(vid)
-                    if not group:
-                        del self.members[key]
-                self.hw.pop((key, vid), None)
-            self.recent.pop(vid, None)
+        last = self.v_last_ms
+        for vid in [vid for vid, v in self.videos.items() if last[v.idx] < horizon]:
+            self._forget(vid)
+        # Freed aggregates are used again once no table can name them.
+        ready = [a for release, a in self._quarantine if release <= now_ms]
+        if ready:
+            self._quarantine = [(r, a) for r, a in self._quarantine if r > now_ms]
+            self._free.extend(sorted(ready, reverse=True))
 
     # -- spikes ----------------------------------------------------------------------------------
 
-    def _spikes(self, b: int, active: dict[MarketAgg, None]) -> None:
-        # Candidates, so that the check stays off the quiet entities: for pushed evidence, the
-        # aggregates whose last push_window buckets carry the minimum rate of broad plays; for
-        # posted evidence (when on), those with new videos in the posting span (from the index
-        # of buckets with new videos).
+    def _spikes(self, b: int) -> None:
+        """Test the aggregates of bucket ``b`` for a spike (see :mod:`trendmon.streams.spikes`)."""
         rule = self.rule
-        floor = rule.min_rate * self.bucket_ms / HOUR_MS
-        pushed: dict[MarketAgg, float] = {}
-        for bb in range(b - rule.push_window + 1, b + 1):
-            for agg in self.fine_active.get(bb, ()):
-                if agg not in pushed:
-                    pushed[agg] = self._broad(agg, b, rule.push_window)
-        posted: dict[MarketAgg, int] = {}
+        n = self._n
+        bucket_ms = self.bucket_ms
+        start_ms = b * bucket_ms
+        floor = rule.min_rate * bucket_ms / HOUR_MS
+        tables = self.tables
+        videos = scatter(n, tables.get(b), "videos")
+        # Candidates: the minimum rate of broad plays over the last k buckets, for some k.
+        total = _zeros(n)
+        pushed = np.zeros(n, dtype=bool)
+        for k in range(1, rule.push_window + 1):
+            total += scatter(n, tables.get(b - k + 1), "broad")
+            pushed |= total >= k * floor
+        posted = np.zeros(n, dtype=bool)
+        new = _zeros(n)
         if rule.min_new > 0:
             for bb in range(b - rule.posting + 1, b + 1):
-                seen_new = self._fresh.get(bb)
-                if seen_new and bb != self.first_bucket:
-                    for agg in seen_new:
-                        posted[agg] = posted.get(agg, 0) + agg.fine[bb][5]
-        min_videos = self.settings.spike_min_videos
-        # "All" markets: the sums of the markets' candidates (a mean over more markets is at most
-        # their sum of best means, so no candidate is missed).
-        all_broad: dict[EntityState, float] = {}
-        all_new: dict[EntityState, int] = {}
-        for agg in {**pushed, **posted}:
-            ent: EntityState = agg.entity  # type: ignore[assignment]
-            broad, new = pushed.get(agg, 0.0), posted.get(agg, -1)
-            all_broad[ent] = all_broad.get(ent, 0.0) + broad
-            if new >= 0:
-                all_new[ent] = all_new.get(ent, 0) + new
-            row = agg.fine.get(b)
-            if row is not None and row[2] >= min_videos:
-                self._check(ent, agg.market, b, [agg], agg.first_ms, agg, broad >= floor, new)
-        for ent, broad in all_broad.items():
-            markets = list(ent.markets.values())
-            if len(markets) < 2:
-                continue  # "all" equals the one market, already checked
-            videos = 0
-            for agg in markets:
-                cell = agg.fine.get(b)
-                if cell is not None:
-                    videos += cell[2]
-            if videos >= min_videos:
-                new = all_new.get(ent, -1)
-                self._check(ent, ALL, b, markets, ent.first_ms, None, broad >= floor, new)
+                if bb != self.first_bucket:
+                    new += scatter(n, tables.get(bb), "new")
+            posted = new >= rule.min_new
+        # "All" markets of an entity in one market is that market, already tested.
+        single = (self.a_mid[:n] == 0) & (self.a_markets[:n] < 2)
+        able = (videos >= self.settings.spike_min_videos) & (self.a_cool[:n] <= start_ms)
+        able &= self.a_alive[:n] & ~single
+        cands = np.flatnonzero((pushed | posted) & able)
+        if not len(cands):
+            return
+        span = rule.baseline + max(rule.push_window, rule.window if rule.min_new > 0 else 0)
+        broad = np.zeros((len(cands), span), dtype=np.int64)
+        for j, bb in enumerate(range(b - span + 1, b + 1)):
+            table = tables.get(bb)
+            if table is not None and len(table):
+                broad[:, j] = table.get("broad", cands)
+        first = self.a_first[cands] // bucket_ms - (b - span + 1)
+        hours = bucket_ms / HOUR_MS
+        tests = [surges(broad, first, k, hours, rule) for k in range(1, rule.push_window + 1)]
+        posting = surges(broad, first, rule.window, hours, rule) if rule.min_new > 0 else None
+        for r, aid in enumerate(cands.tolist()):
+            found: tuple[float, float, float, float] | None = None
+            evidence: SpikeEvidence = "pushed"
+            accelerated = 0
+            if pushed[aid]:
+                for k, test in enumerate(tests, start=1):
+                    if not test.passed[r]:
+                        continue
+                    # The videos already out there that accelerate together, and whether they
+                    # are the entity's own (attribution).
+                    together, out_there = self._accelerating(aid, b, k)
+                    need = max(rule.push_videos, rule.push_share * out_there)
+                    if len(together) >= need and not carried_by(
+                        self._key(aid), together, functools.partial(operator.le, need)
+                    ):
+                        accelerated = len(together)
+                        found = (test.x[r], test.z[r], test.median[r], test.mad[r])
+                        break
+            if found is None and posting is not None and posted[aid] and posting.passed[r]:
+                found = self._posted_surge(aid, b, posting, r)
+                evidence = "posted"
+            if found is not None:
+                self._spike(aid, b, found, evidence, accelerated, int(videos[aid]))
 
-    @staticmethod
-    def _broad(agg: MarketAgg, b: int, most: int) -> float:
-        """The highest mean broad plays (each bucket without its two largest videos) of the
-        last ``k`` buckets ending at ``b``, for ``k`` in ``1 .. most``."""
-        best = total = 0.0
-        fine = agg.fine
-        for k in range(1, most + 1):
-            row = fine.get(b - k + 1)
-            if row is not None:
-                total += row[4] - row[3] - row[6]
-            best = max(best, total / k)
-        return best
-
-    def _check(
-        self,
-        ent: EntityState,
-        market: str,
-        b: int,
-        aggs: list[MarketAgg],
-        first_ms: int,
-        agg: MarketAgg | None,
-        push: bool,
-        new: int,
-    ) -> None:
-        """Test a candidate for a pushed spike (``push``), then for a posted one (``new`` new
-        videos counted in the posting span, -1 when it is not a candidate for that)."""
+    def _posted_surge(
+        self, aid: int, b: int, posting: Surges, r: int
+    ) -> tuple[float, float, float, float] | None:
+        """The posted evidence of a candidate whose posting-span surge passed."""
         rule = self.rule
-        cooldown = agg.cooldown_ms if agg is not None else ent.cooldown_ms
-        bucket_start = b * self.bucket_ms
-        if bucket_start < cooldown:
-            return
-        seen_from = first_ms // self.bucket_ms
-        hours = self.bucket_ms / HOUR_MS
-        # Buckets only hold recent activity, so summing what is there is cheap and sparse.
-        posting_from = b - rule.posting + 1
-        # What the stage sees in its first bucket was discovered, not posted: it is not counted.
         discovered = self.first_bucket or 0
+        posting_from = b - rule.posting + 1
         baseline_from = max(posting_from - rule.baseline, discovered + 1)
-        broad: dict[int, int] = {}
-        recent_new = base_new = videos = 0
-        for a in aggs:
-            for bb, row in a.fine.items():
-                broad[bb] = broad.get(bb, 0) + row[4] - row[3] - row[6]
-                if bb == discovered:
-                    pass
-                elif bb >= posting_from:
-                    recent_new += row[5]
-                elif bb >= baseline_from:
-                    base_new += row[5]
-                if bb == b:
-                    videos += row[2]
-        found = None
-        evidence: SpikeEvidence = "pushed"
-        accelerated = 0
-        for k in range(1, rule.push_window + 1) if push else ():
-            history_len = min(rule.baseline, b - k + 1 - seen_from)
-            if history_len < rule.min_history:
+        recent_new = base_new = 0
+        for bb in range(baseline_from, b + 1):
+            table = self.tables.get(bb)
+            if table is None or bb == discovered:
                 continue
-            found = surge_of(broad, b, history_len, hours, rule, k)
-            if found is None:
-                continue
-            # The entity's videos already out there that accelerate together, and whether they
-            # are its own (attribution).
-            together, out_there = self._accelerating(ent.key, market, b, k)
-            accelerated = len(together)
-            need = max(rule.push_videos, rule.push_share * out_there)
-            if accelerated >= need and not carried_by(
-                ent.key, together, functools.partial(operator.le, need)
-            ):
-                break
-            found = None
-        history_len = min(rule.baseline, b - rule.window + 1 - seen_from)
-        if (
-            found is None
-            and new >= 0
-            and history_len >= rule.min_history
-            and posting_surge(recent_new, base_new, rule)
+            value = int(table.get("new", np.array([aid], dtype=np.int64))[0])
+            if bb >= posting_from:
+                recent_new += value
+            else:
+                base_new += value
+        if not posting_surge(recent_new, base_new, rule):
+            return None
+        since = (posting_from - 1) * self.bucket_ms
+        if carried_by(
+            self._key(aid),
+            self._posted(aid, since),
+            lambda m: posting_surge(m, base_new, rule),
         ):
-            evidence = "posted"
-            found = surge_of(broad, b, history_len, hours, rule, rule.window)
-            if found is not None and carried_by(
-                ent.key,
-                self._posted(ent.key, market, (posting_from - 1) * self.bucket_ms),
-                lambda n: posting_surge(n, base_new, rule),
-            ):
-                found = None
-        if found is None:
-            return
-        x, z, med, mad = found
-        until = bucket_start + self.bucket_ms + self.settings.spike_cooldown_s * 1000
-        if agg is not None:
-            agg.cooldown_ms = until
-        else:
-            ent.cooldown_ms = until
+            return None
+        return (posting.x[r], posting.z[r], posting.median[r], posting.mad[r])
+
+    def _key(self, aid: int) -> str:
+        ent = self.agg_entity[aid]
+        assert ent is not None
+        return ent.key
+
+    def _members(self, aid: int) -> list[Sighting]:
+        """The aggregate's videos: its entity's, in its market (or all of them)."""
+        ent = self.agg_entity[aid]
+        assert ent is not None
+        mid = int(self.a_mid[aid])
+        found = []
+        for vid in ent.members:
+            v = self.videos.get(vid)
+            if v is not None and (mid == 0 or v.mid == mid):
+                found.append(v)
+        return found
+
+    def _accelerating(self, aid: int, b: int, k: int) -> tuple[list[tuple[str, ...]], int]:
+        """The entities of each of the aggregate's videos that accelerates over the ``k``
+        buckets ending at ``b``, and how many of its videos were out there before (see
+        :func:`~trendmon.streams.spikes.accelerating`)."""
+        found = []
+        out_there = 0
+        for v in self._members(aid):
+            tags, values = self.v_tag[v.idx].tolist(), self.v_val[v.idx].tolist()
+            recent = {tag: value for tag, value in zip(tags, values, strict=True) if tag >= 0}
+            speeding = accelerating(recent, b, k, self.rule)
+            if speeding is not None:
+                out_there += 1
+                if speeding:
+                    found.append(v.ents)
+        return found, out_there
+
+    def _posted(self, aid: int, since_ms: int) -> list[tuple[str, ...]]:
+        """The entities of each of the aggregate's videos posted since ``since_ms``."""
+        found = []
+        ent = self.agg_entity[aid]
+        assert ent is not None
+        mid = int(self.a_mid[aid])
+        for vid in ent.members:
+            v = self.videos.get(vid)
+            created = created_ms(vid)
+            if v is None or created is None or created < since_ms:
+                continue
+            if mid == 0 or v.mid == mid:
+                found.append(v.ents)
+        return found
+
+    def _spike(
+        self,
+        aid: int,
+        b: int,
+        found: tuple[float, float, float, float],
+        evidence: SpikeEvidence,
+        accelerated: int,
+        videos: int,
+    ) -> None:
+        ent = self.agg_entity[aid]
+        assert ent is not None
+        x, z, med, mad = (float(v) for v in found)
+        start = b * self.bucket_ms
+        market = self.market_names[int(self.a_mid[aid])]
+        self.a_cool[aid] = start + self.bucket_ms + self.settings.spike_cooldown_s * 1000
+        self.a_spike[aid] = start + self.bucket_ms
         self.out.spikes.append(
             Spike(
-                spike_id=f"{ent.key}|{market}|{bucket_start}",
+                spike_id=f"{ent.key}|{market}|{start}",
                 entity=ent.key,
                 kind=ent.kind,
                 name=ent.label,
                 market=market,
-                bucket_ms=bucket_start,
-                detected_ms=bucket_start + self.bucket_ms,
+                bucket_ms=start,
+                detected_ms=start + self.bucket_ms,
                 value=round(x, 1),
                 baseline=round(med, 1),
                 mad=round(mad, 1),
                 z=round(z, 2),
-                severity=severity(z, rule.z),
+                severity=severity(z, self.rule.z),
                 videos=videos,
                 evidence=evidence,
                 accelerating=accelerated,
             )
         )
 
-    def _accelerating(
-        self, key: str, market: str, b: int, k: int
-    ) -> tuple[list[tuple[str, ...]], int]:
-        """The entities of each of ``key``'s videos in ``market`` that accelerates over the
-        ``k`` buckets ending at ``b``, and how many of its videos were out there before (see
-        :func:`accelerating`)."""
-        found = []
-        out_there = 0
-        seen, recent, rule = self.seen, self.recent, self.rule
-        for vid in self.members.get(key, ()):
-            rec = recent.get(vid)
-            last = seen.get(vid)
-            if rec is None or last is None or (market != ALL and last[1] != market):
-                continue
-            speeding = accelerating(rec[1], b, k, rule)
-            if speeding is not None:
-                out_there += 1
-                if speeding:
-                    found.append(last[3])
-        return found, out_there
-
-    def _posted(self, key: str, market: str, since_ms: int) -> list[tuple[str, ...]]:
-        """The entities of each of ``key``'s videos in ``market`` posted since ``since_ms``
-        (first sightings lag posting by up to a bucket, so the caller starts a bucket early)."""
-        found = []
-        for vid in self.members.get(key, ()):
-            last = self.seen.get(vid)
-            created = created_ms(vid)
-            if last is None or created is None or created < since_ms:
-                continue
-            if market == ALL or last[1] == market:
-                found.append(last[3])
-        return found
-
     # -- scores and boards -----------------------------------------------------------------------
 
-    def _score(
-        self, i: int, w: Window, now_ms: int, candidates: dict[EntityState, None], *, full: bool
-    ) -> None:
-        """Score the entities of window ``w`` and send each board's best to the ranker.
+    def _score(self, i: int, w: Window, now_ms: int, *, full: bool) -> None:
+        """Score every aggregate of window ``w`` and send each board's best to the ranker.
 
         Only this stage's own top ``board_size`` of every board is sent (a
         :class:`~trendmon.events.BoardTick`): in the distributed runtime each partition sends
         its own and the ranker merges them (:class:`~trendmon.streams.boards.Ranker`).
         """
-        hours = w.ms / HOUR_MS
-        quarter = max(1, w.units // 4)
-        quarter_hours = quarter * (self.bucket_ms if w.fine else HOUR_MS) / HOUR_MS
-        since = now_ms - w.ms
-        j = 2 * i
-        boards: dict[
-            tuple[str, str],
-            list[tuple[int, int, int, EntityState, str | None, tuple[MarketAgg, ...]]],
-        ]
-        boards = {}
-        for ent in candidates:
-            tp = te = tprev = 0
-            for market, agg in ent.markets.items():
-                p = agg.win[j]
-                tp += p
-                te += agg.win[j + 1]
-                tprev += agg.prev[j]
-                if p > 0:
-                    boards.setdefault((ent.kind, market), []).append(
-                        (p, agg.win[j + 1], agg.prev[j], ent, market, (agg,))
-                    )
-            if tp > 0:
-                boards.setdefault((ent.kind, ALL), []).append(
-                    (tp, te, tprev, ent, None, tuple(ent.markets.values()))
-                )
-        size = self.settings.board_size
-        breadths: dict[str, dict[str | None, tuple[int, int]]] = {}
+        self.breadth.commit()
+        n = self._n
+        plays = self.win_p[i, :n]
+        act = np.flatnonzero((plays > 0) & self.a_alive[:n])
         tick: dict[str, list[Candidate]] = {}
-        for (kind, market), entries in sorted(boards.items()):
-            # Breadth is the costly part; the score without it (B = 1) bounds the real one, so
-            # only entities whose bound can still reach the board are measured.
-            bounded = []
-            for p, pe, pv, ent, only, aggs in entries:
-                rate = p / hours
-                growth = growth_of(p, pv)
-                g = 2.0 if growth is None else min(max(1.0 + growth, 0.25), 5.0)
-                # Creators are at most the entity's videos: a bound on the breadth factor, so
-                # the score bound is tight for small entities; plus a hair for rounding.
-                most = len(self.members.get(ent.key, ()))
-                bound = math.sqrt(rate) * g * (1.0 - math.exp(-most / 3.0)) + 0.001
-                bounded.append((bound, ent.key, rate, growth, p, pe, only, aggs))
-            bounded.sort(key=lambda c: (-c[0], c[1]))
-            best: list[float] = []
-            exact: list[
-                tuple[float, str, float, float | None, int, int, int, int, tuple[MarketAgg, ...]]
-            ]
-            exact = []
-            for bound, key, rate, growth, p, pe, only, aggs in bounded:
-                if len(best) >= size and best[0] > bound:
-                    break
-                counted = breadths.get(key)
-                if counted is None:
-                    counted = breadths[key] = self.breadth(key, since)
-                videos, creators = counted.get(only, (0, 0))
-                score = trend_score(rate, growth, creators)
-                exact.append((score, key, rate, growth, p, pe, videos, creators, aggs))
-                if len(best) < size:
-                    heapq.heappush(best, score)
-                elif score > best[0]:
-                    heapq.heapreplace(best, score)
-            exact.sort(key=lambda e: (-e[0], e[1]))
-            chosen = tick[f"{kind}|{market}"] = []
-            for score, key, rate, growth, p, pe, videos, creators, aggs in exact[:size]:
-                recent = sum(self._recent(a, w, quarter) for a in aggs) / quarter_hours
-                stage = stage_of(rate, recent, growth)
-                if stage == "emerging" or stage == "rising":
-                    # Only a would-be hot stage pays for its evidence.
-                    breadth = videos if kind == "creator" else creators
-                    stage = stage_of(rate, recent, growth, self._evidence(aggs, w, breadth))
-                chosen.append(
-                    Candidate(
-                        entity=key,
-                        name=self._label(key),
-                        score=score,
-                        plays=p,
-                        engagements=pe,
-                        velocity=round(rate, 1),
-                        growth=None if growth is None else round(growth, 4),
-                        videos=videos,
-                        creators=creators,
-                        stage=stage,
-                    )
-                )
+        if len(act):
+            hours = w.ms / HOUR_MS
+            p = plays[act]
+            pv = self.prev_p[i, act]
+            had = pv > 0
+            rate = p / hours
+            ratio = p / np.where(had, pv, 1)
+            g = np.where(had, np.clip(ratio, 0.25, 5.0), 2.0)
+            creators = np.where(
+                self.a_kind[act] == self._creator_kind,
+                np.minimum(self.breadth.videos[i, act], 1),
+                self.breadth.creators[i, act],
+            )
+            score = np.round(np.sqrt(rate) * g * (1.0 - np.exp(-creators / 3.0)), 3)
+            board = self.a_kind[act] * len(self.market_names) + self.a_mid[act]
+            order = np.lexsort((-score, board))
+            board, score, act = board[order], score[order], act[order]
+            edges = [0, *(np.flatnonzero(np.diff(board)) + 1).tolist(), len(board)]
+            recent = self._recent(i, w)
+            size = self.settings.board_size
+            boards = []
+            for lo, hi in itertools.pairwise(edges):
+                end = min(hi, lo + size)
+                while end < hi and score[end] == score[end - 1]:
+                    end += 1  # ties at the cut: the key decides, below
+                rows = sorted(
+                    range(lo, end), key=lambda r: (-score[r], self._key(int(act[r])))
+                )[:size]
+                b0 = int(board[lo])
+                kind = self.kind_names[b0 // len(self.market_names)]
+                market = self.market_names[b0 % len(self.market_names)]
+                boards.append((f"{kind}|{market}", kind, rows))
+            for name, kind, rows in sorted(boards):
+                tick[name] = [
+                    self._candidate(i, w, kind, int(act[r]), float(score[r]), recent)
+                    for r in rows
+                ]
         self.out.ticks.append(
             BoardTick(window=w.name, at_ms=now_ms, full=full, part=self.part, boards=tick)
         )
 
-    def _evidence(self, aggs: tuple[MarketAgg, ...], w: Window, breadth: int) -> Evidence:
+    def _candidate(
+        self, i: int, w: Window, kind: str, aid: int, score: float, recent: Ints
+    ) -> Candidate:
+        p = int(self.win_p[i, aid])
+        pv = int(self.prev_p[i, aid])
+        rate = p / (w.ms / HOUR_MS)
+        growth = p / pv - 1.0 if pv > 0 else None
+        videos = int(self.breadth.videos[i, aid])
+        creators = min(videos, 1) if kind == "creator" else int(self.breadth.creators[i, aid])
+        quarter = max(1, w.units // 4)
+        r = int(recent[aid]) / (quarter * w.unit_ms / HOUR_MS)
+        stage: Stage = stage_of(rate, r, growth)
+        if stage == "emerging" or stage == "rising":
+            # Only a would-be hot stage pays for its evidence.
+            breadth = videos if kind == "creator" else creators
+            stage = stage_of(rate, r, growth, self._evidence(aid, w, breadth))
+        ent = self.agg_entity[aid]
+        assert ent is not None
+        return Candidate(
+            entity=ent.key,
+            name=ent.label,
+            score=score,
+            plays=p,
+            engagements=int(self.win_e[i, aid]),
+            velocity=round(rate, 1),
+            growth=None if growth is None else round(growth, 4),
+            videos=videos,
+            creators=creators,
+            stage=stage,
+        )
+
+    def _recent(self, i: int, w: Window) -> Ints:
+        """Plays over the window's latest quarter (complete units), per aggregate."""
+        n = self._n
+        quarter = max(1, w.units // 4)
+        total = _zeros(n)
+        if w.fine:
+            for bb in range(self.closed - quarter + 1, self.closed + 1):
+                total += scatter(n, self.tables.get(bb), "plays")
+            return total
+        done = (self.closed + 1) * self.bucket_ms // w.unit_ms - 1
+        tables = self.unit_tables[w.unit_ms]
+        for k in range(done - quarter + 1, done + 1):
+            total += scatter(n, tables.get(k), "plays")
+        return total
+
+    def _evidence(self, aid: int, w: Window, breadth: int) -> Evidence:
         """What backs a hot stage (see :mod:`trendmon.streams.scoring`), at the last close."""
         b = self.closed
-        units = w.units if w.fine else w.units * self.bph
+        units = w.ms // self.bucket_ms
         watched = self.first_bucket is not None and b - self.first_bucket + 1 >= 2 * units
         if not w.fine or not watched or breadth < MIN_BREADTH:
-            return Evidence(breadth=breadth, watched=watched)  # hot or not, no need to sum
-        # A spike within the window, in the market (or over all markets, for an "all" board);
-        # fresh when it is within the window's latest quarter.
-        ent: EntityState = aggs[0].entity  # type: ignore[assignment]
-        cooldowns = [a.cooldown_ms for a in aggs] + ([ent.cooldown_ms] if len(aggs) > 1 else [])
-        spike_end = max(cooldowns) - self.settings.spike_cooldown_s * 1000
+            return Evidence(breadth=breadth, watched=watched)  # hot or not, no need to look
+        # A spike within the window, in the market (or in any, for an "all" board); fresh
+        # when it is within the window's latest quarter.
+        ent = self.agg_entity[aid]
+        assert ent is not None
+        if self.a_mid[aid] == 0:
+            spike_end = max(int(self.a_spike[a]) for a in ent.aggs.values())
+        else:
+            spike_end = int(self.a_spike[aid])
         now_ms = (b + 1) * self.bucket_ms
         quarter_ms = max(1, w.units // 4) * self.bucket_ms
         return Evidence(
@@ -724,18 +1116,3 @@ class Stage2:
             spiked=spike_end > now_ms - w.ms,
             fresh=spike_end > now_ms - quarter_ms,
         )
-
-    def _recent(self, agg: MarketAgg, w: Window, quarter: int) -> int:
-        if w.fine:
-            return sum(agg.bucket_series(self.closed, quarter))
-        last_h = (self.closed + 1) // self.bph - 1
-        total = 0
-        for h in range(last_h - quarter + 1, last_h + 1):
-            hr = agg.hours.get(h)
-            if hr is not None:
-                total += hr[0]
-        return total
-
-    def _label(self, key: str) -> str:
-        ent = self.entities.get(key)
-        return ent.label if ent is not None else key.partition(":")[2]

@@ -1,25 +1,33 @@
-"""Fixed buckets and rolling windows of one entity in one market.
+"""Fixed buckets, rolling windows, and the columnar tables stage 2 keeps them in.
 
 Deltas land in fixed event-time buckets of ``bucket_s`` (5 minutes by default). When the stream's
-watermark leaves a bucket, the bucket is *closed*: its sums are folded into the rolling windows.
-Short windows (under three hours, like ``1h``) are made of buckets; long ones (``24h``, ``7d``) of
-whole hours plus the current hour. Each window keeps a running sum and the sum of the window
-before it (for growth), maintained incrementally: a bucket is added once when it closes and
-subtracted once when it leaves, so a tick costs time only for entities that were active.
+watermark leaves a bucket, the bucket is *closed*: its sums become a :class:`Table` and are folded
+into the rolling windows. A window is made of 24 *units* or fewer: short windows (under three
+hours, like ``1h``) of buckets; long ones of whole hours, a twenty-fourth of the window each
+(``24h``: hours; ``7d``: seven-hour units), plus the current unit. Each window keeps a running sum
+and the sum of the window before it (for growth), per aggregate, in arrays: a unit is added once
+when it closes and subtracted once when it leaves, so a close costs a few array operations over
+the aggregates that were active, whatever their number.
 
-A delta for a bucket that is already closed (a late snapshot folded in by stage 1) is folded in
-at once, into every window that still covers its bucket.
-
-Distinct videos and creators are counted when scoring, from stage 2's per-entity video sets and
-per-video "last seen" (see :meth:`trendmon.streams.trends.Stage2.breadth`).
+A :class:`Table` holds one unit's sums for the aggregates active in it, sorted by aggregate id:
+the columnar form of what would otherwise be a dict per aggregate per bucket, which costs ten
+times the memory and a Python call per entry. Late deltas for a closed bucket are added to its
+table and folded at once into every window that still covers it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 HOUR_MS = 3_600_000
 FINE_LIMIT_MS = 3 * HOUR_MS
+UNITS = 24
+"""A long window is made of this many units (whole hours each)."""
+
+Ints = npt.NDArray[np.int64]
 
 
 def parse_duration(text: str) -> int:
@@ -37,13 +45,16 @@ def parse_duration(text: str) -> int:
 
 @dataclass(frozen=True)
 class Window:
-    """A rolling window: its name, length, and whether it is made of buckets or of hours."""
+    """A rolling window: its name, length, and the units it is made of."""
 
     name: str
     ms: int
     fine: bool
+    """Made of buckets (a short window) rather than of hours."""
     units: int
-    """Length in its own units (buckets for a fine window, hours otherwise)."""
+    """Length in its own units."""
+    unit_ms: int
+    """Length of one unit: the bucket for a short window, whole hours for a long one."""
 
 
 def make_windows(spec: str, bucket_ms: int) -> tuple[Window, ...]:
@@ -52,39 +63,87 @@ def make_windows(spec: str, bucket_ms: int) -> tuple[Window, ...]:
     for name in (part.strip() for part in spec.split(",") if part.strip()):
         ms = parse_duration(name) * 1000
         fine = ms < FINE_LIMIT_MS
-        unit = bucket_ms if fine else HOUR_MS
+        if fine:
+            unit = bucket_ms
+        else:
+            hours = ms // HOUR_MS
+            per = max(1, hours // UNITS)
+            unit = (per if hours % per == 0 else 1) * HOUR_MS
         if ms <= 0 or ms % unit:
             raise ValueError(
                 f"window {name!r} must be a whole number of {'buckets' if fine else 'hours'}"
             )
-        windows.append(Window(name, ms, fine, ms // unit))
+        windows.append(Window(name, ms, fine, ms // unit, unit))
     if not windows:
         raise ValueError("no windows given (for example 1h,24h,7d)")
     return tuple(windows)
 
 
-class MarketAgg:
-    """One entity's activity in one market: buckets, hours and window sums."""
+class Table:
+    """One unit's sums per aggregate: ``aids`` (sorted, unique) and aligned columns."""
 
-    __slots__ = ("cooldown_ms", "entity", "fine", "first_ms", "hours", "market", "prev", "win")
+    __slots__ = ("aids", "cols")
 
-    def __init__(self, entity: object, market: str, nwin: int, first_ms: int) -> None:
-        self.entity = entity
-        self.market = market
-        self.fine: dict[int, list[int]] = {}
-        """bucket index -> [plays, engagements, videos, largest single-video plays delta]"""
-        self.hours: dict[int, list[int]] = {}
-        self.win = [0] * (2 * nwin)
-        """Per window: plays, engagements."""
-        self.prev = [0] * (2 * nwin)
-        self.first_ms = first_ms
-        self.cooldown_ms = 0
+    def __init__(self, aids: Ints, cols: dict[str, Ints]) -> None:
+        self.aids = aids
+        self.cols = cols
 
-    def bucket_series(self, last: int, count: int) -> list[int]:
-        """Plays of buckets ``last - count + 1 .. last`` (zeros where nothing happened)."""
-        fine = self.fine
-        out = []
-        for b in range(last - count + 1, last + 1):
-            row = fine.get(b)
-            out.append(row[0] if row is not None else 0)
+    def __len__(self) -> int:
+        return len(self.aids)
+
+    def get(self, name: str, aids: Ints) -> Ints:
+        """Column ``name`` for ``aids`` (zero where an aggregate is not in the table)."""
+        col = self.cols[name]
+        out = np.zeros(len(aids), dtype=np.int64)
+        if not len(self.aids):
+            return out
+        idx = np.searchsorted(self.aids, aids)
+        idx[idx == len(self.aids)] = 0
+        hit = self.aids[idx] == aids
+        out[hit] = col[idx[hit]]
         return out
+
+    def add(self, aids: Ints, cols: dict[str, Ints], *, top: tuple[str, str] | None = None) -> None:
+        """Add rows (``aids`` sorted and unique) into the table, inserting the new aggregates.
+
+        ``top`` names the two columns that hold the two largest single values (kept as the two
+        largest of both, not summed).
+        """
+        if len(self.aids):
+            idx = np.searchsorted(self.aids, aids)
+            idx[idx == len(self.aids)] = 0
+            hit = self.aids[idx] == aids
+        else:
+            idx = aids
+            hit = np.zeros(len(aids), dtype=bool)
+        if hit.all():  # late rows mostly land on aggregates the table has: add in place
+            self._merge(idx, cols, top)
+            return
+        # Insert the few missing ones in place (no sort of the whole table).
+        missing = aids[~hit]
+        at = np.searchsorted(self.aids, missing)
+        self.aids = np.insert(self.aids, at, missing)
+        for name, col in self.cols.items():
+            self.cols[name] = np.insert(col, at, 0)
+        self._merge(np.searchsorted(self.aids, aids), cols, top)
+
+    def _merge(self, idx: Ints, cols: dict[str, Ints], top: tuple[str, str] | None) -> None:
+        for name, col in self.cols.items():
+            if top is None or name not in top:
+                col[idx] += cols[name]
+        if top is not None:
+            first, second = top
+            values = np.stack(
+                (self.cols[first][idx], self.cols[second][idx], cols[first], cols[second]), axis=1
+            )
+            values.sort(axis=1)
+            self.cols[first][idx] = values[:, 3]
+            self.cols[second][idx] = values[:, 2]
+
+
+def scatter(size: int, table: Table | None, name: str) -> Ints:
+    """A column of a table as a dense array over aggregate ids ``0 .. size - 1``."""
+    out = np.zeros(size, dtype=np.int64)
+    if table is not None and len(table):
+        out[table.aids] = table.cols[name]
+    return out

@@ -48,7 +48,7 @@ def test_page_wrapper_takes_collection_time_from_extra_now(samples: Path, run: R
     (s,) = result.snapshots
     assert s.video_id == "7513039993741397256"
     assert s.collected_at == datetime.fromtimestamp(1760940141, UTC)  # data.extra.now, in ms
-    assert s.stats.saves == 5012 and s.hashtags == ["china", "中国高铁🚅"]
+    assert s.stats.saves == 5012 and s.hashtags == ("china", "中国高铁🚅")
 
 
 def test_list_of_items_without_time_takes_the_flag_then_the_file_time(
@@ -75,13 +75,13 @@ def test_flat_json_rows(samples: Path, run: Run) -> None:
     )
     assert first.music is not None and first.music.id == "6914157155620801286"
     assert first.create_time == datetime.fromtimestamp(1609827712, UTC)
-    assert first.hashtags[:3] == ["juliusthesnake", "python", "snakes"]  # from the description
+    assert first.hashtags[:3] == ("juliusthesnake", "python", "snakes")  # from the description
     (with_effects,) = [s for s in result.snapshots if s.effects]
     assert with_effects.video_id == "6954131473645440262"
     assert with_effects.author.unique_id == "caylabritt"
-    assert with_effects.effects == [
+    assert with_effects.effects == (
         Effect(id="459585", name="Green Screen Video"), Effect(id="278032", name="Green Screen")
-    ]
+    )
     assert with_effects.stats.plays == 2800000
 
 
@@ -101,8 +101,8 @@ def test_flat_csv_rows(samples: Path, run: Run) -> None:
     (green,) = [s for s in result.snapshots if s.effects]
     # effectStickers holds Python text in the CSV: "[{'name': 'Green Screen', 'ID': '263840'}]"
     assert green.video_id == "7015211130830212357"
-    assert green.effects == [Effect(id="263840", name="Green Screen")]
-    assert (green.duration, green.hashtags) == (55, ["fitness"])
+    assert green.effects == (Effect(id="263840", name="Green Screen"),)
+    assert (green.duration, green.hashtags) == (55, ("fitness",))
 
 
 def test_format_flag_overrides_detection(samples: Path, run: Run) -> None:

@@ -88,12 +88,12 @@ def test_real_trending_items_become_snapshots_field_by_field(
     )
     assert cats.stats.saves is None  # 2021 items had no collectCount
     assert cats.exact_counts is False  # 37.4M is TikTok's rounding
-    assert cats.hashtags == ["foryou", "funny", "cat", "dog"]
+    assert cats.hashtags == ("foryou", "funny", "cat", "dog")
     assert cats.author.id == items[1]["author"]["id"]
     assert cats.author.unique_id == items[1]["author"]["uniqueId"]
 
     plain = found["6982106906949176603"]  # a real item with no hashtags at all
-    assert plain.hashtags == []
+    assert plain.hashtags == ()
     assert (plain.stats.plays, plain.stats.likes) == (257_200, 11_400)
     assert plain.author.unique_id == "stampstampkab"
     assert plain.music is not None and plain.music.id == "6964603430451153665"
@@ -124,7 +124,7 @@ def test_user_posts_of_2025_use_statsv2(
     assert snap.source == "user:zg.520"
     assert (snap.stats.plays, snap.stats.likes, snap.stats.comments) == (1_903_456, 68_300, 1_502)
     assert (snap.stats.shares, snap.stats.saves) == (2_528, 5_012)
-    assert snap.hashtags == ["china", "中国高铁🚅"]
+    assert snap.hashtags == ("china", "中国高铁🚅")
 
 
 def test_live_rooms_are_skipped_and_bad_items_dead_lettered(

@@ -77,9 +77,9 @@ class Video:
     create_time: int
     market: str
     creator: Creator
-    hashtags: list[str]
+    hashtags: tuple[str, ...]
     music: Music
-    effects: list[Effect]
+    effects: tuple[Effect, ...]
     description: str
     duration: int
     reach: float
@@ -364,7 +364,7 @@ class World:
         self.videos_made += 1
         return Video(
             index=index, id=self._unique(names.timed_id(rng, t)), create_time=t, market=market,
-            creator=creator, hashtags=tags, music=sound, effects=effects,
+            creator=creator, hashtags=tuple(tags), music=sound, effects=tuple(effects),
             description=names.caption(rng, tags),
             duration=max(5, min(600, int(rng.lognormvariate(math.log(25), 0.7)))),
             reach=reach, tau_s=tau, shape=rng.uniform(1.5, 2.0) if fast else rng.uniform(1.6, 2.4),

@@ -263,7 +263,7 @@ def test_replay_on_kafka_rebuilds_the_boards_and_twice_changes_nothing(
         assert summary["dead_letters"] == len(TROUBLE)
         assert pipeline.boards() == expected
     # The replay stores the snapshots the engine accepted, as the embedded runtime does.
-    accepted = Engine(EngineSettings(), partitions=PARTITIONS).process(snapshots).snapshots
+    accepted = Engine(EngineSettings(), partitions=PARTITIONS).process(snapshots).select(snapshots)
     assert sorted(e for e, _, _ in mongo_snapshots(pipeline)) == sorted(
         s.event_id for s in accepted
     )
@@ -398,7 +398,7 @@ def test_mongodb_away_for_a_minute_then_every_snapshot_is_there_once(
     pipeline.wait_for(expected)
     deadline = time.monotonic() + 120
     # Every snapshot stage 1 accepted is stored once, as the embedded runtime stores them.
-    accepted = Engine(EngineSettings(), partitions=PARTITIONS).process(snapshots).snapshots
+    accepted = Engine(EngineSettings(), partitions=PARTITIONS).process(snapshots).select(snapshots)
     stored: list[tuple[str, str, int]] = []
     while time.monotonic() < deadline:
         stored = mongo_snapshots(pipeline)

@@ -13,7 +13,7 @@ The distributed runtime runs :class:`~trendmon.streams.velocity.Stage1` and
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from trendmon.events import Spike, TrendScore, VideoDelta, VideoSnapshot
@@ -27,14 +27,20 @@ from trendmon.streams.velocity import Stage1
 class EngineOutput:
     """What one call of :meth:`Engine.process` produced."""
 
-    snapshots: list[VideoSnapshot] = field(default_factory=list)
-    """The snapshots that were accepted (not duplicates, not refused)."""
+    accepted: list[int] = field(default_factory=list)
+    """Positions, in the order given, of the snapshots that were accepted (not duplicates, not
+    refused): the engine keeps no reference to its input, so that a caller that streams
+    snapshots in need not hold them (see :meth:`select`)."""
     deltas: list[VideoDelta] = field(default_factory=list)
     scores: list[TrendScore] = field(default_factory=list)
     spikes: list[Spike] = field(default_factory=list)
     rejected: list[tuple[VideoSnapshot, str]] = field(default_factory=list)
     """Snapshots refused by the engine, with the reason (they go to the dead-letter topic)."""
     watermark_ms: int = 0
+
+    def select(self, snapshots: Sequence[VideoSnapshot]) -> list[VideoSnapshot]:
+        """The accepted ones of the ``snapshots`` that were processed."""
+        return [snapshots[i] for i in self.accepted]
 
 
 class Engine:
@@ -62,20 +68,20 @@ class Engine:
         stage1, entities = self.stage1, self.entities
         marks, first = stage1.marks, self._first
         deltas = out.deltas
-        accepted = out.snapshots
+        accepted = out.accepted
         process, accept, feed = stage1.process, accepted.append, entities.delta
         apply = entities.stage.apply
         single = stage1.partitions == 1
         # The per-snapshot path, kept lean: a delta that is not held goes straight to stage 2,
         # and with one partition nothing closes below the next mark.
         limit, next_mark = entities.open_end_ms, entities.next_mark_ms
-        for snap in snapshots:
+        for pos, snap in enumerate(snapshots):
             before = len(deltas)
             process(snap, deltas)
             made = len(deltas) - before
             if not made:
                 continue
-            accept(snap)
+            accept(pos)
             if made == 1:
                 d = deltas[before]
                 if d.collected_ms < limit and d.wm_ms < limit:

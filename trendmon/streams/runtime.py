@@ -52,11 +52,12 @@ class Sinks:
     live: LiveStore | None = None
     history: HistoryStore | None = None
 
-    def write(self, out: EngineOutput) -> None:
+    def write(self, accepted: list[VideoSnapshot], out: EngineOutput) -> None:
+        """Write an engine output, and the snapshots it ``accepted``."""
         if self.history is not None:
-            self.history.write(out.snapshots, out.scores, out.spikes)
+            self.history.write(accepted, out.scores, out.spikes)
         if self.live is not None:
-            self.live.write(out.snapshots, out.deltas, out.scores, out.spikes, out.watermark_ms)
+            self.live.write(accepted, out.deltas, out.scores, out.spikes, out.watermark_ms)
 
     def close(self) -> None:
         if self.history is not None:
@@ -253,10 +254,10 @@ class EmbeddedRuntime:
             dead.append(_dead_letter(origin[id(snap)], reason, snap))
         if dead and self.publish_dead_letters:
             self.log.publish(DEAD_LETTERS, dead)
-        self.sinks.write(out)
+        self.sinks.write(out.select(snapshots), out)
         st = self.stats
         st.records += len(records)
-        st.snapshots += len(out.snapshots)
+        st.snapshots += len(out.accepted)
         st.dead_letters += len(dead)
         st.deltas += len(out.deltas)
         st.scores += len(out.scores)

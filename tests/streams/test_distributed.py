@@ -55,7 +55,9 @@ def expected(snapshots: list[VideoSnapshot], redis_url: str) -> dict[str, list[l
     sinks = Sinks(live=live)
     try:
         for i in range(0, len(snapshots), 1000):
-            sinks.write(engine.process(snapshots[i : i + 1000]))
+            batch = snapshots[i : i + 1000]
+            out = engine.process(batch)
+            sinks.write(out.select(batch), out)
         dump = live.dump()
         live.clear()
     finally:

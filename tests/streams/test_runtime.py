@@ -168,3 +168,23 @@ def test_a_poison_record_goes_to_dead_letters_and_the_stream_flows(
     # Processing the same records again (a restart from an older checkpoint) adds no letter.
     EmbeddedRuntime(log, Sinks(), EngineSettings()).run(follow=False)
     assert log.count(DEAD_LETTERS) == 1
+
+
+def test_a_checkpoint_of_the_other_build_is_refused_with_the_fix(tmp_path: Path) -> None:
+    # The compiled and the pure Python engine pickle different states: a checkpoint says which
+    # wrote it, and the other is told so before it reads a byte of that state.
+    from trendmon.errors import ConfigError
+    from trendmon.streams import runtime as rt
+
+    log = EmbeddedLog(tmp_path)
+    runtime = EmbeddedRuntime(log, Sinks(), EngineSettings())
+    other = "python" if rt.BUILD == "compiled" else "compiled"
+    header = (rt.CHECKPOINT_VERSION, EngineSettings().model_dump(), 7, other)
+    rt._write_atomically(runtime.checkpoint_path, header, "not an engine")
+    with pytest.raises(ConfigError, match=f"written by the {other} engine") as raised:
+        runtime.restore()
+    assert "trendmon replay --into NEW" in str(raised.value)
+    # The same build reads it back.
+    rt._write_atomically(runtime.checkpoint_path, (*header[:3], rt.BUILD), runtime.engine)
+    assert runtime.restore() and runtime.stats.next_offset == 7
+    log.close()

@@ -31,7 +31,9 @@ class Breadth:
     one creator, which the caller knows without counting).
     """
 
-    def __init__(self, windows: Sequence[Window], capacity: int) -> None:
+    def __init__(self, windows: Sequence[Window] = (), capacity: int = 0) -> None:
+        # Every argument has a default: a compiled (mypyc) class is unpickled (a checkpoint)
+        # by calling it with none.
         self.windows = tuple(windows)
         n = len(self.windows)
         self.videos: Ints = np.zeros((n, capacity), dtype=np.int64)

@@ -53,7 +53,7 @@ class PartitionOutput:
 class VideoPartition:
     """Stage 1 for one snapshots partition."""
 
-    def __init__(self, settings: EngineSettings, part: int) -> None:
+    def __init__(self, settings: EngineSettings | None = None, part: int = 0) -> None:
         self.part = part
         self.stage = Stage1(settings)  # one partition: its watermark is this partition's
         self.first_ms: int | None = None
@@ -112,8 +112,15 @@ class EntityPartition:
     """
 
     def __init__(
-        self, settings: EngineSettings, part: int, upstream: int, *, dedupe: bool = True
+        self,
+        settings: EngineSettings | None = None,
+        part: int = 0,
+        upstream: int = 1,
+        *,
+        dedupe: bool = True,
     ) -> None:
+        # Every argument has a default: a compiled (mypyc) class is unpickled (a checkpoint)
+        # by calling it with none.
         self.stage = Stage2(settings, dedupe=dedupe, part=part)
         self.upstream = upstream
         """Partitions of the snapshots topic (stage 1): all must report before the first close."""
@@ -194,9 +201,9 @@ class EntityPartition:
 class TickMerger:
     """Ranks boards once every stage-2 partition has sent its tick for a window and time."""
 
-    def __init__(self, settings: EngineSettings, parts: int) -> None:
+    def __init__(self, settings: EngineSettings | None = None, parts: int = 1) -> None:
         self.parts = parts
-        self.ranker = Ranker(settings.board_size)
+        self.ranker = Ranker((settings or EngineSettings()).board_size)
         self.pending: dict[tuple[str, int], dict[int, BoardTick]] = {}
         self.done: dict[str, int] = {}
         """Per window, the latest tick time ranked (older ticks are repeats)."""

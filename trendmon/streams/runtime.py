@@ -35,13 +35,17 @@ from trendmon.producers.publish import Rejected
 from trendmon.settings import EngineSettings
 from trendmon.sinks.history import HistoryStore
 from trendmon.sinks.redis.store import LiveStore
+from trendmon.streams import COMPILED
 from trendmon.streams.bus.base import DEAD_LETTERS, SNAPSHOTS, Bus, Message, Record
 from trendmon.streams.bus.embedded import EmbeddedLog
 from trendmon.streams.engine import Engine, EngineOutput
 
 log = logging.getLogger(__name__)
 
-CHECKPOINT_VERSION = 2
+CHECKPOINT_VERSION = 3
+BUILD = "compiled" if COMPILED else "python"
+"""How the engine runs (see :mod:`trendmon.streams`): its pickled state differs between the two,
+so a checkpoint says which wrote it."""
 MAX_CHECKPOINT_FAILURES = 3
 
 
@@ -82,10 +86,12 @@ class RunStats:
     started: float = field(default_factory=time.monotonic)
 
 
-def _write_atomically(path: Path, state: object) -> None:
+def _write_atomically(path: Path, *state: object) -> None:
+    """Pickle each of ``state`` in turn into ``path``, atomically (a header can be read alone)."""
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     with tmp.open("wb") as fp:
-        pickle.dump(state, fp, protocol=pickle.HIGHEST_PROTOCOL)
+        for part in state:
+            pickle.dump(part, fp, protocol=pickle.HIGHEST_PROTOCOL)
         fp.flush()
         os.fsync(fp.fileno())
     os.replace(tmp, path)
@@ -146,23 +152,35 @@ class EmbeddedRuntime:
         for stale in self.checkpoint_path.parent.glob(f"{self.checkpoint_path.name}.*.tmp"):
             stale.unlink(missing_ok=True)  # a checkpoint writer that was killed mid-write
         try:
-            blob = self.checkpoint_path.read_bytes()
+            fp = self.checkpoint_path.open("rb")
         except FileNotFoundError:
             return False
-        try:
-            version, settings, offset, engine = pickle.loads(blob)  # our own file
-        except Exception as exc:
-            raise ConfigError(
-                f"cannot read the engine checkpoint {self.checkpoint_path} ({type(exc).__name__}); "
-                f"delete it and rebuild with `trendmon replay --into NEW`, or run with another "
-                "--namespace"
-            ) from None
-        if version != CHECKPOINT_VERSION or settings != self.settings.model_dump():
-            raise ConfigError(
-                f"the engine checkpoint {self.checkpoint_path} was made with other engine "
-                "settings (TRENDMON_ENGINE_*); rebuild with `trendmon replay --into NEW` and "
-                "show that namespace, or restore the settings"
-            )
+        unreadable = (
+            f"cannot read the engine checkpoint {self.checkpoint_path}; delete it and rebuild "
+            "with `trendmon replay --into NEW`, or run with another --namespace"
+        )
+        with fp:
+            try:
+                version, settings, offset, build = pickle.load(fp)  # our own file
+            except Exception as exc:
+                raise ConfigError(f"{unreadable} ({type(exc).__name__})") from None
+            if version != CHECKPOINT_VERSION or settings != self.settings.model_dump():
+                raise ConfigError(
+                    f"the engine checkpoint {self.checkpoint_path} was made with other engine "
+                    "settings (TRENDMON_ENGINE_*); rebuild with `trendmon replay --into NEW` and "
+                    "show that namespace, or restore the settings"
+                )
+            if build != BUILD:
+                raise ConfigError(
+                    f"the engine checkpoint {self.checkpoint_path} was written by the {build} "
+                    f"engine and this one runs as {BUILD} (see `make install`, "
+                    "TRENDMON_PURE_PYTHON): its state cannot be read across the two; run the "
+                    "same build, or rebuild with `trendmon replay --into NEW`"
+                )
+            try:
+                engine = pickle.load(fp)
+            except Exception as exc:
+                raise ConfigError(f"{unreadable} ({type(exc).__name__})") from None
         self.engine = engine
         self.stats.next_offset = offset
         self.stats.watermark_ms = engine.stage1.watermark_ms
@@ -192,18 +210,14 @@ class EmbeddedRuntime:
             else:
                 self.checkpoint_failures = 0
         self._last_checkpoint = time.monotonic()
-        state = (
-            CHECKPOINT_VERSION,
-            self.settings.model_dump(),
-            self.stats.next_offset,
-            self.engine,
-        )
+        header = (CHECKPOINT_VERSION, self.settings.model_dump(), self.stats.next_offset, BUILD)
+        state = (header, self.engine)
         if background and hasattr(os, "fork"):
             pid = os.fork()
             if pid == 0:  # the child: write and leave without running any cleanup of the parent
                 code = 1
                 try:
-                    _write_atomically(self.checkpoint_path, state)
+                    _write_atomically(self.checkpoint_path, *state)
                     code = 0
                 except BaseException:
                     traceback.print_exc()
@@ -211,7 +225,7 @@ class EmbeddedRuntime:
                     os._exit(code)
             self._child = pid
             return
-        _write_atomically(self.checkpoint_path, state)
+        _write_atomically(self.checkpoint_path, *state)
 
     # -- the loop -----------------------------------------------------------------------------
 

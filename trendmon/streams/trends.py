@@ -62,7 +62,9 @@ class EntityState:
 
     __slots__ = ("aggs", "first_ms", "key", "kind", "label", "members")
 
-    def __init__(self, key: str, label: str, first_ms: int) -> None:
+    def __init__(self, key: str = "", label: str = "", first_ms: int = 0) -> None:
+        # Every argument has a default: a compiled (mypyc) class is unpickled (a checkpoint)
+        # by calling it with none.
         self.key = key
         self.kind = kind_of(key)
         self.label = label
@@ -78,7 +80,9 @@ class Sighting:
 
     __slots__ = ("aggs", "author", "counted", "ents", "idx", "keys", "mid")
 
-    def __init__(self, idx: int) -> None:
+    def __init__(self, idx: int = 0) -> None:
+        # Every argument has a default: a compiled (mypyc) class is unpickled (a checkpoint)
+        # by calling it with none.
         self.idx = idx
         """Its row in the stage's per-video arrays (its last sighting, its latest
         contributions, its windows): plain numbers there, computed on a whole batch at once,
@@ -190,6 +194,13 @@ class Stage2:
         """Its last sighting, and the bucket of it."""
         self.v_all_in = np.zeros(self._vcap, dtype=bool)
         """In every window (nothing to check for a delta)."""
+        self.v_off = _zeros(self._vcap)
+        self.v_len = _zeros(self._vcap)
+        self._pool = _zeros(4096)
+        self._pool_n = 0
+        self._pool_garbage = 0
+        """Each video's aggregate ids, ``_pool[v_off : v_off + v_len]``: a batch's fan-out is
+        gathered from here in one array operation."""
         self._pending: list[VideoDelta] = []
         self._pending_keys: list[Sequence[str] | None] = []
 
@@ -379,7 +390,26 @@ class Stage2:
         v.counted = tuple(counted)
         v.keys = tuple(owned)
         self.videos[vid] = v
+        self._pool_put(v)
         return v
+
+    def _pool_put(self, v: Sighting) -> None:
+        start, size = self._pool_n, len(v.aggs)
+        if start + size > len(self._pool):
+            grown = _zeros(max(2 * len(self._pool), start + size))
+            grown[:start] = self._pool[:start]
+            self._pool = grown
+        self._pool[start : start + size] = v.aggs
+        self.v_off[v.idx] = start
+        self.v_len[v.idx] = size
+        self._pool_n = start + size
+
+    def _pool_compact(self) -> None:
+        """Drop the aggregate ids of forgotten videos from the pool."""
+        live = list(self.videos.values())
+        self._pool_n = self._pool_garbage = 0
+        for v in live:
+            self._pool_put(v)
 
     _VIDEO_ARRAYS = (
         ("v_tag", -1),
@@ -389,6 +419,8 @@ class Stage2:
         ("v_last_ms", -1),
         ("v_last_b", -1),
         ("v_all_in", False),
+        ("v_off", 0),
+        ("v_len", 0),
     )
 
     def _grow_videos(self) -> None:
@@ -406,6 +438,7 @@ class Stage2:
         for i, due in enumerate(self.v_due[v.idx].tolist()):
             if due >= 0:
                 self.breadth.leave(i, v.aggs, v.counted, v.author)
+        self._pool_garbage += int(self.v_len[v.idx])
         for name, fill in self._VIDEO_ARRAYS:
             getattr(self, name)[v.idx] = fill
         self._vfree.append(v.idx)
@@ -497,29 +530,23 @@ class Stage2:
             return
         self.counters.applied += len(kept)
         kept_list = kept.tolist()
-        accepted = [sights[i] for i in kept_list] if len(kept) < len(pending) else sights
         # Breadth: a video not in every window may enter some.
         starts = self._starts()
         for i in np.flatnonzero(keep & ~self.v_all_in[np.maximum(rows, 0)]).tolist():
             v = sights[i]
             assert v is not None
             self._enter(v, pending[i].video_id, starts)
-        firsts = np.array([pending[i].first_sighting for i in kept_list], dtype=np.int64)
+        used = pending if len(kept_list) == len(pending) else [pending[i] for i in kept_list]
         self._remember(rows[kept], buckets[kept], contrib[kept])
         self._fold_rows(
-            accepted,  # type: ignore[arg-type]
+            rows[kept],
             buckets[kept],
-            np.array([pending[i].d_plays for i in kept_list], dtype=np.int64),
+            np.array([d.d_plays for d in used], dtype=np.int64),
             np.array(
-                [
-                    pending[i].d_likes + pending[i].d_comments + pending[i].d_shares
-                    + pending[i].d_saves
-                    for i in kept_list
-                ],
-                dtype=np.int64,
+                [d.d_likes + d.d_comments + d.d_shares + d.d_saves for d in used], dtype=np.int64
             ),
             contrib[kept],
-            firsts,
+            np.array([d.first_sighting for d in used], dtype=np.int64),
             new[kept],
             times[kept],
         )
@@ -577,7 +604,7 @@ class Stage2:
 
     def _fold_rows(
         self,
-        sights: list[Sighting],
+        videos: Ints,
         buckets: Ints,
         plays: Ints,
         eng: Ints,
@@ -587,11 +614,12 @@ class Stage2:
         times: Ints,
     ) -> None:
         """Sums per (bucket, aggregate) of a batch of deltas, in arrays, folded in."""
-        flat = list(itertools.chain.from_iterable([v.aggs for v in sights]))
-        counts = [len(v.aggs) for v in sights]
+        # Each delta's aggregates, gathered from the pool: ``n[k]`` ids from ``off[k]``.
+        n = self.v_len[videos]
+        off = self.v_off[videos]
+        ends = np.cumsum(n)
+        aid = self._pool[np.repeat(off - (ends - n), n) + np.arange(int(ends[-1]))]
         cap = self._cap
-        n = np.array(counts, dtype=np.int64)
-        aid = np.array(flat, dtype=np.int64)
         bk = buckets
         b0, b1 = int(bk.min()), int(bk.max())
         key = aid if b0 == b1 else np.repeat(bk - b0, n) * cap + aid
@@ -808,6 +836,8 @@ class Stage2:
         last = self.v_last_ms
         for vid in [vid for vid, v in self.videos.items() if last[v.idx] < horizon]:
             self._forget(vid)
+        if self._pool_garbage > max(self._pool_n // 2, 1 << 16):
+            self._pool_compact()
         # Freed aggregates are used again once no table can name them.
         ready = [a for release, a in self._quarantine if release <= now_ms]
         if ready:

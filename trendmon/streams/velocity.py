@@ -199,18 +199,7 @@ class Stage1:
             if c0 >= (p0 if p0 > 1 else 1) * self._jump and c0 - p0 >= JUMP_MIN_PLAYS:
                 self._hold(st, stats, ts)
             else:
-                self._advance(
-                    st,
-                    video_id,
-                    ts,
-                    c0,
-                    stats.likes,
-                    stats.comments,
-                    stats.shares,
-                    stats.saves,
-                    not snap.exact_counts,
-                    out,
-                )
+                self._advance(st, video_id, ts, stats, not snap.exact_counts, out)
         else:
             last = st.pts[-WIDTH]
             if ts > last:
@@ -279,18 +268,7 @@ class Stage1:
         if c0 >= (p0 if p0 > 1 else 1) * self._jump and c0 - p0 >= JUMP_MIN_PLAYS:
             self._hold(st, stats, ts)
             return
-        self._advance(
-            st,
-            snap.video_id,
-            ts,
-            stats.plays,
-            stats.likes,
-            stats.comments,
-            stats.shares,
-            stats.saves,
-            not snap.exact_counts,
-            out,
-        )
+        self._advance(st, snap.video_id, ts, stats, not snap.exact_counts, out)
 
     def _hold(self, st: VideoState, stats: Stats, ts: int) -> None:
         """Hold a jump until the next snapshot confirms it."""
@@ -303,11 +281,7 @@ class Stage1:
         st: VideoState,
         video_id: str,
         ts: int,
-        c0: int,
-        c1: int,
-        c2: int,
-        c3: int,
-        c4: int | None,
+        stats: Stats,
         rounded: bool,
         out: list[VideoDelta],
     ) -> None:
@@ -321,6 +295,11 @@ class Stage1:
         p2 = pts[-3]
         p3 = pts[-2]
         p4 = pts[-1]
+        c0 = stats.plays
+        c1 = stats.likes
+        c2 = stats.comments
+        c3 = stats.shares
+        c4 = stats.saves
         if c4 is None:
             c4 = p4
         decreased = c0 < p0 or c1 < p1 or c2 < p2 or c3 < p3 or c4 < p4
@@ -336,10 +315,13 @@ class Stage1:
         else:
             st.velocity = d0 * 3_600_000 / dt
         pts.extend((ts, c0, c1, c2, c3, c4))
-        # Keep the points a late snapshot could still fall between, and never fewer than one.
+        # Keep the points a late snapshot could still fall between, and never fewer than one
+        # (one point goes in, so one goes out at most, but after a long silence).
         horizon = ts - self._late_ms
-        while len(pts) > WIDTH and (len(pts) > MAX_POINTS * WIDTH or pts[WIDTH] <= horizon):
+        if len(pts) > MAX_POINTS * WIDTH or pts[WIDTH] <= horizon:
             del pts[:WIDTH]
+            while len(pts) > WIDTH and pts[WIDTH] <= horizon:
+                del pts[:WIDTH]
         self.counters.accepted += 1
         st.seq = seq = st.seq + 1
         out.append(
@@ -381,9 +363,8 @@ class Stage1:
         # The next snapshot confirms the jump when it stays at (at least half) the new level.
         if snap.stats.plays * 2 >= pending[1]:
             _, c0, c1, c2, c3, c4 = pending
-            self._advance(
-                st, snap.video_id, pending[0], c0, c1, c2, c3, c4, not snap.exact_counts, out
-            )
+            held = Stats(plays=c0, likes=c1, comments=c2, shares=c3, saves=c4)
+            self._advance(st, snap.video_id, pending[0], held, not snap.exact_counts, out)
         else:
             self.counters.jumps_dropped += 1
 

@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 TRENDMON := $(VENV)/bin/trendmon
 STAMP := $(VENV)/.installed-stamp
 COMPILED := trendmon/streams/_compiled/manifest.json
-ENGINE_SOURCES := $(addprefix trendmon/streams/,velocity.py trends.py breadth.py partitioned.py engine.py)
+ENGINE_SOURCES := $(addprefix trendmon/streams/,velocity.py sightings.py trends.py breadth.py partitioned.py engine.py)
 PYTEST_ARGS ?=
 
 .PHONY: install demo test test-fast lint services services-stop browsers bench clean

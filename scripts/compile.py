@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "trendmon" / "streams"
 TARGET = PACKAGE / "_compiled"
-MODULES = ("velocity", "trends", "breadth", "partitioned", "engine")
+MODULES = ("velocity", "sightings", "trends", "breadth", "partitioned", "engine")
 """Compiled one by one: each gets its own runtime library inside the package."""
 
 

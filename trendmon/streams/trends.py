@@ -21,33 +21,25 @@ output replayed after a crash is recognised and skipped.
 
 from __future__ import annotations
 
-import functools
-import itertools
-import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
-from trendmon.events import BoardTick, Candidate, Spike, SpikeEvidence, Stage, VideoDelta
+from trendmon.events import BoardTick, Spike, VideoDelta
 from trendmon.settings import EngineSettings
+from trendmon.streams import detect, ranking
 from trendmon.streams.breadth import Breadth
 from trendmon.streams.entities import kind_of
-from trendmon.streams.scoring import MIN_BREADTH, Evidence, stage_of
+from trendmon.streams.fanout import fan_out, gather
+from trendmon.streams.sightings import Sighting, Sightings
 from trendmon.streams.spikes import (
     PUSH_LOOKBACK,
     ROUNDED_FROM,
     SpikeRule,
-    Surges,
-    accelerating,
-    carried_by,
-    created_ms,
-    posting_surge,
-    severity,
-    surges,
 )
-from trendmon.streams.windows import HOUR_MS, Ints, Table, Window, make_windows, scatter
+from trendmon.streams.windows import HOUR_MS, Ints, Table, Window, make_windows
 
 ALL = "all"
 ACCUMULATED = ("plays", "eng", "contrib", "top1", "top2", "videos", "new")
@@ -73,31 +65,6 @@ class EntityState:
         """Market index (0: all markets) -> aggregate id."""
         self.members: dict[str, None] = {}
         """Its videos seen within the longest window (in the order they came)."""
-
-
-class Sighting:
-    """What stage 2 remembers of one video."""
-
-    __slots__ = ("aggs", "author", "counted", "ents", "idx", "keys", "mid")
-
-    def __init__(self, idx: int = 0) -> None:
-        # Every argument has a default: a compiled (mypyc) class is unpickled (a checkpoint)
-        # by calling it with none.
-        self.idx = idx
-        """Its row in the stage's per-video arrays (its last sighting, its latest
-        contributions, its windows): plain numbers there, computed on a whole batch at once,
-        rather than here, where tens of thousands of small objects would also be walked by
-        the garbage collector at every full pass."""
-        self.mid = 0
-        self.author = ""
-        self.aggs: tuple[int, ...] = ()
-        """Aggregate ids it feeds: for each of its entities here, its market's and all's."""
-        self.counted: tuple[int, ...] = ()
-        """Those whose creators are counted (not its creator's own: that one has one)."""
-        self.keys: tuple[str, ...] = ()
-        """Its entities that this stage owns."""
-        self.ents: tuple[str, ...] = ()
-        """All its entities (attribution reads them)."""
 
 
 @dataclass
@@ -174,39 +141,16 @@ class Stage2:
         self.market_names: list[str] = [ALL]
         self.kinds: dict[str, int] = {"creator": 0}
         self.kind_names: list[str] = ["creator"]
-        self._creator_kind = 0
+        self.creator_kind = 0
         self.entities: dict[str, EntityState] = {}
-        self.videos: dict[str, Sighting] = {}
-        # Per video row: plays contributed in its latest buckets, in a ring (bucket ``b`` at
-        # column ``b % span`` when ``v_tag`` there is ``b``), and per window the unit at which
-        # it is due to leave it (-1: not in it).
-        self._vcap = 1024
-        self._vfree: list[int] = []
-        self._vn = 0
-        span = s.spike_push_buckets + PUSH_LOOKBACK
-        self.v_tag = np.full((self._vcap, span), -1, dtype=np.int64)
-        self.v_val = _zeros(self._vcap, span)
-        self.v_due = np.full((self._vcap, len(self.windows)), -1, dtype=np.int64)
-        self.v_seq = _zeros(self._vcap)
-        """The highest delta seq applied."""
-        self.v_last_ms = np.full(self._vcap, -1, dtype=np.int64)
-        self.v_last_b = np.full(self._vcap, -1, dtype=np.int64)
-        """Its last sighting, and the bucket of it."""
-        self.v_all_in = np.zeros(self._vcap, dtype=bool)
-        """In every window (nothing to check for a delta)."""
-        self.v_off = _zeros(self._vcap)
-        self.v_len = _zeros(self._vcap)
-        self._pool = _zeros(4096)
-        self._pool_n = 0
-        self._pool_garbage = 0
-        """Each video's aggregate ids, ``_pool[v_off : v_off + v_len]``: a batch's fan-out is
-        gathered from here in one array operation."""
+        self.seen = Sightings(len(self.windows), s.spike_push_buckets + PUSH_LOOKBACK)
+        self.videos = self.seen.videos
         self._pending: list[VideoDelta] = []
         self._pending_keys: list[Sequence[str] | None] = []
 
         # Aggregates: ids into the arrays below; freed ids wait until no table can name them.
         self._cap = 1024
-        self._n = 0
+        self.n_aggs = 0
         self._free: list[int] = []
         self._quarantine: list[tuple[int, int]] = []
         self.agg_entity: list[EntityState | None] = []
@@ -320,8 +264,8 @@ class Stage2:
             aid = self._free.pop()
             self.agg_entity[aid] = ent
         else:
-            aid = self._n
-            self._n += 1
+            aid = self.n_aggs
+            self.n_aggs += 1
             if aid >= self._cap:
                 self._grow()
             self.agg_entity.append(ent)
@@ -349,14 +293,7 @@ class Stage2:
     def _register(self, d: VideoDelta, keys: Sequence[str] | None) -> Sighting:
         """A video seen for the first time (or again after it was forgotten)."""
         vid = d.video_id
-        if self._vfree:
-            idx = self._vfree.pop()
-        else:
-            idx = self._vn
-            self._vn += 1
-            if idx >= self._vcap:
-                self._grow_videos()
-        v = Sighting(idx)
+        v = self.seen.new()
         mid = self.markets.get(d.market)
         if mid is None:
             mid = self.markets[d.market] = len(self.market_names)
@@ -389,59 +326,16 @@ class Stage2:
         v.aggs = tuple(aggs)
         v.counted = tuple(counted)
         v.keys = tuple(owned)
-        self.videos[vid] = v
-        self._pool_put(v)
+        self.seen.add(vid, v)
         return v
-
-    def _pool_put(self, v: Sighting) -> None:
-        start, size = self._pool_n, len(v.aggs)
-        if start + size > len(self._pool):
-            grown = _zeros(max(2 * len(self._pool), start + size))
-            grown[:start] = self._pool[:start]
-            self._pool = grown
-        self._pool[start : start + size] = v.aggs
-        self.v_off[v.idx] = start
-        self.v_len[v.idx] = size
-        self._pool_n = start + size
-
-    def _pool_compact(self) -> None:
-        """Drop the aggregate ids of forgotten videos from the pool."""
-        live = list(self.videos.values())
-        self._pool_n = self._pool_garbage = 0
-        for v in live:
-            self._pool_put(v)
-
-    _VIDEO_ARRAYS = (
-        ("v_tag", -1),
-        ("v_val", 0),
-        ("v_due", -1),
-        ("v_seq", 0),
-        ("v_last_ms", -1),
-        ("v_last_b", -1),
-        ("v_all_in", False),
-        ("v_off", 0),
-        ("v_len", 0),
-    )
-
-    def _grow_videos(self) -> None:
-        cap = self._vcap * 2
-        for name, fill in self._VIDEO_ARRAYS:
-            old = getattr(self, name)
-            grown = np.full((cap, *old.shape[1:]), fill, dtype=old.dtype)
-            grown[: len(old)] = old
-            setattr(self, name, grown)
-        self._vcap = cap
 
     def _forget(self, vid: str) -> None:
         """Forget a video: it leaves every window it is in and its entities' members."""
-        v = self.videos.pop(vid)
-        for i, due in enumerate(self.v_due[v.idx].tolist()):
+        dues = self.seen.due[self.videos[vid].idx].tolist()
+        v = self.seen.drop(vid)
+        for i, due in enumerate(dues):
             if due >= 0:
                 self.breadth.leave(i, v.aggs, v.counted, v.author)
-        self._pool_garbage += int(self.v_len[v.idx])
-        for name, fill in self._VIDEO_ARRAYS:
-            getattr(self, name)[v.idx] = fill
-        self._vfree.append(v.idx)
         for key in v.keys:
             ent = self.entities.get(key)
             if ent is not None:
@@ -498,20 +392,20 @@ class Stage2:
         keep = once.copy()
         # Regular deltas, in arrays.
         r = rows[once]
-        stale = seqs[once] <= self.v_seq[r]
+        stale = seqs[once] <= self.seen.seq[r]
         if stale.any():
             # Repeated (a replay) unless stage 1 saw the video anew after forgetting it.
             fresh = np.asarray([pending[i].first_sighting for i in np.flatnonzero(once)])[stale]
-            again = times[once][stale] > self.v_last_ms[r[stale]]
+            again = times[once][stale] > self.seen.last_ms[r[stale]]
             irregular = np.flatnonzero(once)[stale]
             keep[irregular] = False
             once[irregular[fresh & again]] = False  # to the one-by-one path
             r = rows[keep & once]
         sel = keep & once
-        self.v_seq[r] = seqs[sel]
-        new[sel] = buckets[sel] > self.v_last_b[r]
-        self.v_last_b[r] = np.maximum(self.v_last_b[r], buckets[sel])
-        self.v_last_ms[r] = np.maximum(self.v_last_ms[r], times[sel])
+        self.seen.seq[r] = seqs[sel]
+        new[sel] = buckets[sel] > self.seen.last_b[r]
+        self.seen.last_b[r] = np.maximum(self.seen.last_b[r], buckets[sel])
+        self.seen.last_ms[r] = np.maximum(self.seen.last_ms[r], times[sel])
         # The others, one by one, in order.
         duplicates = int(np.count_nonzero(once & ~keep))
         for i in np.flatnonzero(~once).tolist():
@@ -532,12 +426,12 @@ class Stage2:
         kept_list = kept.tolist()
         # Breadth: a video not in every window may enter some.
         starts = self._starts()
-        for i in np.flatnonzero(keep & ~self.v_all_in[np.maximum(rows, 0)]).tolist():
+        for i in np.flatnonzero(keep & ~self.seen.all_in[np.maximum(rows, 0)]).tolist():
             v = sights[i]
             assert v is not None
             self._enter(v, pending[i].video_id, starts)
         used = pending if len(kept_list) == len(pending) else [pending[i] for i in kept_list]
-        self._remember(rows[kept], buckets[kept], contrib[kept])
+        self.seen.remember(rows[kept], buckets[kept], contrib[kept])
         self._fold_rows(
             rows[kept],
             buckets[kept],
@@ -558,27 +452,27 @@ class Stage2:
         t = d.collected_ms
         if v is None:
             v = self._register(d, keys)
-        elif d.seq <= self.v_seq[v.idx]:
-            if not (d.first_sighting and t > self.v_last_ms[v.idx]):
+        elif d.seq <= self.seen.seq[v.idx]:
+            if not (d.first_sighting and t > self.seen.last_ms[v.idx]):
                 return None
             # Stage 1 forgot the video and sees it anew: so does this stage.
             self._forget(d.video_id)
             v = self._register(d, keys)
-        self.v_seq[v.idx] = d.seq
+        self.seen.seq[v.idx] = d.seq
         return v
 
     def _new_in_bucket(self, row: int, b: int, t: int) -> int:
         """Record a sighting at ``t`` (bucket ``b``); 1 if the video is new in that bucket."""
-        self.v_last_ms[row] = max(int(self.v_last_ms[row]), t)
-        if b > self.v_last_b[row]:
-            self.v_last_b[row] = b
+        self.seen.last_ms[row] = max(int(self.seen.last_ms[row]), t)
+        if b > self.seen.last_b[row]:
+            self.seen.last_b[row] = b
             return 1
         return 0
 
     def _enter(self, v: Sighting, vid: str, starts: list[tuple[int, int, int]]) -> None:
         """A video enters the windows whose span its last sighting is in (breadth)."""
-        dues = self.v_due[v.idx]
-        last = int(self.v_last_ms[v.idx])
+        dues = self.seen.due[v.idx]
+        last = int(self.seen.last_ms[v.idx])
         entering = []
         for i, unit_ms, start in starts:
             if dues[i] < 0:
@@ -589,18 +483,7 @@ class Stage2:
             due = self.breadth.enter(entering, vid, v.aggs, v.counted, v.author)
             for (i, _), when in zip(entering, due, strict=True):
                 dues[i] = when
-        self.v_all_in[v.idx] = bool(dues.min() >= 0)
-
-    def _remember(self, rows: Ints, buckets: Ints, contrib: Ints) -> None:
-        """Each video's contributions, into its ring of latest buckets (a bucket older than
-        the one in its slot is too old to matter)."""
-        span = self.v_tag.shape[1]
-        slots = buckets % span
-        older = self.v_tag[rows, slots] < buckets
-        self.v_tag[rows[older], slots[older]] = buckets[older]
-        self.v_val[rows[older], slots[older]] = 0
-        here = self.v_tag[rows, slots] == buckets
-        np.add.at(self.v_val, (rows[here], slots[here]), contrib[here])
+        self.seen.all_in[v.idx] = bool(dues.min() >= 0)
 
     def _fold_rows(
         self,
@@ -614,61 +497,16 @@ class Stage2:
         times: Ints,
     ) -> None:
         """Sums per (bucket, aggregate) of a batch of deltas, in arrays, folded in."""
-        # Each delta's aggregates, gathered from the pool: ``n[k]`` ids from ``off[k]``.
-        n = self.v_len[videos]
-        off = self.v_off[videos]
-        ends = np.cumsum(n)
-        aid = self._pool[np.repeat(off - (ends - n), n) + np.arange(int(ends[-1]))]
-        cap = self._cap
-        bk = buckets
-        b0, b1 = int(bk.min()), int(bk.max())
-        key = aid if b0 == b1 else np.repeat(bk - b0, n) * cap + aid
-        size = (b1 - b0 + 1) * cap
-        rows = np.bincount(key, minlength=size)
-        groups = np.flatnonzero(rows)
-
-        def summed(values: Ints) -> Ints:
-            weights = np.repeat(values.astype(np.float64), n)
-            return np.rint(np.bincount(key, weights=weights, minlength=size)[groups]).astype(
-                np.int64
-            )
-
-        sums = {
-            "plays": summed(plays),
-            "eng": summed(eng),
-            "contrib": summed(contrib),
-            "videos": summed(news),
-            "new": summed(firsts),
-        }
-        # The two largest single contributions (at least zero) of each group.
-        c = np.repeat(contrib, n)
-        top1 = _zeros(size)
-        np.maximum.at(top1, key, c)
-        positions = np.flatnonzero((c == top1[key]) & (c > 0))
-        first = np.full(size, len(c), dtype=np.int64)
-        np.minimum.at(first, key[positions], positions)
-        keep = np.ones(len(c), dtype=bool)
-        taken = first[groups]
-        keep[taken[taken < len(c)]] = False
-        top2 = _zeros(size)
-        np.maximum.at(top2, key[keep], c[keep])
-        sums["top1"] = top1[groups]
-        sums["top2"] = top2[groups]
-        np.maximum.at(self.a_last, aid, np.repeat(times, n))
-
-        gb = b0 + groups // cap
-        ga = groups % cap
-        for bb in range(b0, b1 + 1):
-            sel = gb == bb if b0 != b1 else slice(None)
-            aids = ga[sel]
-            if not len(aids):
-                continue
-            cols = {name: col[sel] for name, col in sums.items()}
-            if bb == self.open_bucket:
+        per_delta = self.seen.len[videos]
+        aggs = gather(self.seen.pool, self.seen.off[videos], per_delta)
+        np.maximum.at(self.a_last, aggs, np.repeat(times, per_delta))
+        values = {"plays": plays, "eng": eng, "videos": news, "new": firsts}
+        for b, aids, cols in fan_out(aggs, per_delta, buckets, values, contrib, self._cap):
+            if b == self.open_bucket:
                 self._accumulate(aids, cols)
             else:
-                self.counters.late_folded += int(np.count_nonzero(bk == bb))
-                self._fold_late(bb, aids, cols)
+                self.counters.late_folded += int(np.count_nonzero(buckets == b))
+                self._fold_late(b, aids, cols)
 
     def _accumulate(self, aids: Ints, cols: dict[str, Ints]) -> None:
         acc = self._acc
@@ -742,7 +580,7 @@ class Stage2:
             up[aids] += p
             ue[aids] += e
             self._unit_touched[u][aids] = True
-        self._spikes(b)
+        detect.spikes(self, b)
         end_ms = (b + 1) * bucket_ms
         if end_ms % HOUR_MS == 0:
             for u in self._unit_ms:
@@ -750,11 +588,11 @@ class Stage2:
                     self._close_unit(u, end_ms // u - 1)
             for i, w in enumerate(self.windows):
                 if not w.fine:
-                    self._score(i, w, end_ms, full=True)
+                    ranking.score(self, i, w, end_ms, full=True)
             self._housekeeping(end_ms)
         for i, w in enumerate(self.windows):
             if w.fine:
-                self._score(i, w, end_ms, full=end_ms % HOUR_MS == 0)
+                ranking.score(self, i, w, end_ms, full=end_ms % HOUR_MS == 0)
         self.tables.pop(b - self._fine_keep, None)
 
     def _table_of_open(self) -> Table:
@@ -784,15 +622,15 @@ class Stage2:
         w = self.windows[i]
         for vid in self.breadth.due(i, unit):
             v = self.videos.get(vid)
-            if v is None or self.v_due[v.idx, i] != unit:
+            if v is None or self.seen.due[v.idx, i] != unit:
                 continue
-            last = int(self.v_last_ms[v.idx]) // w.unit_ms
+            last = int(self.seen.last_ms[v.idx]) // w.unit_ms
             if last + w.units > unit:
-                self.v_due[v.idx, i] = self.breadth.requeue(i, vid, last)
+                self.seen.due[v.idx, i] = self.breadth.requeue(i, vid, last)
             else:
                 self.breadth.leave(i, v.aggs, v.counted, v.author)
-                self.v_due[v.idx, i] = -1
-                self.v_all_in[v.idx] = False
+                self.seen.due[v.idx, i] = -1
+                self.seen.all_in[v.idx] = False
 
     def _close_unit(self, u: int, k: int) -> None:
         """A long windows' unit ``k`` (of ``u`` ms) is complete."""
@@ -814,7 +652,7 @@ class Stage2:
     def _housekeeping(self, now_ms: int) -> None:
         # Entities idle for entity_idle_s go, and with them the videos that named them.
         horizon = now_ms - self.settings.entity_idle_s * 1000
-        n = self._n
+        n = self.n_aggs
         alls = np.flatnonzero((self.a_mid[:n] == 0) & (self.a_last[:n] < horizon))
         for aid in alls.tolist():
             ent = self.agg_entity[aid]
@@ -833,316 +671,12 @@ class Stage2:
             self.counters.evicted += 1
         # Videos not seen within the longest window are forgotten.
         horizon = now_ms - self._longest_ms
-        last = self.v_last_ms
+        last = self.seen.last_ms
         for vid in [vid for vid, v in self.videos.items() if last[v.idx] < horizon]:
             self._forget(vid)
-        if self._pool_garbage > max(self._pool_n // 2, 1 << 16):
-            self._pool_compact()
+        self.seen.compact()
         # Freed aggregates are used again once no table can name them.
         ready = [a for release, a in self._quarantine if release <= now_ms]
         if ready:
             self._quarantine = [(r, a) for r, a in self._quarantine if r > now_ms]
             self._free.extend(sorted(ready, reverse=True))
-
-    # -- spikes ----------------------------------------------------------------------------------
-
-    def _spikes(self, b: int) -> None:
-        """Test the aggregates of bucket ``b`` for a spike (see :mod:`trendmon.streams.spikes`)."""
-        rule = self.rule
-        n = self._n
-        bucket_ms = self.bucket_ms
-        start_ms = b * bucket_ms
-        floor = rule.min_rate * bucket_ms / HOUR_MS
-        tables = self.tables
-        videos = scatter(n, tables.get(b), "videos")
-        # Candidates: the minimum rate of broad plays over the last k buckets, for some k.
-        total = _zeros(n)
-        pushed = np.zeros(n, dtype=bool)
-        for k in range(1, rule.push_window + 1):
-            total += scatter(n, tables.get(b - k + 1), "broad")
-            pushed |= total >= k * floor
-        posted = np.zeros(n, dtype=bool)
-        new = _zeros(n)
-        if rule.min_new > 0:
-            for bb in range(b - rule.posting + 1, b + 1):
-                if bb != self.first_bucket:
-                    new += scatter(n, tables.get(bb), "new")
-            posted = new >= rule.min_new
-        # "All" markets of an entity in one market is that market, already tested.
-        single = (self.a_mid[:n] == 0) & (self.a_markets[:n] < 2)
-        able = (videos >= self.settings.spike_min_videos) & (self.a_cool[:n] <= start_ms)
-        able &= self.a_alive[:n] & ~single
-        cands = np.flatnonzero((pushed | posted) & able)
-        if not len(cands):
-            return
-        span = rule.baseline + max(rule.push_window, rule.window if rule.min_new > 0 else 0)
-        broad = np.zeros((len(cands), span), dtype=np.int64)
-        for j, bb in enumerate(range(b - span + 1, b + 1)):
-            table = tables.get(bb)
-            if table is not None and len(table):
-                broad[:, j] = table.get("broad", cands)
-        first = self.a_first[cands] // bucket_ms - (b - span + 1)
-        hours = bucket_ms / HOUR_MS
-        tests = [surges(broad, first, k, hours, rule) for k in range(1, rule.push_window + 1)]
-        posting = surges(broad, first, rule.window, hours, rule) if rule.min_new > 0 else None
-        for r, aid in enumerate(cands.tolist()):
-            found: tuple[float, float, float, float] | None = None
-            evidence: SpikeEvidence = "pushed"
-            accelerated = 0
-            if pushed[aid]:
-                for k, test in enumerate(tests, start=1):
-                    if not test.passed[r]:
-                        continue
-                    # The videos already out there that accelerate together, and whether they
-                    # are the entity's own (attribution).
-                    together, out_there = self._accelerating(aid, b, k)
-                    need = max(rule.push_videos, rule.push_share * out_there)
-                    if len(together) >= need and not carried_by(
-                        self._key(aid), together, functools.partial(operator.le, need)
-                    ):
-                        accelerated = len(together)
-                        found = (test.x[r], test.z[r], test.median[r], test.mad[r])
-                        break
-            if found is None and posting is not None and posted[aid] and posting.passed[r]:
-                found = self._posted_surge(aid, b, posting, r)
-                evidence = "posted"
-            if found is not None:
-                self._spike(aid, b, found, evidence, accelerated, int(videos[aid]))
-
-    def _posted_surge(
-        self, aid: int, b: int, posting: Surges, r: int
-    ) -> tuple[float, float, float, float] | None:
-        """The posted evidence of a candidate whose posting-span surge passed."""
-        rule = self.rule
-        discovered = self.first_bucket or 0
-        posting_from = b - rule.posting + 1
-        baseline_from = max(posting_from - rule.baseline, discovered + 1)
-        recent_new = base_new = 0
-        for bb in range(baseline_from, b + 1):
-            table = self.tables.get(bb)
-            if table is None or bb == discovered:
-                continue
-            value = int(table.get("new", np.array([aid], dtype=np.int64))[0])
-            if bb >= posting_from:
-                recent_new += value
-            else:
-                base_new += value
-        if not posting_surge(recent_new, base_new, rule):
-            return None
-        since = (posting_from - 1) * self.bucket_ms
-        if carried_by(
-            self._key(aid),
-            self._posted(aid, since),
-            lambda m: posting_surge(m, base_new, rule),
-        ):
-            return None
-        return (posting.x[r], posting.z[r], posting.median[r], posting.mad[r])
-
-    def _key(self, aid: int) -> str:
-        ent = self.agg_entity[aid]
-        assert ent is not None
-        return ent.key
-
-    def _members(self, aid: int) -> list[Sighting]:
-        """The aggregate's videos: its entity's, in its market (or all of them)."""
-        ent = self.agg_entity[aid]
-        assert ent is not None
-        mid = int(self.a_mid[aid])
-        found = []
-        for vid in ent.members:
-            v = self.videos.get(vid)
-            if v is not None and (mid == 0 or v.mid == mid):
-                found.append(v)
-        return found
-
-    def _accelerating(self, aid: int, b: int, k: int) -> tuple[list[tuple[str, ...]], int]:
-        """The entities of each of the aggregate's videos that accelerates over the ``k``
-        buckets ending at ``b``, and how many of its videos were out there before (see
-        :func:`~trendmon.streams.spikes.accelerating`)."""
-        found = []
-        out_there = 0
-        for v in self._members(aid):
-            tags, values = self.v_tag[v.idx].tolist(), self.v_val[v.idx].tolist()
-            recent = {tag: value for tag, value in zip(tags, values, strict=True) if tag >= 0}
-            speeding = accelerating(recent, b, k, self.rule)
-            if speeding is not None:
-                out_there += 1
-                if speeding:
-                    found.append(v.ents)
-        return found, out_there
-
-    def _posted(self, aid: int, since_ms: int) -> list[tuple[str, ...]]:
-        """The entities of each of the aggregate's videos posted since ``since_ms``."""
-        found = []
-        ent = self.agg_entity[aid]
-        assert ent is not None
-        mid = int(self.a_mid[aid])
-        for vid in ent.members:
-            v = self.videos.get(vid)
-            created = created_ms(vid)
-            if v is None or created is None or created < since_ms:
-                continue
-            if mid == 0 or v.mid == mid:
-                found.append(v.ents)
-        return found
-
-    def _spike(
-        self,
-        aid: int,
-        b: int,
-        found: tuple[float, float, float, float],
-        evidence: SpikeEvidence,
-        accelerated: int,
-        videos: int,
-    ) -> None:
-        ent = self.agg_entity[aid]
-        assert ent is not None
-        x, z, med, mad = (float(v) for v in found)
-        start = b * self.bucket_ms
-        market = self.market_names[int(self.a_mid[aid])]
-        self.a_cool[aid] = start + self.bucket_ms + self.settings.spike_cooldown_s * 1000
-        self.a_spike[aid] = start + self.bucket_ms
-        self.out.spikes.append(
-            Spike(
-                spike_id=f"{ent.key}|{market}|{start}",
-                entity=ent.key,
-                kind=ent.kind,
-                name=ent.label,
-                market=market,
-                bucket_ms=start,
-                detected_ms=start + self.bucket_ms,
-                value=round(x, 1),
-                baseline=round(med, 1),
-                mad=round(mad, 1),
-                z=round(z, 2),
-                severity=severity(z, self.rule.z),
-                videos=videos,
-                evidence=evidence,
-                accelerating=accelerated,
-            )
-        )
-
-    # -- scores and boards -----------------------------------------------------------------------
-
-    def _score(self, i: int, w: Window, now_ms: int, *, full: bool) -> None:
-        """Score every aggregate of window ``w`` and send each board's best to the ranker.
-
-        Only this stage's own top ``board_size`` of every board is sent (a
-        :class:`~trendmon.events.BoardTick`): in the distributed runtime each partition sends
-        its own and the ranker merges them (:class:`~trendmon.streams.boards.Ranker`).
-        """
-        self.breadth.commit()
-        n = self._n
-        plays = self.win_p[i, :n]
-        act = np.flatnonzero((plays > 0) & self.a_alive[:n])
-        tick: dict[str, list[Candidate]] = {}
-        if len(act):
-            hours = w.ms / HOUR_MS
-            p = plays[act]
-            pv = self.prev_p[i, act]
-            had = pv > 0
-            rate = p / hours
-            ratio = p / np.where(had, pv, 1)
-            g = np.where(had, np.clip(ratio, 0.25, 5.0), 2.0)
-            creators = np.where(
-                self.a_kind[act] == self._creator_kind,
-                np.minimum(self.breadth.videos[i, act], 1),
-                self.breadth.creators[i, act],
-            )
-            score = np.round(np.sqrt(rate) * g * (1.0 - np.exp(-creators / 3.0)), 3)
-            board = self.a_kind[act] * len(self.market_names) + self.a_mid[act]
-            order = np.lexsort((-score, board))
-            board, score, act = board[order], score[order], act[order]
-            edges = [0, *(np.flatnonzero(np.diff(board)) + 1).tolist(), len(board)]
-            recent = self._recent(i, w)
-            size = self.settings.board_size
-            boards = []
-            for lo, hi in itertools.pairwise(edges):
-                end = min(hi, lo + size)
-                while end < hi and score[end] == score[end - 1]:
-                    end += 1  # ties at the cut: the key decides, below
-                rows = sorted(
-                    range(lo, end), key=lambda r: (-score[r], self._key(int(act[r])))
-                )[:size]
-                b0 = int(board[lo])
-                kind = self.kind_names[b0 // len(self.market_names)]
-                market = self.market_names[b0 % len(self.market_names)]
-                boards.append((f"{kind}|{market}", kind, rows))
-            for name, kind, rows in sorted(boards):
-                tick[name] = [
-                    self._candidate(i, w, kind, int(act[r]), float(score[r]), recent)
-                    for r in rows
-                ]
-        self.out.ticks.append(
-            BoardTick(window=w.name, at_ms=now_ms, full=full, part=self.part, boards=tick)
-        )
-
-    def _candidate(
-        self, i: int, w: Window, kind: str, aid: int, score: float, recent: Ints
-    ) -> Candidate:
-        p = int(self.win_p[i, aid])
-        pv = int(self.prev_p[i, aid])
-        rate = p / (w.ms / HOUR_MS)
-        growth = p / pv - 1.0 if pv > 0 else None
-        videos = int(self.breadth.videos[i, aid])
-        creators = min(videos, 1) if kind == "creator" else int(self.breadth.creators[i, aid])
-        quarter = max(1, w.units // 4)
-        r = int(recent[aid]) / (quarter * w.unit_ms / HOUR_MS)
-        stage: Stage = stage_of(rate, r, growth)
-        if stage == "emerging" or stage == "rising":
-            # Only a would-be hot stage pays for its evidence.
-            breadth = videos if kind == "creator" else creators
-            stage = stage_of(rate, r, growth, self._evidence(aid, w, breadth))
-        ent = self.agg_entity[aid]
-        assert ent is not None
-        return Candidate(
-            entity=ent.key,
-            name=ent.label,
-            score=score,
-            plays=p,
-            engagements=int(self.win_e[i, aid]),
-            velocity=round(rate, 1),
-            growth=None if growth is None else round(growth, 4),
-            videos=videos,
-            creators=creators,
-            stage=stage,
-        )
-
-    def _recent(self, i: int, w: Window) -> Ints:
-        """Plays over the window's latest quarter (complete units), per aggregate."""
-        n = self._n
-        quarter = max(1, w.units // 4)
-        total = _zeros(n)
-        if w.fine:
-            for bb in range(self.closed - quarter + 1, self.closed + 1):
-                total += scatter(n, self.tables.get(bb), "plays")
-            return total
-        done = (self.closed + 1) * self.bucket_ms // w.unit_ms - 1
-        tables = self.unit_tables[w.unit_ms]
-        for k in range(done - quarter + 1, done + 1):
-            total += scatter(n, tables.get(k), "plays")
-        return total
-
-    def _evidence(self, aid: int, w: Window, breadth: int) -> Evidence:
-        """What backs a hot stage (see :mod:`trendmon.streams.scoring`), at the last close."""
-        b = self.closed
-        units = w.ms // self.bucket_ms
-        watched = self.first_bucket is not None and b - self.first_bucket + 1 >= 2 * units
-        if not w.fine or not watched or breadth < MIN_BREADTH:
-            return Evidence(breadth=breadth, watched=watched)  # hot or not, no need to look
-        # A spike within the window, in the market (or in any, for an "all" board); fresh
-        # when it is within the window's latest quarter.
-        ent = self.agg_entity[aid]
-        assert ent is not None
-        if self.a_mid[aid] == 0:
-            spike_end = max(int(self.a_spike[a]) for a in ent.aggs.values())
-        else:
-            spike_end = int(self.a_spike[aid])
-        now_ms = (b + 1) * self.bucket_ms
-        quarter_ms = max(1, w.units // 4) * self.bucket_ms
-        return Evidence(
-            breadth=breadth,
-            watched=watched,
-            spiked=spike_end > now_ms - w.ms,
-            fresh=spike_end > now_ms - quarter_ms,
-        )

@@ -7,8 +7,9 @@ TRENDMON_TEST_MONGODB_URI pointing at running ones). In one run, on fresh topics
    another, batched as trendmon's agents are (``take_events`` and one send per record), over
    the same simulator snapshots: the ceiling of the framework on this machine;
 2. **pipeline**: one ``trendmon worker`` (stage 1, stage 2, ranker, Redis and MongoDB sinks) on
-   a backlog of the same number of snapshots, until the live store has written every one;
-   sustained snapshots per second, from the first write to the last;
+   a backlog of the same number of snapshots, until both the live store and the history hold
+   every one (the live store is written by its own agent, ahead of MongoDB); sustained
+   snapshots per second, from the first write to the last;
 3. **latency** at a fixed load of half that rate: the world's next snapshots are published at
    that pace (a batch every 50 ms) for ``--latency-s`` seconds, and each one's delay from
    publish to the first live-store change message naming its video (the board update the
@@ -40,9 +41,16 @@ from kafka import KafkaConsumer, TopicPartition
 
 from trendmon.events import VideoDelta, VideoSnapshot, encode
 from trendmon.producers.simulator.observe import Simulation
-from trendmon.settings import EngineSettings, KafkaSettings, RedisSettings, SimulatorSettings
+from trendmon.settings import (
+    EngineSettings,
+    KafkaSettings,
+    MongoSettings,
+    RedisSettings,
+    SimulatorSettings,
+)
+from trendmon.sinks.history import open_history
 from trendmon.sinks.redis.store import LiveStore
-from trendmon.streams.bus.base import SNAPSHOTS, Message
+from trendmon.streams.bus.base import SNAPSHOTS, Message, partition_for
 from trendmon.streams.bus.kafka import KafkaBus
 from trendmon.streams.distributed import ensure_topics
 from trendmon.streams.velocity import Stage1
@@ -138,13 +146,19 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait()
 
 
-def deltas_of(snaps: list[VideoSnapshot]) -> int:
-    """Deltas stage 1 makes of these snapshots: what the live store's counter reaches."""
+def made_of(snaps: list[VideoSnapshot]) -> tuple[int, list[str]]:
+    """The deltas stage 1 makes of these (what the live store's counter reaches), and the
+    event id of the last snapshot it accepts in each partition: the history holds every one
+    once it holds those (each partition's batches are written in order)."""
     stage = Stage1(EngineSettings())
     out: list[VideoDelta] = []
+    last: dict[int, str] = {}
     for snap in snaps:
+        before = len(out)
         stage.process(snap, out)
-    return len(out)
+        if len(out) > before:
+            last[partition_for(snap.video_id, PARTITIONS)] = snap.event_id
+    return len(out), [last[p] for p in sorted(last)]
 
 
 def rate_of(samples: list[tuple[float, int]], total: int) -> float:
@@ -220,29 +234,39 @@ def pipeline(
     }
     publish(kafka, SNAPSHOTS, snaps)
     live = LiveStore.open(RedisSettings(url=redis_url), namespace=namespace)
+    history = open_history(
+        "mongo", namespace=namespace, mongo=MongoSettings(uri=mongo_uri, database=f"bench_{tag}")
+    )
     proc = start(
         [str(Path(sys.executable).with_name("trendmon")), "worker", "--namespace", namespace],
         env,
         tmp / "worker.log",
     )
     samples: list[tuple[float, int]] = []
-    total = deltas_of(snaps)
+    deltas, last = made_of(snaps)
+    total = len(snaps)
     try:
         deadline = time.monotonic() + 1200
         while time.monotonic() < deadline:
-            n = live.meta()["snapshots"]
+            # Progress of the chain in snapshots: through when both stores hold every one (the
+            # history is asked by id, which even FerretDB answers at once; a count would scan).
+            n = min(round(live.meta()["snapshots"] / deltas * total), total)
+            if n >= total and not history.holds(last):
+                n = total - 1
             samples.append((time.monotonic(), n))
             if n >= total:
                 break
             if proc.poll() is not None:
                 sys.exit(f"the worker stopped:\n{(tmp / 'worker.log').read_text()[-3000:]}")
             time.sleep(0.2)
-        rate = rate_of(samples, total) * len(snaps) / total
+        rate = rate_of(samples, total)
         delays = latency(kafka, live, snaps, later, rate / 2, latency_s)
     finally:
         stop(proc)
         live.clear()
         live.close()
+        history.clear()
+        history.close()
     return rate, delays
 
 
@@ -269,28 +293,47 @@ def latency(
     seconds: float,
 ) -> list[float]:
     """Publish the world's next snapshots at ``rate`` a second for ``seconds`` (in batches every
-    50 ms); each one's delay until its video's card in Redis holds its delta (read on every
-    change message that names the video)."""
+    50 ms); each one's delay until its video's card in Redis holds its delta.
+
+    On every change message the live store publishes (one per write batch), the cards of all
+    the videos still waiting are read: a change message names at most ``MAX_CHANGED_VIDEOS``
+    videos (``trendmon.sinks.redis.store``), so waiting for a video to be named would measure,
+    for the others, the change after the one that carried them.
+    """
     seqs = seqs_of(earlier, later)
-    seen: dict[str, list[tuple[float, int]]] = {}
+    waiting: dict[str, list[tuple[float, int]]] = {}
+    delays: list[float] = []
+    lock = threading.Lock()
     feed = live.subscribe()
     stop_reading = threading.Event()
 
     def read() -> None:
         while not stop_reading.is_set():
-            change = feed.get(timeout=0.2)
-            if change is None or not change.get("videos"):
+            if feed.get(timeout=0.2) is None:
                 continue
             now = time.monotonic()
-            vids = change["videos"]
-            for vid, card in zip(vids, live.videos(vids), strict=True):
-                if card is not None and card.get("seq") not in (None, ""):
-                    seen.setdefault(vid, []).append((now, int(card["seq"])))
+            with lock:
+                vids = list(waiting)
+            for start in range(0, len(vids), 1000):
+                chunk = vids[start : start + 1000]
+                cards = live.videos(chunk)
+                with lock:
+                    for vid, card in zip(chunk, cards, strict=True):
+                        if card is None or card.get("seq") in (None, ""):
+                            continue
+                        seq = int(card["seq"])
+                        pending = waiting.get(vid, [])
+                        delays.extend(now - at for at, want in pending if want <= seq)
+                        rest = [(at, want) for at, want in pending if want > seq]
+                        if rest:
+                            waiting[vid] = rest
+                        else:
+                            waiting.pop(vid, None)
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     bus = KafkaBus(kafka)
-    sent: list[tuple[str, float, int]] = []
+    sent = 0
     step = 0.05
     per_step = max(1, round(rate * step))
     try:
@@ -309,23 +352,20 @@ def latency(
                     for s in chunk
                 ],
             )
-            sent += [
-                (s.video_id, at, seq)
-                for s, seq in zip(chunk, seqs[i : i + per_step], strict=True)
-                if seq is not None
-            ]
-        time.sleep(10)  # let the last ones through
+            with lock:
+                for s, seq in zip(chunk, seqs[i : i + per_step], strict=True):
+                    if seq is not None:
+                        waiting.setdefault(s.video_id, []).append((at, seq))
+                        sent += 1
+        deadline = time.monotonic() + 10  # let the last ones through
+        while time.monotonic() < deadline and waiting:
+            time.sleep(0.2)
     finally:
         stop_reading.set()
         reader.join()
         feed.close()
         bus.close()
-    delays = []
-    for vid, at, seq in sent:
-        landed = next((t for t, s in seen.get(vid, ()) if s >= seq), None)
-        if landed is not None:
-            delays.append(landed - at)
-    print(f"latency measured for {len(delays):,} of {len(sent):,} published snapshots")
+    print(f"latency measured for {len(delays):,} of {sent:,} published snapshots")
     return delays
 
 

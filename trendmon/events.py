@@ -484,5 +484,8 @@ def new_snapshot(
 def as_dict(event: Struct) -> dict[str, Any]:
     """The event as plain JSON-compatible Python objects (for tables and exports): what its
     wire form decodes to, so arrays are lists whatever the field's type."""
-    result: dict[str, Any] = msgspec.json.decode(msgspec.json.encode(event))
+    result: dict[str, Any] = msgspec.to_builtins(event)
+    for name, value in result.items():
+        if isinstance(value, tuple):
+            result[name] = list(value)
     return result

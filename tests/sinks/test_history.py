@@ -221,6 +221,15 @@ def test_video_is_the_latest_snapshot_in_wire_form(store: HistoryStore) -> None:
     assert store.video("missing") is None
 
 
+def test_holds_says_whether_every_snapshot_is_stored(store: HistoryStore) -> None:
+    a, b = snap("v1", 10), snap("v2", 20)
+    store.write([a], [], [])
+    assert store.holds([a.event_id]) and store.holds([])
+    assert not store.holds([a.event_id, b.event_id])
+    store.write([b], [], [])
+    assert store.holds([a.event_id, b.event_id])
+
+
 def test_videos_with_each_entity_kind(store: HistoryStore) -> None:
     store.write(
         [

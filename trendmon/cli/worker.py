@@ -19,6 +19,14 @@ def worker(
         typer.Option("--no-sinks", help="Only compute; leave Redis and MongoDB to other workers."),
     ] = False,
     batch: Annotated[int, typer.Option("--batch", min=1, help="Records per agent batch.")] = 2000,
+    within: Annotated[
+        float,
+        typer.Option(
+            "--within",
+            min=0.001,
+            help="Seconds an agent waits to fill a batch: latency against per-batch overhead.",
+        ),
+    ] = 0.05,
     loglevel: Annotated[
         str, typer.Option("--loglevel", help="crit, error, warn, info or debug.")
     ] = "warn",
@@ -53,7 +61,11 @@ def worker(
         kafka,
         engine,
         WorkerOptions(
-            batch=batch, sinks=not no_sinks, namespace=namespace, instance_id=instance_id
+            batch=batch,
+            within_s=within,
+            sinks=not no_sinks,
+            namespace=namespace,
+            instance_id=instance_id,
         ),
         redis=load(RedisSettings),
         mongo=load(MongoSettings),

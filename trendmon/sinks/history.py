@@ -83,6 +83,10 @@ class HistoryStore(Protocol):
         """The video's latest snapshot as a JSON-compatible dict (its wire form), or None."""
         ...
 
+    def holds(self, event_ids: Iterable[str]) -> bool:
+        """Whether every one of these snapshots (by event id) is stored."""
+        ...
+
     def entity_series(
         self,
         entity: str,

@@ -62,7 +62,12 @@ class Batch:
 
 
 class Sink:
-    """Writes batches to both stores; blocking (the agent runs it in a thread)."""
+    """Writes batches to both stores; blocking (the agents run it in threads).
+
+    The live store and the history are written by separate calls (two agents on the same
+    topics, each in its own thread), so that the wall does not wait for MongoDB: a batch's
+    offsets are committed once both have written it.
+    """
 
     def __init__(
         self,
@@ -82,7 +87,8 @@ class Sink:
         self.live_topics = live_topics
         self._live: LiveStore | None = None
         self._history: HistoryStore | None = None
-        self._lock = threading.Lock()
+        self._live_lock = threading.Lock()
+        self._history_lock = threading.Lock()
         self._written = False
         """This sink has written to the live store (an empty store then means a loss)."""
         self.rebuilds = 0
@@ -102,17 +108,25 @@ class Sink:
         return self._history
 
     def write(self, batch: Batch) -> None:
-        """Write one batch: the live store first (the wall waits for it), then the history; a
-        retry after a failure rewrites both, idempotently."""
-        with self._lock:
+        """Write one batch to both stores (a retry after a failure rewrites it, idempotently)."""
+        self.write_live(batch)
+        self.write_history(batch)
+
+    def write_live(self, batch: Batch) -> None:
+        """Write one batch to the live store (rebuilt first if Redis lost it)."""
+        with self._live_lock:
             self._check_live()
             batch.write_live(self.live)
             self._written = True
+
+    def write_history(self, batch: Batch) -> None:
+        """Write one batch to the history."""
+        with self._history_lock:
             self.history.write(batch.snapshots, batch.scores, batch.spikes)
 
     def check(self) -> None:
         """Rebuild the live boards if Redis lost them (called when idle)."""
-        with self._lock:
+        with self._live_lock:
             self._check_live()
 
     def _check_live(self) -> None:

@@ -368,6 +368,13 @@ class MongoHistory:
             for d in docs
         ]
 
+    def holds(self, event_ids: Iterable[str]) -> bool:
+        # One lookup by _id each: the only filter FerretDB answers without a scan.
+        return all(
+            self._call(self._snapshots.find_one, {"_id": e}, {"_id": 1}) is not None
+            for e in event_ids
+        )
+
     def video(self, video_id: str) -> dict[str, Any] | None:
         docs = self._find(
             self._snapshots, {"video_id": video_id}, [("collected_ms", DESCENDING)], limit=1

@@ -17,6 +17,7 @@ One instance per thread (sqlite3 connections are not shared across threads).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -195,6 +196,12 @@ class SqliteHistory:
             )
             for r in rows
         ]
+
+    def holds(self, event_ids: Iterable[str]) -> bool:
+        return all(
+            self._db.execute("SELECT 1 FROM snapshots WHERE event_id = ?", (e,)).fetchone()
+            for e in event_ids
+        )
 
     def video(self, video_id: str) -> dict[str, Any] | None:
         row = self._db.execute(

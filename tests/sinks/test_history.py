@@ -388,6 +388,7 @@ def test_clear_empties_every_collection(store: HistoryStore) -> None:
     assert store.board_at("hashtag", "all", "24h", T0_MS + MIN) == []
     assert store.videos_with("hashtag:dance") == []
     store.write([snap("v1", 0)], [], [])
+    store.write([snap("v1", 0)], [], [])
     assert store.counts()["snapshots"] == 1
 
 

@@ -111,26 +111,48 @@ class _Rebuilt:
     expect: dict[int, int] = field(default_factory=dict)
 
 
-async def _store(table: Any, partition: int, key: bytes, value: bytes | None) -> Awaitable[Any]:
-    """Set (or, with None, delete) a table key and send its changelog record to ``partition``;
-    return the delivery future.
+class _Changelog:
+    """A table's changes in one agent batch, sent to its changelog packed in producer batches.
 
-    Table assignment would send the record later, unawaited (and it refuses to run inside
-    take_events, where there is no current event): this sends it now, so that the agent can
-    wait for the broker to hold the state before it acknowledges the batch.
+    Table assignment would send each record later, unawaited, one producer call each (and it
+    refuses to run inside take_events, where there is no current event). Here the table's data
+    is set at once and the records are appended to one batch per changelog partition, so that
+    the agent can wait for the broker to hold the state before it acknowledges its input: a
+    record costs an append rather than a send (per-record sends were a third of stage 1).
     """
-    if value is None:
-        table.data.pop(key, None)
-    else:
-        table.data[key] = value
-    fut: Awaitable[Any] = await table.changelog_topic.send(
-        key=key,
-        value=value,
-        partition=partition,
-        key_serializer="raw",
-        value_serializer="raw",
-    )
-    return fut
+
+    def __init__(self, app: faust.App, table: Any) -> None:
+        # The aiokafka producer under Faust's (Faust has no batch interface of its own).
+        self._producer = app.producer._ensure_producer()  # type: ignore[attr-defined]
+        self._topic: str = table.changelog_topic.get_topic_name()
+        self._data = table.data
+        self._open: dict[int, Any] = {}
+        self._sent: list[Awaitable[Any]] = []
+
+    async def put(self, partition: int, key: bytes, value: bytes | None) -> None:
+        """Set (or, with None, delete) a key, and queue its changelog record."""
+        if value is None:
+            self._data.pop(key, None)
+        else:
+            self._data[key] = value
+        batch = self._open.get(partition)
+        if batch is None:
+            batch = self._open[partition] = self._producer.create_batch()
+        if batch.append(key=key, value=value, timestamp=None) is None:  # full
+            await self._send(partition, batch)
+            batch = self._open[partition] = self._producer.create_batch()
+            batch.append(key=key, value=value, timestamp=None)  # the first always fits
+
+    async def _send(self, partition: int, batch: Any) -> None:
+        self._sent.append(await self._producer.send_batch(batch, self._topic, partition=partition))
+
+    async def flush(self) -> None:
+        """Send what is queued and wait until the broker holds all of it."""
+        for partition, batch in self._open.items():
+            await self._send(partition, batch)
+        self._open.clear()
+        sent, self._sent = self._sent, []
+        await _gather(sent)
 
 
 async def _gather(futures: Iterable[Awaitable[Any]]) -> None:
@@ -180,6 +202,9 @@ def build_app(
         consumer_group_instance_id=opts.instance_id,
         producer_acks=-1,
         producer_max_request_size=4 * 1024 * 1024,
+        # Batches of up to 512 KiB, under the broker's 1 MB message limit (the default 16 KiB
+        # made a produce request for every few video states).
+        producer_max_batch_size=512 * 1024,
         # No compression: gzip (pure Python in the client) took a fifth of a worker's time, for
         # records that stay well under the broker's limit anyway (CHUNK).
         producer_compression_type=None,
@@ -281,21 +306,21 @@ def build_app(
             await _gather(sends)
             # Only now that the broker holds every output may the state say they were made; and
             # the batch is acknowledged only once the broker holds the state too.
-            writes: list[Awaitable[Any]] = []
+            changes = _Changelog(app, video_state)
             for p, evicted in gone.items():
                 for vid, _ in evicted:
                     if vid.encode() in video_state.data:
-                        writes.append(await _store(video_state, p, vid.encode(), None))
+                        await changes.put(p, vid.encode(), None)
             for p, last in touched.items():
                 part = stage1[p]
                 for vid in last:
                     st = part.stage.videos.get(vid)
                     if st is not None:
-                        writes.append(await _store(video_state, p, vid.encode(), _dump_state(st)))
+                        await changes.put(p, vid.encode(), _dump_state(st))
                 if last:
                     where = msgspec.json.encode([part.stage.marks[0], part.first_ms])
-                    writes.append(await _store(video_state, p, f"__wm__:{p}".encode(), where))
-            await _gather(writes)
+                    await changes.put(p, f"__wm__:{p}".encode(), where)
+            await changes.flush()
 
     stage2 = _Rebuilt()
     said: dict[int, list[int]] = {}

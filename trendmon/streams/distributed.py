@@ -336,6 +336,11 @@ def build_app(
             part.watermark(batch.mark)
         return part
 
+    def stage2_batch(p: int, values: list[bytes]) -> Any:
+        for value in values:
+            stage2_apply(p, value, None)
+        return stage2.states[p].drain()
+
     @app.agent(entity_deltas)
     async def stage_two(stream: Any) -> None:
         async for events in stream.take_events(opts.batch, within=opts.within_s):
@@ -347,10 +352,10 @@ def build_app(
                     await _replay(kafka, f"{prefix}{ENTITY_DELTAS}", p, first, stage2_apply)
                     stage2.states.setdefault(p, EntityPartition(engine, p, parts))
                     stage2.states[p].drain()
-                for ev in evs:
-                    stage2_apply(p, ev.message.value, ev.message.key)
+                # In a thread: a bucket's close can take a few hundred ms, during which stage 1
+                # and the sinks (on this loop) go on, sharing the interpreter.
+                out = await asyncio.to_thread(stage2_batch, p, [ev.message.value for ev in evs])
                 stage2.expect[p] = evs[-1].message.offset + 1
-                out = stage2.states[p].drain()
                 for tick in out.ticks:
                     sends.append(await board_ticks.send(value=encode(tick), partition=0))
                 if out.spikes:

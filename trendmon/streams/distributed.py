@@ -479,11 +479,10 @@ def _add_sink(
         mongo=mongo,
         live_topics=(DELTAS, SCORES, SPIKES),
     )
-    channel = app.topic(
-        *[f"{prefix}{t}" for t in (DELTAS, SCORES, SPIKES)],
-        key_serializer="raw",
-        value_serializer="raw",
-    )
+    def channel(*names: str) -> faust.TopicT:
+        return app.topic(
+            *[f"{prefix}{t}" for t in names], key_serializer="raw", value_serializer="raw"
+        )
 
     async def retrying(call: Callable[[], None]) -> None:
         delay = 1.0
@@ -497,14 +496,20 @@ def _add_sink(
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
 
-    # Two agents on the same topics: the live store does not wait for the history (MongoDB is
-    # the slower), and a record's offset is committed once both have written it.
-    @app.agent(channel, name="sink-live")
-    async def write_live(stream: Any) -> None:
+    # Three agents, each in its own thread: video cards, which the wall waits for, do not wait
+    # behind the boards a bucket's close rewrites at once, nor either behind MongoDB (the
+    # slowest). A record's offset is committed once every agent that reads it has written it.
+    @app.agent(channel(DELTAS), name="sink-videos")
+    async def write_videos(stream: Any) -> None:
         async for values in stream.take(opts.batch, within=opts.within_s):
             await retrying(functools.partial(sink.write_live, Batch(values)))
 
-    @app.agent(channel, name="sink-history")
+    @app.agent(channel(SCORES, SPIKES), name="sink-boards")
+    async def write_boards(stream: Any) -> None:
+        async for values in stream.take(opts.batch, within=opts.within_s):
+            await retrying(functools.partial(sink.write_live, Batch(values)))
+
+    @app.agent(channel(DELTAS, SCORES, SPIKES), name="sink-history")
     async def write_history(stream: Any) -> None:
         async for values in stream.take(opts.batch, within=opts.within_s):
             await retrying(functools.partial(sink.write_history, Batch(values)))

@@ -64,9 +64,9 @@ class Batch:
 class Sink:
     """Writes batches to both stores; blocking (the agents run it in threads).
 
-    The live store and the history are written by separate calls (two agents on the same
-    topics, each in its own thread), so that the wall does not wait for MongoDB: a batch's
-    offsets are committed once both have written it.
+    The live store and the history are written by separate calls (separate agents, each in
+    its own thread), so that the wall does not wait for MongoDB: a record's offset is committed
+    once every agent reading it has written it.
     """
 
     def __init__(
@@ -113,11 +113,16 @@ class Sink:
         self.write_history(batch)
 
     def write_live(self, batch: Batch) -> None:
-        """Write one batch to the live store (rebuilt first if Redis lost it)."""
+        """Write one batch to the live store (rebuilt first if Redis lost it).
+
+        Called from several threads at once (video cards, boards): only the check and the
+        rebuild are exclusive. A write that lands during another thread's rebuild is safe, as
+        every live write is an absolute value under a version guard.
+        """
         with self._live_lock:
             self._check_live()
-            batch.write_live(self.live)
-            self._written = True
+        batch.write_live(self.live)
+        self._written = True
 
     def write_history(self, batch: Batch) -> None:
         """Write one batch to the history."""

@@ -9,7 +9,10 @@ PY := $(VENV)/bin/python
 TRENDMON := $(VENV)/bin/trendmon
 STAMP := $(VENV)/.installed-stamp
 COMPILED := trendmon/streams/_compiled/manifest.json
-ENGINE_SOURCES := $(addprefix trendmon/streams/,velocity.py sightings.py trends.py breadth.py partitioned.py engine.py)
+# The compiled modules and those they call (scripts/compile.py: MODULES, USED).
+ENGINE_SOURCES := $(addprefix trendmon/streams/,velocity.py sightings.py trends.py breadth.py \
+    partitioned.py engine.py windows.py spikes.py fanout.py detect.py ranking.py entities.py \
+    boards.py scoring.py)
 PYTEST_ARGS ?=
 
 .PHONY: install demo test test-fast lint services services-stop browsers bench clean
@@ -65,4 +68,4 @@ bench: install
 	$(PY) bench/engine.py
 
 clean:
-	rm -rf $(VENV) .trendmon .pytest_cache .mypy_cache .ruff_cache build trendmon/streams/_compiled
+	rm -rf $(VENV) .trendmon .pytest_cache .mypy_cache .ruff_cache build trendmon/streams/_compiled trendmon/streams/*.so

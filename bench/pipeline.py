@@ -12,8 +12,8 @@ TRENDMON_TEST_MONGODB_URI pointing at running ones). In one run, on fresh topics
    snapshots per second, from the first write to the last;
 3. **latency** at a fixed load of half that rate: the world's next snapshots are published at
    that pace (a batch every 50 ms) for ``--latency-s`` seconds, and each one's delay from
-   publish to the first live-store change message naming its video (the board update the
-   dashboard pushes) is measured; p50 and p99.
+   publish until its video's card in Redis holds its delta (read on every live-store change
+   message, which is what the dashboard pushes on) is measured; p50 and p99.
 
 Each worker runs in its own process, as in production. The last line is the ratio of the
 pipeline's throughput to the pass-through's, and its target.
@@ -311,12 +311,12 @@ def latency(
         while not stop_reading.is_set():
             if feed.get(timeout=0.2) is None:
                 continue
-            now = time.monotonic()
             with lock:
                 vids = list(waiting)
             for start in range(0, len(vids), 1000):
                 chunk = vids[start : start + 1000]
                 cards = live.videos(chunk)
+                now = time.monotonic()  # after the read: a card written during it counts late
                 with lock:
                     for vid, card in zip(chunk, cards, strict=True):
                         if card is None or card.get("seq") in (None, ""):

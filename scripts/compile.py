@@ -27,35 +27,51 @@ PACKAGE = ROOT / "trendmon" / "streams"
 TARGET = PACKAGE / "_compiled"
 MODULES = ("velocity", "sightings", "trends", "breadth", "partitioned", "engine")
 """Compiled one by one: each gets its own runtime library inside the package."""
+USED = ("windows", "spikes", "fanout", "detect", "ranking", "entities", "boards", "scoring")
+"""Modules of the package that the compiled ones call (kept as Python): mypyc built against
+them, so a change to one also makes the build stale."""
 
 
 def digest(module: str) -> str:
     return hashlib.sha256((PACKAGE / f"{module}.py").read_bytes()).hexdigest()
 
 
+def compile_all() -> str | None:
+    """Compile every module into TARGET; the reason of a failure, or None."""
+    mypyc = Path(sys.executable).with_name("mypyc")
+    for module in MODULES:
+        print(f"[compile] {module}.py", file=sys.stderr, flush=True)
+        try:
+            done = subprocess.run(
+                [str(mypyc), f"trendmon/streams/{module}.py"],
+                cwd=ROOT,
+                env={**os.environ, "MYPYC_OPT_LEVEL": "3"},
+                capture_output=True,
+                text=True,
+            )
+        finally:
+            # Never left in the package, where Python would import them before the sources.
+            built = sorted(PACKAGE.glob(f"{module}*.so"))
+            for path in built:
+                path.replace(TARGET / path.name)
+        if done.returncode != 0 or not built:
+            lines = (done.stderr or done.stdout).strip().splitlines()
+            return f"{module}.py: {lines[-1] if lines else f'mypyc exited {done.returncode}'}"
+    return None
+
+
 def main() -> int:
     shutil.rmtree(TARGET, ignore_errors=True)
     TARGET.mkdir(parents=True)
-    mypyc = Path(sys.executable).with_name("mypyc")
-    failed = None
-    for module in MODULES:
-        print(f"[compile] {module}.py", file=sys.stderr, flush=True)
-        done = subprocess.run(
-            [str(mypyc), f"trendmon/streams/{module}.py"],
-            cwd=ROOT,
-            env={**os.environ, "MYPYC_OPT_LEVEL": "3"},
-            capture_output=True,
-            text=True,
-        )
-        built = sorted(PACKAGE.glob(f"{module}*.so"))
-        for path in built:
-            path.replace(TARGET / path.name)
-        if done.returncode != 0 or not built:
-            failed = f"{module}.py: " + (done.stderr or done.stdout).strip().splitlines()[-1:][0]
-            break
+    # Hashed before compiling: a source edited meanwhile makes the build stale, not current.
+    hashes = {m: digest(m) for m in (*MODULES, *USED)}
+    try:
+        failed = compile_all()
+    except Exception as exc:  # no mypyc, killed...: the engine runs as Python all the same
+        failed = f"{type(exc).__name__}: {exc}"
     manifest = {
         "python": sys.implementation.cache_tag,
-        "modules": {} if failed else {m: digest(m) for m in MODULES},
+        "modules": {} if failed else hashes,
         "failed": failed,
     }
     if failed:

@@ -93,7 +93,7 @@ def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Each test sees default settings and its own TRENDMON_HOME, whatever the shell has set."""
     for name in list(os.environ):
         if name.startswith("TRENDMON_") and not name.startswith(
-            ("TRENDMON_TEST_", "TRENDMON_SERVICES")
+            ("TRENDMON_TEST_", "TRENDMON_SERVICES", "TRENDMON_PURE_PYTHON")
         ):
             monkeypatch.delenv(name)
     monkeypatch.setenv("TRENDMON_HOME", str(tmp_path / "home"))

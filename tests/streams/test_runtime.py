@@ -188,3 +188,18 @@ def test_a_checkpoint_of_the_other_build_is_refused_with_the_fix(tmp_path: Path)
     rt._write_atomically(runtime.checkpoint_path, (*header[:3], rt.BUILD), runtime.engine)
     assert runtime.restore() and runtime.stats.next_offset == 7
     log.close()
+
+
+def test_a_checkpoint_of_another_format_is_refused_with_the_fix(tmp_path: Path) -> None:
+    from trendmon.errors import ConfigError
+    from trendmon.streams import runtime as rt
+
+    log = EmbeddedLog(tmp_path)
+    runtime = EmbeddedRuntime(log, Sinks(), EngineSettings())
+    old = rt.CHECKPOINT_VERSION - 1
+    header = (old, EngineSettings().model_dump(), 7, rt.BUILD)
+    rt._write_atomically(runtime.checkpoint_path, header, "an engine of the old format")
+    with pytest.raises(ConfigError, match=f"checkpoint format {old}") as raised:
+        runtime.restore()
+    assert "trendmon replay --into NEW" in str(raised.value)
+    log.close()

@@ -21,15 +21,11 @@ from trendmon.streams.spikes import (
     severity,
     surges,
 )
-from trendmon.streams.windows import HOUR_MS, Ints, scatter
+from trendmon.streams.windows import HOUR_MS, scatter, zeros
 
 if TYPE_CHECKING:
     from trendmon.streams.sightings import Sighting
     from trendmon.streams.trends import Stage2
-
-
-def _zeros(size: int) -> Ints:
-    return np.zeros(size, dtype=np.int64)
 
 
 def spikes(stage: Stage2, b: int) -> None:
@@ -42,13 +38,13 @@ def spikes(stage: Stage2, b: int) -> None:
     tables = stage.tables
     videos = scatter(n, tables.get(b), "videos")
     # Candidates: the minimum rate of broad plays over the last k buckets, for some k.
-    total = _zeros(n)
+    total = zeros(n)
     pushed = np.zeros(n, dtype=bool)
     for k in range(1, rule.push_window + 1):
         total += scatter(n, tables.get(b - k + 1), "broad")
         pushed |= total >= k * floor
     posted = np.zeros(n, dtype=bool)
-    new = _zeros(n)
+    new = zeros(n)
     if rule.min_new > 0:
         for bb in range(b - rule.posting + 1, b + 1):
             if bb != stage.first_bucket:
@@ -132,8 +128,8 @@ def key_of(stage: Stage2, aid: int) -> str:
     return ent.key
 
 
-def _members(stage: Stage2, aid: int) -> list[Sighting]:
-    """The aggregate's videos: its entity's, in its market (or all of them)."""
+def _members(stage: Stage2, aid: int) -> list[tuple[str, Sighting]]:
+    """The aggregate's videos (id, sighting): its entity's, in its market (or all of them)."""
     ent = stage.agg_entity[aid]
     assert ent is not None
     mid = int(stage.a_mid[aid])
@@ -141,7 +137,7 @@ def _members(stage: Stage2, aid: int) -> list[Sighting]:
     for vid in ent.members:
         v = stage.videos.get(vid)
         if v is not None and (mid == 0 or v.mid == mid):
-            found.append(v)
+            found.append((vid, v))
     return found
 
 
@@ -151,7 +147,7 @@ def _accelerating(stage: Stage2, aid: int, b: int, k: int) -> tuple[list[tuple[s
     :func:`~trendmon.streams.spikes.accelerating`)."""
     found = []
     out_there = 0
-    for v in _members(stage, aid):
+    for _, v in _members(stage, aid):
         speeding = accelerating(stage.seen.recent(v), b, k, stage.rule)
         if speeding is not None:
             out_there += 1
@@ -163,15 +159,9 @@ def _accelerating(stage: Stage2, aid: int, b: int, k: int) -> tuple[list[tuple[s
 def _posted(stage: Stage2, aid: int, since_ms: int) -> list[tuple[str, ...]]:
     """The entities of each of the aggregate's videos posted since ``since_ms``."""
     found = []
-    ent = stage.agg_entity[aid]
-    assert ent is not None
-    mid = int(stage.a_mid[aid])
-    for vid in ent.members:
-        v = stage.videos.get(vid)
+    for vid, v in _members(stage, aid):
         created = created_ms(vid)
-        if v is None or created is None or created < since_ms:
-            continue
-        if mid == 0 or v.mid == mid:
+        if created is not None and created >= since_ms:
             found.append(v.ents)
     return found
 

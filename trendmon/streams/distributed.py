@@ -479,6 +479,7 @@ def _add_sink(
         mongo=mongo,
         live_topics=(DELTAS, SCORES, SPIKES),
     )
+
     def channel(*names: str) -> faust.TopicT:
         return app.topic(
             *[f"{prefix}{t}" for t in names], key_serializer="raw", value_serializer="raw"

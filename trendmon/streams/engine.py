@@ -57,7 +57,7 @@ class Engine:
         self.stage1 = Stage1(self.settings, partitions=partitions)
         # Both stages live and are checkpointed together here, so stage 1 never hands stage 2
         # the same delta twice: the per-video dedup marks are only needed when distributed.
-        self.entities = EntityPartition(self.settings, 0, partitions, dedupe=False)
+        self.entities = EntityPartition(self.settings, 0, partitions)
         self.stage2 = self.entities.stage
         self.ranker = Ranker(self.settings.board_size)
         self._first: list[int | None] = [None] * partitions

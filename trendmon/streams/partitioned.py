@@ -116,12 +116,10 @@ class EntityPartition:
         settings: EngineSettings | None = None,
         part: int = 0,
         upstream: int = 1,
-        *,
-        dedupe: bool = True,
     ) -> None:
         # Every argument has a default: a compiled (mypyc) class is unpickled (a checkpoint)
         # by calling it with none.
-        self.stage = Stage2(settings, dedupe=dedupe, part=part)
+        self.stage = Stage2(settings, part=part)
         self.upstream = upstream
         """Partitions of the snapshots topic (stage 1): all must report before the first close."""
         self.marks: dict[int, int] = {}

@@ -13,14 +13,10 @@ import numpy as np
 from trendmon.events import BoardTick, Candidate, Stage
 from trendmon.streams.detect import key_of
 from trendmon.streams.scoring import MIN_BREADTH, Evidence, stage_of
-from trendmon.streams.windows import HOUR_MS, Ints, Window, scatter
+from trendmon.streams.windows import HOUR_MS, Ints, Window, scatter, zeros
 
 if TYPE_CHECKING:
     from trendmon.streams.trends import Stage2
-
-
-def _zeros(size: int) -> Ints:
-    return np.zeros(size, dtype=np.int64)
 
 
 def score(stage: Stage2, i: int, w: Window, now_ms: int, *, full: bool) -> None:
@@ -111,7 +107,7 @@ def _recent(stage: Stage2, i: int, w: Window) -> Ints:
     """Plays over the window's latest quarter (complete units), per aggregate."""
     n = stage.n_aggs
     quarter = max(1, w.units // 4)
-    total = _zeros(n)
+    total = zeros(n)
     if w.fine:
         for bb in range(stage.closed - quarter + 1, stage.closed + 1):
             total += scatter(n, stage.tables.get(bb), "plays")

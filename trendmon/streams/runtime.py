@@ -42,7 +42,7 @@ from trendmon.streams.engine import Engine, EngineOutput
 
 log = logging.getLogger(__name__)
 
-CHECKPOINT_VERSION = 3
+CHECKPOINT_VERSION = 4
 BUILD = "compiled" if COMPILED else "python"
 """How the engine runs (see :mod:`trendmon.streams`): its pickled state differs between the two,
 so a checkpoint says which wrote it."""
@@ -164,7 +164,14 @@ class EmbeddedRuntime:
                 version, settings, offset, build = pickle.load(fp)  # our own file
             except Exception as exc:
                 raise ConfigError(f"{unreadable} ({type(exc).__name__})") from None
-            if version != CHECKPOINT_VERSION or settings != self.settings.model_dump():
+            if version != CHECKPOINT_VERSION:
+                raise ConfigError(
+                    f"the engine checkpoint {self.checkpoint_path} was written by another version "
+                    f"of trendmon (checkpoint format {version}, this one reads "
+                    f"{CHECKPOINT_VERSION}); rebuild with `trendmon replay --into NEW` and show "
+                    "that namespace"
+                )
+            if settings != self.settings.model_dump():
                 raise ConfigError(
                     f"the engine checkpoint {self.checkpoint_path} was made with other engine "
                     "settings (TRENDMON_ENGINE_*); rebuild with `trendmon replay --into NEW` and "

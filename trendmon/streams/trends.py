@@ -39,7 +39,7 @@ from trendmon.streams.spikes import (
     ROUNDED_FROM,
     SpikeRule,
 )
-from trendmon.streams.windows import HOUR_MS, Ints, Table, Window, make_windows
+from trendmon.streams.windows import HOUR_MS, Ints, Table, Window, make_windows, zeros
 
 ALL = "all"
 ACCUMULATED = ("plays", "eng", "contrib", "top1", "top2", "videos", "new")
@@ -81,10 +81,6 @@ class Stage2Output:
     spikes: list[Spike] = field(default_factory=list)
 
 
-def _zeros(*shape: int) -> Ints:
-    return np.zeros(shape, dtype=np.int64)
-
-
 def _grown_mask(mask: npt.NDArray[np.bool_], size: int) -> npt.NDArray[np.bool_]:
     grown = np.zeros(size, dtype=bool)
     grown[: len(mask)] = mask
@@ -101,12 +97,8 @@ def _take(mask: npt.NDArray[np.bool_]) -> Ints:
 class Stage2:
     """Entity state and the rules above. Call ``advance``, then ``apply`` for each delta."""
 
-    def __init__(
-        self, settings: EngineSettings | None = None, *, dedupe: bool = True, part: int = 0
-    ) -> None:
+    def __init__(self, settings: EngineSettings | None = None, *, part: int = 0) -> None:
         self.settings = s = settings or EngineSettings()
-        self.dedupe = dedupe
-        """Skip deltas already applied (needed when stage 1's output can be replayed)."""
         self.part = part
         """The partition this stage owns (named in its board ticks)."""
         self.bucket_ms = s.bucket_s * 1000
@@ -154,32 +146,32 @@ class Stage2:
         self._free: list[int] = []
         self._quarantine: list[tuple[int, int]] = []
         self.agg_entity: list[EntityState | None] = []
-        self.a_mid = _zeros(self._cap)
-        self.a_kind = _zeros(self._cap)
-        self.a_first = _zeros(self._cap)
-        self.a_last = _zeros(self._cap)
-        self.a_cool = _zeros(self._cap)
+        self.a_mid = zeros(self._cap)
+        self.a_kind = zeros(self._cap)
+        self.a_first = zeros(self._cap)
+        self.a_last = zeros(self._cap)
+        self.a_cool = zeros(self._cap)
         """Spike cooldown: no spike before this time."""
-        self.a_spike = _zeros(self._cap)
+        self.a_spike = zeros(self._cap)
         """End of the bucket of the last spike (0: none)."""
-        self.a_markets = _zeros(self._cap)
+        self.a_markets = zeros(self._cap)
         """For an "all" aggregate: how many markets its entity has."""
         self.a_alive = np.zeros(self._cap, dtype=bool)
         """In use (not freed): freed ones may still be named by tables until they expire."""
         nwin = len(self.windows)
-        self.win_p = _zeros(nwin, self._cap)
-        self.win_e = _zeros(nwin, self._cap)
-        self.prev_p = _zeros(nwin, self._cap)
-        self.prev_e = _zeros(nwin, self._cap)
+        self.win_p = zeros(nwin, self._cap)
+        self.win_e = zeros(nwin, self._cap)
+        self.prev_p = zeros(nwin, self._cap)
+        self.prev_e = zeros(nwin, self._cap)
         self.breadth = Breadth(self.windows, self._cap)
 
         # The open bucket's sums (dense, reset where touched) and the closed buckets' tables.
-        self._acc = {name: _zeros(self._cap) for name in ACCUMULATED}
+        self._acc = {name: zeros(self._cap) for name in ACCUMULATED}
         self._touched = np.zeros(self._cap, dtype=bool)
         self.tables: dict[int, Table] = {}
         # Long windows: per unit length, the open unit's sums and the closed units' tables.
         self._unit_ms = sorted({w.unit_ms for w in self.windows if not w.fine})
-        self._unit_acc = {u: (_zeros(self._cap), _zeros(self._cap)) for u in self._unit_ms}
+        self._unit_acc = {u: (zeros(self._cap), zeros(self._cap)) for u in self._unit_ms}
         self._unit_touched = {u: np.zeros(self._cap, dtype=bool) for u in self._unit_ms}
         self.unit_tables: dict[int, dict[int, Table]] = {u: {} for u in self._unit_ms}
 
@@ -233,7 +225,7 @@ class Stage2:
         old = self._cap
         cap = old * 2
         for name in ("a_mid", "a_kind", "a_first", "a_last", "a_cool", "a_spike", "a_markets"):
-            arr = _zeros(cap)
+            arr = zeros(cap)
             arr[:old] = getattr(self, name)
             setattr(self, name, arr)
         alive = np.zeros(cap, dtype=bool)
@@ -241,15 +233,15 @@ class Stage2:
         self.a_alive = alive
         for name in ("win_p", "win_e", "prev_p", "prev_e"):
             old_arr = getattr(self, name)
-            arr = _zeros(old_arr.shape[0], cap)
+            arr = zeros(old_arr.shape[0], cap)
             arr[:, :old] = old_arr
             setattr(self, name, arr)
         for name, arr in self._acc.items():
-            grown = _zeros(cap)
+            grown = zeros(cap)
             grown[:old] = arr
             self._acc[name] = grown
         for u, (p, e) in self._unit_acc.items():
-            gp, ge = _zeros(cap), _zeros(cap)
+            gp, ge = zeros(cap), zeros(cap)
             gp[:old], ge[:old] = p, e
             self._unit_acc[u] = (gp, ge)
         self._touched = _grown_mask(self._touched, cap)
@@ -523,9 +515,9 @@ class Stage2:
         table = self.tables.get(b)
         if table is None:
             table = self.tables[b] = Table(
-                np.zeros(0, dtype=np.int64), {name: _zeros(0) for name in (*ACCUMULATED, "broad")}
+                np.zeros(0, dtype=np.int64), {name: zeros(0) for name in (*ACCUMULATED, "broad")}
             )
-        cols = {**cols, "broad": _zeros(len(aids))}
+        cols = {**cols, "broad": zeros(len(aids))}
         table.add(aids, cols, top=TOP)
         table.cols["broad"] = table.cols["contrib"] - table.cols["top1"] - table.cols["top2"]
         p, e = cols["plays"], cols["eng"]

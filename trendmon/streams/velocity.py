@@ -191,15 +191,8 @@ class Stage1:
             return
         if st is None:
             self._first(snap, ts, part, out)
-        elif ts > st.pts[-WIDTH] and st.pending is None:
-            # The common case, inline: the next point of a video, no jump held.
-            stats = snap.stats
-            c0 = stats.plays
-            p0 = st.pts[-5]
-            if c0 >= (p0 if p0 > 1 else 1) * self._jump and c0 - p0 >= JUMP_MIN_PLAYS:
-                self._hold(st, stats, ts)
-            else:
-                self._advance(st, video_id, ts, stats, not snap.exact_counts, out)
+        elif ts > st.pts[-WIDTH] and st.pending is None:  # the common case: the next point
+            self._next(st, snap, ts, out)
         else:
             last = st.pts[-WIDTH]
             if ts > last:

@@ -30,6 +30,11 @@ UNITS = 24
 Ints = npt.NDArray[np.int64]
 
 
+def zeros(*shape: int) -> Ints:
+    """An array of int64 zeros (the dtype of every count in stage 2)."""
+    return np.zeros(shape, dtype=np.int64)
+
+
 def parse_duration(text: str) -> int:
     """Seconds in ``90s``, ``5m``, ``1h``, ``7d`` (a bare number is seconds)."""
     text = text.strip().lower()

@@ -136,7 +136,7 @@ class SourceHealth(
 
 
 Stage = Literal["emerging", "rising", "peaking", "declining", "dormant"]
-SpikeEvidence = Literal["pushed", "posted"]
+SpikeEvidence = Literal["pushed", "posted", "both"]
 
 
 class VideoDelta(Struct, frozen=True, gc=False, tag_field="type", tag="video_delta"):
@@ -188,6 +188,14 @@ class VideoDelta(Struct, frozen=True, gc=False, tag_field="type", tag="video_del
     """Stage 1's watermark in the video's partition before this snapshot: stage 2 applies the
     delta once every partition is past that bucket (or the delta's own, if later), so that a
     late snapshot is folded in at the same point whichever way the partitions interleave."""
+    posted: bool = False
+    """First sighting of a video posted within ``POSTED_WITHIN_MS`` (a new video: adoption
+    evidence, see :mod:`trendmon.streams.spikes`)."""
+    eligible: bool = False
+    """A later sighting of a video old enough that its own curve no longer rises by itself."""
+    accelerated: bool = False
+    """...whose plays since its previous sighting at least doubled its own rate, beyond what
+    counting noise and TikTok's rounding explain (push evidence)."""
     v: Literal[1] = 1
 
 
@@ -231,21 +239,36 @@ class Spike(Struct, frozen=True, gc=False, kw_only=True, tag_field="type", tag="
     """Start of the bucket that spiked (event time)."""
     detected_ms: int
     value: float
-    """Broad plays per hour (leaving out each bucket's two largest videos) averaged over the
-    last ``spike_push_buckets`` (pushed) or ``spike_window_buckets`` (posted) buckets."""
+    """Plays per hour of the entity over the spike's window."""
     baseline: float
-    """Median plays per hour of the entity's previous buckets."""
+    """Its usual plays per hour (decayed average of its past, see :mod:`trendmon.streams.spikes`)."""
     mad: float
+    """Unused since format 2 of the detector (kept so that older records still decode)."""
     z: float
-    """Robust z-score: (value - median) / (1.4826 * MAD), with a floor on the MAD."""
+    """Strength of the evidence: ``-log10`` of the chance bound (6 = one in a million)."""
     severity: Literal["notable", "major", "extreme"]
     videos: int
-    """Distinct videos that contributed in the bucket (the support)."""
+    """Distinct videos of the entity seen in the spike's window (the support)."""
     evidence: SpikeEvidence = "posted"
-    """What makes it a trend: ``pushed``, the entity's videos already out there accelerated
-    together; ``posted``, many new videos arrived (see :mod:`trendmon.streams.spikes`)."""
+    """What makes it a trend: ``posted``, many new videos from distinct creators; ``pushed``,
+    its videos already out there sped up together; ``both``."""
     accelerating: int = 0
-    """Videos already out there that accelerated together (pushed evidence)."""
+    """Observations of its videos already out there that doubled their own rate in the window."""
+    window_s: int = 0
+    """Length of the window the evidence was found in (seconds)."""
+    new_videos: int = 0
+    """New videos (posted within a day) first seen in the window."""
+    new_creators: int = 0
+    """Distinct creators of those, new to the entity within a day."""
+    posting_ratio: float = 0.0
+    """Its share of the market's new videos in the window over its usual share."""
+    out_there: int = 0
+    """Observations of its videos already out there in the window (push evidence's trials)."""
+    push_ratio: float = 0.0
+    """How much more often its videos sped up than the market's other videos did."""
+    summary: str = ""
+    """The evidence in words, e.g. "14 new videos from 12 creators in 45 min, 6x its usual
+    posting; 9 of its 15 videos already out there doubled their own rate (4x the market's)"."""
 
 
 class Candidate(Struct, frozen=True, gc=False, array_like=True):

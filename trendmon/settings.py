@@ -184,49 +184,31 @@ class EngineSettings(BaseSettings):
     entity_idle_s: int = Field(
         8 * 86_400, ge=3600, description="Entities idle for this long are evicted from state."
     )
-    spike_baseline_buckets: int = Field(
-        48, ge=4, description="Buckets of an entity's own history that form its baseline."
+    spike_windows: str = Field(
+        "5m,10m,15m,30m,1h,2h,3h,6h",
+        description="Windows (ending at each close) in which the spike tests look for a take-off.",
     )
-    spike_min_history: int = Field(
-        24, ge=3, description="Buckets of history an entity needs before it can spike."
+    spike_baseline_h: float = Field(
+        24, gt=0, description="Half-life (hours) of the past that an entity's window is tested against."
     )
-    spike_window_buckets: int = Field(
-        12, ge=1, description="Latest buckets whose mean rate is tested for a posted spike."
+    spike_min_history_h: float = Field(
+        3,
+        ge=0,
+        description="Hours of baseline (before the longest window) watched before anything spikes.",
     )
-    spike_push_buckets: int = Field(
-        2, ge=1, description="Latest buckets tested (1 up to this many) for a pushed spike."
-    )
-    spike_push_videos: int = Field(
-        3, ge=1, description="Videos already out that must accelerate together (a pushed spike)."
-    )
-    spike_push_factor: float = Field(
-        3.0, gt=1, description="Times its own recent rate a video reaches to count as accelerating."
-    )
-    spike_push_share: float = Field(
-        0.2, ge=0, le=1, description="Share of its videos out there that must accelerate together."
-    )
-    spike_z: float = Field(
-        5.0, gt=0, description="Robust z-score at which the latest buckets are a spike."
+    spike_surprise: float = Field(
+        6.0,
+        gt=0,
+        description="Evidence a spike needs: -log10 of the chance bound (6: one in a million).",
     )
     spike_min_ratio: float = Field(
-        3.0, ge=0, description="A spike's rate is at least this many times the baseline median."
+        3.0, ge=1, description="A spike's rate is at least this many times what chance expects."
     )
-    spike_posting_buckets: int = Field(
-        24, ge=1, description="Latest buckets in which new videos are counted for a spike."
+    spike_min_adopters: int = Field(
+        5, ge=1, description="Distinct new creators a posting spike needs in its window."
     )
-    spike_min_new_videos: int = Field(
-        0,
-        ge=0,
-        description="New videos a posted spike needs in spike_posting_buckets (0: none are made).",
-    )
-    spike_new_ratio: float = Field(
-        4.0, ge=0, description="A spike's posting rate is at least this many times the baseline's."
-    )
-    spike_min_videos: int = Field(
-        3, ge=1, description="Distinct videos a spiking bucket needs (minimum support)."
-    )
-    spike_min_rate: float = Field(
-        2000, ge=0, description="Plays per hour below which a bucket never spikes."
+    spike_min_accelerated: int = Field(
+        4, ge=1, description="Sightings of videos already out that doubled their rate (a push)."
     )
     spike_cooldown_s: int = Field(
         3 * 3600, ge=0, description="Quiet time after a spike before the entity can spike again."

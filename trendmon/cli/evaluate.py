@@ -113,7 +113,7 @@ def _detail(result: Accuracy) -> None:
     for s in result.false_spikes:
         err.print(
             f"false spike {s.entity} in {s.market} at {iso_ms(s.bucket_ms)}: "
-            f"{s.value:,.0f} plays/h against {s.baseline:,.0f} (z {s.z})",
+            f"{s.value:,.0f} plays/h against {s.baseline:,.0f} (strength {s.z}): {s.summary}",
             highlight=False,
             soft_wrap=True,
         )

@@ -86,19 +86,31 @@ class VideoPartition:
 def route(
     deltas: Iterable[VideoDelta], parts: int
 ) -> dict[int, tuple[list[VideoDelta], list[list[str]]]]:
-    """Deltas by stage-2 partition, each with the entities of it that partition owns."""
-    routed: dict[int, tuple[list[VideoDelta], list[list[str]]]] = {}
+    """Deltas by stage-2 partition, each with the entities of it that partition owns.
+
+    A delta that carries spike evidence (a new video, or a sighting of one old enough to be
+    tested for a push) also goes, with no entities, to every partition that owns none of its
+    entities: each counts it into its market totals (:mod:`trendmon.streams.signals`), so that
+    every partition compares its entities with the whole market.
+    """
+    routed: dict[int, tuple[list[VideoDelta], list[list[str]]]] = {
+        q: ([], []) for q in range(parts)
+    }
     for d in deltas:
         owned: dict[int, list[str]] = {}
         for key in d.entities:
             owned.setdefault(partition_for(key, parts), []).append(key)
-        for q, keys in owned.items():
-            batch = routed.get(q)
-            if batch is None:
-                batch = routed[q] = ([], [])
+        evidence = d.posted or d.eligible
+        for q in range(parts):
+            keys = owned.get(q)
+            if keys is None:
+                if not evidence:
+                    continue
+                keys = []
+            batch = routed[q]
             batch[0].append(d)
             batch[1].append(keys)
-    return routed
+    return {q: batch for q, batch in routed.items() if batch[0]}
 
 
 class EntityPartition:

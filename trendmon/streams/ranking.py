@@ -124,21 +124,19 @@ def _evidence(stage: Stage2, aid: int, w: Window, breadth: int) -> Evidence:
     b = stage.closed
     units = w.ms // stage.bucket_ms
     watched = stage.first_bucket is not None and b - stage.first_bucket + 1 >= 2 * units
-    if not w.fine or not watched or breadth < MIN_BREADTH:
+    if breadth < MIN_BREADTH:
         return Evidence(breadth=breadth, watched=watched)  # hot or not, no need to look
-    # A spike within the window, in the market (or in any, for an "all" board); fresh
-    # when it is within the window's latest quarter.
+    # Taking off (a spike test passed) within the window, in the market (or in any, for an
+    # "all" board); fresh when it is within the window's latest quarter.
     ent = stage.agg_entity[aid]
     assert ent is not None
-    if stage.a_mid[aid] == 0:
-        spike_end = max(int(stage.a_spike[a]) for a in ent.aggs.values())
-    else:
-        spike_end = int(stage.a_spike[aid])
+    aggs = ent.aggs.values() if stage.a_mid[aid] == 0 else (aid,)
+    hot_end = max(max(int(stage.a_spike[a]), int(stage.a_hot[a])) for a in aggs)
     now_ms = (b + 1) * stage.bucket_ms
-    quarter_ms = max(1, w.units // 4) * stage.bucket_ms
+    quarter_ms = max(1, w.units // 4) * w.unit_ms
     return Evidence(
         breadth=breadth,
         watched=watched,
-        spiked=spike_end > now_ms - w.ms,
-        fresh=spike_end > now_ms - quarter_ms,
+        spiked=hot_end > now_ms - w.ms,
+        fresh=hot_end > now_ms - quarter_ms,
     )

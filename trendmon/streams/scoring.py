@@ -13,20 +13,21 @@ The square root keeps the biggest entities from dwarfing everything; ``G`` favou
 
 **Lifecycle stage**, in the manner of Creative Center, from the window rate ``v``, the rate over
 its most recent quarter ``r``, the growth ``g`` and the *evidence* the caller measured (see
-:class:`Evidence`). The hot stages need a spike (:mod:`trendmon.streams.spikes`: a surge far
-above the entity's own baseline, carried by many of its videos accelerating together or by
-many new ones, and its own), so that the daily rhythm, one viral video or a newcomer with a
-single creator do not light the board up:
+:class:`Evidence`). The hot stages need the entity to be *taking off*: one of the spike tests of
+:mod:`trendmon.streams.spikes` passed for it (in the market, or in any for ``all``) at a close
+within the window, whether or not a spike was sent (a spike is the first such close, then a
+cooldown). So the daily rhythm, one viral video or a scraper seeing more videos do not light the
+board up, and a take-off is hot from the close at which the data shows it:
 
-- ``emerging``: no activity in the previous window (new, or back from silence), the previous
-  window was watched (not the first windows after a start), ``breadth >= min_breadth`` and a
-  spike within the window;
-- ``rising``: a spike within the window, ``breadth >= min_breadth``, the previous window was
-  watched, ``r >= v`` (still accelerating) and either ``g >= rising_growth`` (the window at
-  least doubled by default) or the spike is *fresh* (in the window's latest quarter: a take-off
-  is rising from its first buckets, before it has doubled a whole window);
+- ``emerging``: taking off, ``breadth >= min_breadth``, and new: no activity in the previous
+  window, which was watched (not the first windows after a start). Example: a tag first used an
+  hour ago by eight creators.
+- ``rising``: taking off, ``breadth >= min_breadth``, and either *fresh* (a test passed within
+  the window's latest quarter: a take-off is rising from its first close, never peaking) or still
+  accelerating (``r >= v``) with ``g >= rising_growth``. Example: a sound whose videos doubled
+  their rate together 20 minutes ago.
 - ``declining``: ``g <= -0.25`` or ``r < 0.5 * v``;
-- ``peaking``: otherwise (high and level, or new without the breadth to be emerging);
+- ``peaking``: otherwise (high and level, or hot but no longer accelerating);
 - ``dormant``: nothing in the window.
 
 Breadth is distinct creators, or for a creator (always one) distinct videos.
@@ -64,7 +65,8 @@ class Evidence:
     watched: bool = True
     """The previous window was watched (the stage has run for two windows)."""
     spiked: bool = True
-    """The entity spiked (:mod:`trendmon.streams.spikes`) in the market within the window."""
+    """The entity was taking off (a spike test of :mod:`trendmon.streams.spikes` passed) in
+    the market within the window."""
     fresh: bool = True
     """...and within the window's latest quarter."""
 
@@ -86,16 +88,14 @@ def stage_of(
     """The lifecycle stage above."""
     if rate <= 0:
         return "dormant"
-    broad = evidence.breadth >= min_breadth and evidence.watched and evidence.spiked
-    if growth is None:
-        if broad:
+    hot = evidence.breadth >= min_breadth and evidence.spiked
+    if hot:
+        if growth is None and evidence.watched:
             return "emerging"
-    elif (
-        broad
-        and recent_rate >= rate
-        and (growth >= rising_growth or evidence.fresh)
-    ):
-        return "rising"
+        if evidence.fresh or (
+            recent_rate >= rate and growth is not None and growth >= rising_growth
+        ):
+            return "rising"
     if (growth is not None and growth <= -0.25) or recent_rate < 0.5 * rate:
         return "declining"
     return "peaking"

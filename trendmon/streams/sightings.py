@@ -50,6 +50,8 @@ ARRAYS = (
     ("all_in", False),
     ("off", 0),
     ("len", 0),
+    ("posted_b", -1),
+    ("accel_b", -1),
 )
 """The per-video arrays and the value of a free row."""
 
@@ -79,6 +81,10 @@ class Sightings:
         self.all_in: npt.NDArray[np.bool_] = np.zeros(self._cap, dtype=bool)
         self.off = np.zeros(self._cap, dtype=np.int64)
         self.len = np.zeros(self._cap, dtype=np.int64)
+        self.posted_b = np.full(self._cap, -1, dtype=np.int64)
+        """Bucket of its first sighting as a new video (-1: not new when first seen)."""
+        self.accel_b = np.full(self._cap, -1, dtype=np.int64)
+        """Last bucket in which a sighting of it was accelerated (-1: none)."""
         self.pool: Ints = np.zeros(4096, dtype=np.int64)
         self._pool_n = 0
         self._garbage = 0

@@ -1,131 +1,174 @@
-"""Spikes: an entity taking off, far above its own robust baseline and carried by many videos.
+"""Spikes: an entity taking off, told apart from chance by two count tests that hold on any data.
 
-Two things make a heavy-tailed world's bucket sums noisy, and neither is a trend: one big video
-landing on a small hashtag or sound, and TikTok's rounding (a count of 123,000 moves in steps of
-1,000, so a big video's raw increments are a staircase of zeros and whole steps). So each delta
-*contributes* its plays increment, except a rounded count of 10,000 or more seen before, which
-contributes its smoothed velocity times the time since its previous point; and each bucket keeps
-the sum of contributions and the two largest single ones. The bucket's **broad plays** are the
-sum minus those two (leave two out): one or two videos, however big (a star's video on a small
-tag, with a second one co-posted), cannot make a spike; it takes at least three.
+A take-off can start in two ways, often both: **adoption** (many creators post with the entity)
+and **push** (TikTok shows the entity's videos already out there again). Whatever the shape of a
+breakout (sudden or slow, one market or several), and whatever the scraper does (every 5 or 60
+minutes, seeing all live videos or a third of them, pausing for an hour), one of two things is
+true of a real take-off and false of chance, and neither depends on plays, which one star's video
+or TikTok's rounding can move at will:
 
-For an entity in a market (or ``all``), when bucket ``b`` closes, the **surge test** over the
-last ``K`` buckets:
+- **Adoption.** The entity's share of the market's *new videos* (first sightings of videos posted
+  within a day) rises far above its own past share. New adopters are counted as *distinct
+  creators new to the entity within a day*, so one account posting ten times is one adopter. A
+  share is what survives a scraper that sees twice as many videos, or none for an hour and then
+  all at once, and a daily rhythm that busies every tag in the evening: numerator and
+  denominator move together. Test: with ``n`` adopters among the market's ``N`` new videos in the
+  window and ``n0`` among ``N0`` in the entity's past (a baseline decayed with a half-life of
+  ``spike_baseline_h`` and ending where the longest window starts), under "same share" ``n`` given
+  ``n + n0`` is binomial with ``p = N / (N + N0)``: the exact conditional test of two Poisson
+  rates, which also counts the uncertainty of a thin past.
+- **Push.** The entity's videos already out there (at least ``MATURE_MS`` old, when a video's
+  own curve no longer rises by itself) *double their own rate* (stage 1 flags each sighting:
+  plays since the previous one at least ``ACCEL_FACTOR`` times its own smoothed rate, plus
+  ``ACCEL_NOISE`` standard deviations of counting noise and two units of TikTok's rounding) far
+  more often than the market's other videos do in the same window. Test: ``a`` accelerated of
+  the entity's ``e`` eligible sightings against the rate ``q`` of the market's other sightings,
+  ``a`` binomial with ``(e, q)``. Comparing with the rest of the market *at the same time*
+  removes the daily rhythm, changes of coverage and whatever the world's videos do anyway.
 
-- ``x``: broad plays per hour, averaged over the last ``K`` buckets;
-- ``m``, ``MAD``: median and median absolute deviation of the broad plays per hour of the
-  ``spike_baseline_buckets`` buckets before those (zeros where it was quiet, only since the
-  entity was first seen, at least ``spike_min_history`` of them);
-- the robust z-score, with the spread of a ``K``-bucket mean::
+**Strength** is the Chernoff bound on the chance of so many under the null,
+``P(X >= k) <= exp(-n KL(k/n || p))`` (for the adoption test the bound of Kulldorff's scan
+statistic), reported as ``-log10`` of it (``z`` of a spike: 6 is one chance in a million). A test
+passes when the strength reaches ``spike_surprise``, the count reaches ``spike_min_adopters`` or
+``spike_min_accelerated`` (a trend is carried by several videos: one viral video, or two, is
+not one) and the observed rate is at least ``spike_min_ratio`` times what the null expects (a
+trend is several times the usual, not a small rise that a huge entity makes significant).
 
-      z = (x - m) / (1.4826 * max(MAD, 0.1 * m, spike_min_rate / 10) / sqrt(K))
+Windows: each close tests the last ``1 .. 6 h`` (``spike_windows``), so a sudden take-off is
+seen within a scrape or two, whatever the scrape interval, and a slow burn on the window that
+matches its pace. With about a million tests a day on a busy world (entities x markets x
+windows x closes, most of them overlapping), a bound of one in a million leaves about one
+chance alarm every few days before the count and ratio floors, which remove most of those.
 
-  (1.4826 makes the MAD comparable to a standard deviation for normal noise; the floor keeps a
-  flat baseline from turning any wobble into a spike);
-- it passes when ``z >= spike_z``, ``x >= spike_min_rate`` and ``x >= spike_min_ratio * m``.
+**Riders.** A breakout's videos carry generic tags and sounds (``#fyp``, a catalogue sound) that
+take part of its evidence. A surge is not an entity's own when more than half of its evidence
+videos carry one other entity that spikes at the same close with more evidence, and the rest
+alone does not pass: the surge belongs to that other entity. Two entities that always travel
+together (a challenge tag and its sound) both spike.
 
-A surge is a spike only with evidence that it is a trend, not noise: one of two kinds.
-
-- **Pushed** (fast: tested over the last ``K = 1 .. spike_push_buckets`` buckets, two by
-  default, so a take-off is seen within one or two buckets; a video stops accelerating once its
-  own recent past has caught up, so only the first buckets of a take-off can show it): the
-  entity's videos that were already out there *accelerate together*, at least
-  ``spike_push_videos`` of them and ``spike_push_share`` of those out there (in the market):
-  each one's plays per bucket over the last ``K`` buckets reach ``spike_push_factor``
-  times its own mean over the ``PUSH_LOOKBACK`` buckets before (in which it was seen at least
-  twice), and beat it by ``PUSH_MIN_PLAYS`` plays a bucket. That is what TikTok does when a
-  sound or a tag takes off: the videos already using it are shown again, all at once. Organic
-  videos follow their own smooth curves and do not jump together; one video going viral is one
-  video, and a few videos of a breakout that also carry ``#viral`` are a small share of it.
-- **Posted** (slower: ``K = spike_window_buckets``, an hour by default, since a breakout built
-  by posting grows over an hour and one bucket is mostly noise): ``n`` new videos (first
-  sightings) in the last ``spike_posting_buckets`` buckets ``P`` against ``n0`` in the
-  ``spike_baseline_buckets`` buckets ``N`` before them (videos first seen in stage 2's very
-  first bucket were discovered, not posted, and are not counted), with
-  ``n >= spike_min_new_videos`` and ``n / P >= spike_new_ratio * max(n0, 1) / N`` (a breakout
-  is many creators posting, not old videos doing well). **Off by default**
-  (``spike_min_new_videos = 0``): on the simulator's worlds posted evidence found no planted
-  breakout before pushed evidence did, and its alarms were organic entities rising over a day
-  and creators posting in bursts (``TRENDMON_ENGINE_SPIKE_MIN_NEW_VIDEOS=5 trendmon evaluate
-  --verbose`` shows them).
-
-Either way the bucket had ``spike_min_videos`` distinct videos, the entity's last spike in that
-market is ``spike_cooldown_s`` behind, and the surge is the entity's own (**attribution**):
-when more than half of the evidence (the accelerating videos, or the videos posted in the
-posting span, their post time read from their id as on TikTok) carries one other entity, the
-rest alone must still be evidence. A breakout's videos carry the generic tags of its market
-(``#foryou``, ``#deutschland``, a busy creator...) and lift them for hours; those tags' surges
-are the breakout's, not theirs, and are not spikes. A generic tag is on a minority of a
-breakout's own videos (``#fyp``, the most common, on about a third), so the breakout's own spike
-is seldom held back. Two entities that always travel together (a challenge tag and its sound)
-explain each other away: that is the rule's known blind spot.
-Severity: ``notable`` from ``spike_z``, ``major`` from twice it, ``extreme`` from four times it.
+Each spike carries its evidence in words (:func:`summary`). Severity: ``notable`` from
+``spike_surprise``, ``major`` from twice it, ``extreme`` from four times it.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from statistics import median
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from trendmon.events import VideoDelta
+from trendmon.settings import EngineSettings
+from trendmon.streams.windows import parse_duration
 
 Severity = Literal["notable", "major", "extreme"]
+Floats = npt.NDArray[np.float64]
 
 ROUNDED_FROM = 10_000
 """TikTok shows exact counts below this and about three significant figures from it."""
-PUSH_LOOKBACK = 4
-"""Buckets before the tested ones that give a video's own recent rate (pushed evidence)."""
-PUSH_MIN_PLAYS = 20
-"""Plays a bucket by which an accelerating video must beat its own rate: below, it is noise."""
-
-
-def contribution(d: VideoDelta) -> int:
-    """The plays a delta contributes to spike detection (see the module docstring)."""
-    if d.rounded and d.plays >= ROUNDED_FROM and d.prev_ms is not None and not d.correction:
-        return round(d.velocity * (d.collected_ms - d.prev_ms) / 3_600_000)
-    return d.d_plays
-
-
-def robust_z(
-    x: float, history: list[float], min_rate: float, k: int = 1
-) -> tuple[float, float, float]:
-    """(z, median, MAD) of ``x``, a mean of ``k`` buckets, against per-bucket ``history``."""
-    m = median(history)
-    mad = median(abs(h - m) for h in history)
-    spread = 1.4826 * max(mad, 0.1 * m, min_rate / 10, 1e-9) / math.sqrt(k)
-    return (x - m) / spread, m, mad
+POSTED_WITHIN_MS = 24 * 3_600_000
+"""A first sighting is a *new* video when the video was posted within this (adoption)."""
+MATURE_MS = 3_600_000
+"""A video this old no longer speeds up by itself (its own curve peaks in its first hours)."""
+ACCEL_FACTOR = 2.0
+"""A sighting is accelerated when its plays reach this many times its own smoothed rate..."""
+ACCEL_NOISE = 3.0
+"""...plus this many standard deviations of Poisson noise (and two rounding units)."""
+LN10 = math.log(10.0)
 
 
 @dataclass(frozen=True, slots=True)
 class SpikeRule:
-    """The thresholds of the module docstring, in buckets and plays per hour."""
+    """The thresholds of the module docstring (windows in buckets)."""
 
-    z: float
-    min_rate: float
+    windows: tuple[int, ...]
+    half_life: int
+    """Half-life of the baseline, in buckets."""
+    surprise: float
     min_ratio: float
-    window: int
-    baseline: int
+    min_adopters: int
+    min_accelerated: int
     min_history: int
-    posting: int
-    min_new: int
-    new_ratio: float
-    push_window: int
-    push_videos: int
-    push_factor: float
-    push_share: float
+    """Buckets of baseline the stage must have watched before anything can spike."""
+
+    @property
+    def longest(self) -> int:
+        return max(self.windows)
 
 
-def posting_surge(recent_new: int, base_new: int, rule: SpikeRule) -> bool:
-    """Whether new videos in the last ``posting`` buckets beat the baseline's posting rate."""
-    if recent_new < rule.min_new:
-        return False
-    return recent_new * rule.baseline >= rule.new_ratio * max(base_new, 1) * rule.posting
+def rule_of(s: EngineSettings) -> SpikeRule:
+    """The rule of the engine settings, its durations in buckets."""
+    bucket_s = s.bucket_s
+    windows = []
+    for text in s.spike_windows.split(","):
+        if not text.strip():
+            continue
+        seconds = parse_duration(text)
+        if seconds <= 0 or seconds % bucket_s:
+            raise ValueError(
+                f"spike window {text.strip()!r} must be a whole number of buckets ({bucket_s} s)"
+            )
+        windows.append(seconds // bucket_s)
+    if not windows:
+        raise ValueError("no spike windows given (for example 5m,15m,1h,6h)")
+    per_hour = 3600 / bucket_s
+    return SpikeRule(
+        windows=tuple(sorted(set(windows))),
+        half_life=max(1, round(s.spike_baseline_h * per_hour)),
+        surprise=s.spike_surprise,
+        min_ratio=s.spike_min_ratio,
+        min_adopters=s.spike_min_adopters,
+        min_accelerated=s.spike_min_accelerated,
+        min_history=max(windows) + round(s.spike_min_history_h * per_hour),
+    )
+
+
+def binomial_surprise(k: Floats, n: Floats, p: Floats) -> Floats:
+    """``-log10`` of the Chernoff bound on ``P(X >= k)``, ``X ~ Binomial(n, p)`` (0 when
+    ``k <= n p``)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n_ = np.maximum(n, 1e-12)
+        a = np.clip(k / n_, 0.0, 1.0)
+        p_ = np.clip(p, 1e-12, 1 - 1e-12)
+        first = np.where(a > 0, a * np.log(np.where(a > 0, a, 1.0) / p_), 0.0)
+        second = np.where(a < 1, (1 - a) * np.log(np.where(a < 1, 1 - a, 1.0) / (1 - p_)), 0.0)
+        kl = first + second
+    out = np.where((k > n * p) & (n > 0), n * kl, 0.0)
+    return np.asarray(out / LN10, dtype=np.float64)
+
+
+def adoption(
+    n: Floats, n0: Floats, total: Floats, total0: Floats
+) -> tuple[Floats, Floats]:
+    """(strength, ratio) of ``n`` adopters among ``total`` new videos now against ``n0`` among
+    ``total0`` in the past (the conditional test of the module docstring; ``ratio`` compares
+    the shares, the past one with half an adopter added so that a new entity is not infinite)."""
+    trials = n + n0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(total + total0 > 0, total / (total + total0), 1.0)
+        expected = (n0 + 0.5) * np.where(total0 > 0, total / total0, 0.0)
+        ratio = np.where(expected > 0, n / expected, np.where(n > 0, np.inf, 0.0))
+    return binomial_surprise(n, trials, p), np.asarray(ratio, dtype=np.float64)
+
+
+def push(a: Floats, e: Floats, market_a: Floats, market_e: Floats) -> tuple[Floats, Floats]:
+    """(strength, ratio) of ``a`` accelerated of ``e`` eligible sightings against the market's
+    others (``market_a`` of ``market_e`` including these), with one pseudo-sighting of each."""
+    q = (market_a - a + 1.0) / (market_e - e + 2.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(e > 0, (a / np.maximum(e, 1)) / q, 0.0)
+    return binomial_surprise(a, e, q), np.asarray(ratio, dtype=np.float64)
+
+
+def severity(strength: float, threshold: float) -> Severity:
+    """How far past the threshold a spike is."""
+    if strength >= 4 * threshold:
+        return "extreme"
+    if strength >= 2 * threshold:
+        return "major"
+    return "notable"
 
 
 def created_ms(video_id: str) -> int | None:
@@ -136,119 +179,64 @@ def created_ms(video_id: str) -> int | None:
         return None
 
 
-def carried_by(
-    own: str, recent: list[tuple[str, ...]], enough: Callable[[int], bool]
-) -> str | None:
-    """The other entity that carries a surge's evidence, or None when it is the entity's own.
-
-    ``recent`` holds the entities of the videos that are the evidence (accelerating, or posted
-    in the posting span). When more than half of them carry one other entity, the rest must
-    still be evidence (``enough`` of their number); if not, that entity is returned.
-    """
+def carrier(own: str, evidence: Sequence[tuple[str, ...]]) -> tuple[str, int] | None:
+    """The other entity on most of the evidence videos (their entity tuples) and how many it is
+    on, when it is on more than half of them; None otherwise."""
     counts: dict[str, int] = {}
-    for ents in recent:
+    for ents in evidence:
         for e in ents:
             if e != own:
                 counts[e] = counts.get(e, 0) + 1
     if not counts:
         return None
     other = min(counts, key=lambda e: (-counts[e], e))
-    if 2 * counts[other] <= len(recent) or enough(len(recent) - counts[other]):
+    if 2 * counts[other] <= len(evidence):
         return None
-    return other
+    return other, counts[other]
 
 
-def accelerating(buckets: dict[int, int], b: int, k: int, rule: SpikeRule) -> bool | None:
-    """Whether one video accelerates over the ``k`` buckets ending at ``b``; None when it was
-    not out there before.
-
-    ``buckets`` maps bucket index to the video's contributions. It accelerates when its plays
-    per bucket over those ``k`` buckets reach ``push_factor`` times its own mean over the
-    ``PUSH_LOOKBACK`` buckets before (in which it was seen at least twice), and beat that mean
-    by ``PUSH_MIN_PLAYS``.
-    """
-    seen = total = 0
-    for bb in range(b - k - PUSH_LOOKBACK + 1, b - k + 1):
-        c = buckets.get(bb)
-        if c is not None:
-            seen += 1
-            total += c
-    if seen < 2:
-        return None
-    now = sum(buckets.get(bb, 0) for bb in range(b - k + 1, b + 1)) / k
-    base = total / seen
-    return now >= rule.push_factor * base and now - base >= PUSH_MIN_PLAYS
+def duration(seconds: int) -> str:
+    """``45 min``, ``2 h``, ``1 h 30 min``."""
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h" + (f" {rest} min" if rest else "")
 
 
-def surge_of(
-    broad: dict[int, int], b: int, history_len: int, hours: float, rule: SpikeRule, k: int
-) -> tuple[float, float, float, float] | None:
-    """(x, z, median, MAD) when the broad plays of the ``k`` buckets ending at ``b`` surge.
-
-    ``broad`` maps bucket index to broad plays; ``history_len`` buckets before the last ``k``
-    form the baseline.
-    """
-    x = sum(broad.get(bb, 0) for bb in range(b - k + 1, b + 1)) / (k * hours)
-    if x < rule.min_rate:
-        return None
-    start = b - k - history_len + 1
-    history = [broad.get(bb, 0) / hours for bb in range(start, b - k + 1)]
-    z, m, mad = robust_z(x, history, rule.min_rate, k)
-    if z < rule.z or x < rule.min_ratio * m:
-        return None
-    return x, z, m, mad
+def _times(ratio: float) -> str:
+    if not math.isfinite(ratio):
+        return "none before"
+    return f"{ratio:.0f}x" if ratio >= 10 else f"{ratio:.1f}x"
 
 
-@dataclass(frozen=True, slots=True)
-class Surges:
-    """The surge test of many candidates at once (see :func:`surges`), row by row."""
-
-    passed: npt.NDArray[np.bool_]
-    x: npt.NDArray[np.float64]
-    z: npt.NDArray[np.float64]
-    median: npt.NDArray[np.float64]
-    mad: npt.NDArray[np.float64]
-
-
-def surges(
-    broad: npt.NDArray[np.int64],
-    first: npt.NDArray[np.int64],
-    k: int,
-    hours: float,
-    rule: SpikeRule,
-) -> Surges:
-    """The surge test of the module docstring for many candidates at once.
-
-    ``broad`` holds one row of broad plays per candidate, one column per bucket, the last
-    column being the bucket that closes; ``first[r]`` is the first column row ``r``'s entity was
-    seen in (the baseline starts there at the earliest). The last ``k`` columns are tested
-    against at most ``rule.baseline`` columns before them, and a row needs
-    ``rule.min_history`` of those.
-    """
-    n, m = broad.shape
-    rates = broad / hours
-    x = rates[:, m - k :].sum(axis=1) / k
-    start = np.maximum(first, m - k - rule.baseline)
-    history_len = (m - k) - start
-    cols = np.arange(m - k)
-    base = np.where(cols[None, :] >= start[:, None], rates[:, : m - k], np.nan)
-    eligible = (history_len >= rule.min_history) & (x >= rule.min_rate)
-    med = np.zeros(n)
-    mad = np.zeros(n)
-    if eligible.any():
-        sub = base[eligible]
-        med[eligible] = np.nanmedian(sub, axis=1)
-        mad[eligible] = np.nanmedian(np.abs(sub - med[eligible][:, None]), axis=1)
-    floor = np.maximum(np.maximum(mad, 0.1 * med), max(rule.min_rate / 10, 1e-9))
-    z = (x - med) / (1.4826 * floor / math.sqrt(k))
-    passed = eligible & (z >= rule.z) & (x >= rule.min_ratio * med)
-    return Surges(passed, x, z, med, mad)
-
-
-def severity(z: float, threshold: float) -> Severity:
-    """How far past the threshold a spike is."""
-    if z >= 4 * threshold:
-        return "extreme"
-    if z >= 2 * threshold:
-        return "major"
-    return "notable"
+def summary(
+    *,
+    adopt_window_s: int,
+    push_window_s: int,
+    new_videos: int,
+    new_creators: int,
+    posting_ratio: float,
+    posted: bool,
+    accelerated: int,
+    out_there: int,
+    push_ratio: float,
+    pushed: bool,
+) -> str:
+    """The evidence in words a social media manager reads (see :class:`~trendmon.events.Spike`)."""
+    parts = []
+    if posted:
+        usual = (
+            "a newcomer" if not math.isfinite(posting_ratio)
+            else f"{_times(posting_ratio)} its usual posting"
+        )
+        parts.append(
+            f"{new_videos} new videos from {new_creators} creators in "
+            f"{duration(adopt_window_s)}, {usual}"
+        )
+    if pushed:
+        parts.append(
+            f"{accelerated} of {out_there} sightings of its videos already out there doubled "
+            f"their own rate in {duration(push_window_s)} ({_times(push_ratio)} the market's)"
+        )
+    return "; ".join(parts)

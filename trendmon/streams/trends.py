@@ -34,18 +34,25 @@ from trendmon.streams.breadth import Breadth
 from trendmon.streams.entities import kind_of
 from trendmon.streams.fanout import fan_out, gather
 from trendmon.streams.sightings import Sighting, Sightings
-from trendmon.streams.spikes import (
-    PUSH_LOOKBACK,
-    ROUNDED_FROM,
-    SpikeRule,
+from trendmon.streams.signals import Signals
+from trendmon.streams.spikes import ROUNDED_FROM, rule_of
+from trendmon.streams.windows import (
+    HOUR_MS,
+    Ints,
+    Table,
+    Window,
+    make_windows,
+    zeros,
 )
-from trendmon.streams.windows import HOUR_MS, Ints, Table, Window, make_windows, zeros
 
 ALL = "all"
-ACCUMULATED = ("plays", "eng", "contrib", "top1", "top2", "videos", "new")
-"""Per aggregate and bucket: plays and engagements gained, plays contributed to spike detection
-and the two largest single contributions, distinct videos seen, first sightings."""
-SUMMED = ("plays", "eng", "contrib", "videos", "new")
+ACCUMULATED = (
+    "plays", "eng", "contrib", "top1", "top2", "videos", "new", "adopt", "posted", "elig", "accel"
+)
+"""Per aggregate and bucket: plays and engagements gained, plays contributed and the two largest
+single contributions, distinct videos seen, first sightings, and the evidence of spike detection
+(:mod:`trendmon.streams.signals`): new adopters, new videos, eligible and accelerated sightings."""
+SUMMED = ("plays", "eng", "contrib", "videos", "new", "adopt", "posted", "elig", "accel")
 TOP = ("top1", "top2")
 
 
@@ -106,21 +113,7 @@ class Stage2:
             raise ValueError(f"bucket_s={s.bucket_s} must divide an hour (60, 300, 600, 900...)")
         self.bph = HOUR_MS // self.bucket_ms
         self.windows: tuple[Window, ...] = make_windows(s.windows, self.bucket_ms)
-        self.rule = SpikeRule(
-            z=s.spike_z,
-            min_rate=s.spike_min_rate,
-            min_ratio=s.spike_min_ratio,
-            window=s.spike_window_buckets,
-            baseline=s.spike_baseline_buckets,
-            min_history=s.spike_min_history,
-            posting=s.spike_posting_buckets,
-            min_new=s.spike_min_new_videos,
-            new_ratio=s.spike_new_ratio,
-            push_window=s.spike_push_buckets,
-            push_videos=s.spike_push_videos,
-            push_factor=s.spike_push_factor,
-            push_share=s.spike_push_share,
-        )
+        self.rule = rule = rule_of(s)
         self.counters = Stage2Counters()
         self.out = Stage2Output()
         self.open_bucket: int | None = None
@@ -135,7 +128,7 @@ class Stage2:
         self.kind_names: list[str] = ["creator"]
         self.creator_kind = 0
         self.entities: dict[str, EntityState] = {}
-        self.seen = Sightings(len(self.windows), s.spike_push_buckets + PUSH_LOOKBACK)
+        self.seen = Sightings(len(self.windows), 1)
         self.videos = self.seen.videos
         self._pending: list[VideoDelta] = []
         self._pending_keys: list[Sequence[str] | None] = []
@@ -154,6 +147,9 @@ class Stage2:
         """Spike cooldown: no spike before this time."""
         self.a_spike = zeros(self._cap)
         """End of the bucket of the last spike (0: none)."""
+        self.a_hot = zeros(self._cap)
+        """End of the last bucket at whose close a spike test passed (0: never): taking off,
+        with or without a spike (cooldown), which the hot stages read."""
         self.a_markets = zeros(self._cap)
         """For an "all" aggregate: how many markets its entity has."""
         self.a_alive = np.zeros(self._cap, dtype=bool)
@@ -164,6 +160,12 @@ class Stage2:
         self.prev_p = zeros(nwin, self._cap)
         self.prev_e = zeros(nwin, self._cap)
         self.breadth = Breadth(self.windows, self._cap)
+        self.signals = Signals(rule.windows, rule.half_life, self._cap)
+        self.adopters: dict[tuple[str, str], int] = {}
+        self._others: dict[str, tuple[int, int]] = {}
+        """Highest seq counted of each video this stage owns no entity of (market totals)."""
+        """(entity, creator) -> bucket of the creator's last new video with the entity."""
+        self._adopt_keep = max(1, HOUR_MS * 24 // self.bucket_ms)
 
         # The open bucket's sums (dense, reset where touched) and the closed buckets' tables.
         self._acc = {name: zeros(self._cap) for name in ACCUMULATED}
@@ -176,10 +178,7 @@ class Stage2:
         self.unit_tables: dict[int, dict[int, Table]] = {u: {} for u in self._unit_ms}
 
         fine_units = [w.units for w in self.windows if w.fine]
-        spike_span = s.spike_baseline_buckets + max(
-            s.spike_window_buckets, s.spike_posting_buckets, s.spike_push_buckets
-        )
-        self._fine_keep = max([2 * u for u in fine_units] + [spike_span]) + 1
+        self._fine_keep = max([2 * u for u in fine_units] + [rule.longest]) + 1
         self._longest_ms = max(w.ms for w in self.windows)
 
     @property
@@ -224,7 +223,9 @@ class Stage2:
     def _grow(self) -> None:
         old = self._cap
         cap = old * 2
-        for name in ("a_mid", "a_kind", "a_first", "a_last", "a_cool", "a_spike", "a_markets"):
+        for name in (
+            "a_mid", "a_kind", "a_first", "a_last", "a_cool", "a_spike", "a_hot", "a_markets"
+        ):
             arr = zeros(cap)
             arr[:old] = getattr(self, name)
             setattr(self, name, arr)
@@ -248,6 +249,7 @@ class Stage2:
         for u, mask in self._unit_touched.items():
             self._unit_touched[u] = _grown_mask(mask, cap)
         self.breadth.grow(cap)
+        self.signals.grow(cap)
         self._cap = cap
 
     def _alloc(self, ent: EntityState, mid: int, first_ms: int) -> int:
@@ -271,12 +273,14 @@ class Stage2:
         self.a_last[aid] = first_ms
         self.a_cool[aid] = 0
         self.a_spike[aid] = 0
+        self.a_hot[aid] = 0
         self.a_markets[aid] = 0
         self.a_alive[aid] = True
         if reused:  # a fresh id is all zeros already
             for arr in (self.win_p, self.win_e, self.prev_p, self.prev_e):
                 arr[:, aid] = 0
             self.breadth.clear(aid)
+            self.signals.clear(aid)
         ent.aggs[mid] = aid
         if mid:
             self.a_markets[ent.aggs[0]] += 1
@@ -358,6 +362,21 @@ class Stage2:
         keys_of = self._pending_keys
         self._pending = []
         self._pending_keys = []
+        if any(k is not None and not k for k in keys_of):
+            # Deltas of videos none of whose entities this stage owns: market totals only.
+            for d, k in zip(pending, keys_of, strict=True):
+                seq, last = self._others.get(d.video_id, (0, -1))
+                if k is not None and not k and (
+                    d.seq > seq or (d.first_sighting and d.collected_ms > last)
+                ):
+                    self._others[d.video_id] = (d.seq, d.collected_ms)
+                    if d.posted or d.eligible:
+                        self._total(d)
+            owned = [i for i, k in enumerate(keys_of) if k is None or k]
+            pending = [pending[i] for i in owned]
+            keys_of = [keys_of[i] for i in owned]
+            if not pending:
+                return
         bucket_ms = self.bucket_ms
         videos = self.videos
         sights = [videos.get(d.video_id) for d in pending]
@@ -424,19 +443,78 @@ class Stage2:
             self._enter(v, pending[i].video_id, starts)
         used = pending if len(kept_list) == len(pending) else [pending[i] for i in kept_list]
         self.seen.remember(rows[kept], buckets[kept], contrib[kept])
+        posted = np.array([d.posted for d in used], dtype=np.int64)
+        elig = np.array([d.eligible for d in used], dtype=np.int64)
+        accel = np.array([d.accelerated for d in used], dtype=np.int64)
         self._fold_rows(
             rows[kept],
             buckets[kept],
-            np.array([d.d_plays for d in used], dtype=np.int64),
-            np.array(
-                [d.d_likes + d.d_comments + d.d_shares + d.d_saves for d in used], dtype=np.int64
-            ),
+            {
+                "plays": np.array([d.d_plays for d in used], dtype=np.int64),
+                "eng": np.array(
+                    [d.d_likes + d.d_comments + d.d_shares + d.d_saves for d in used],
+                    dtype=np.int64,
+                ),
+                "videos": new[kept],
+                "new": np.array([d.first_sighting for d in used], dtype=np.int64),
+                "adopt": np.zeros(len(used), dtype=np.int64),
+                "posted": posted,
+                "elig": elig,
+                "accel": accel,
+            },
             contrib[kept],
-            np.array([d.first_sighting for d in used], dtype=np.int64),
-            new[kept],
             times[kept],
         )
         self.breadth.commit()
+        # Spike evidence: market totals, new adopters, each video's evidence buckets.
+        if posted.any() or elig.any():
+            for d in used:
+                if d.posted or d.eligible:
+                    self._total(d)
+            r, bk = rows[kept], buckets[kept]
+            sel = accel > 0
+            np.maximum.at(self.seen.accel_b, r[sel], bk[sel])
+            for i in np.flatnonzero(posted).tolist():
+                self.seen.posted_b[r[i]] = bk[i]
+                v = sights[kept_list[i]]
+                assert v is not None
+                self._adopt(v, int(bk[i]))
+
+    def _total(self, d: VideoDelta) -> None:
+        """Count a delta into its market's totals (in the bucket stage 2 applies it in)."""
+        b = d.collected_ms // self.bucket_ms
+        if self.open_bucket is not None and b > self.open_bucket:
+            b = self.open_bucket
+        self.signals.count(b, d.market, int(d.posted), int(d.eligible), int(d.accelerated))
+
+    def _adopt(self, v: Sighting, b: int) -> None:
+        """A new video: its creator adopts each of its entities it had not used within a day
+        (creators adopt nothing: one creator posting more is not a trend)."""
+        adopters = self.adopters
+        keep = self._adopt_keep
+        aids = []
+        for key in v.keys:
+            ent = self.entities[key]
+            if ent.kind == "creator":
+                continue
+            pair = (key, v.author)
+            last = adopters.get(pair)
+            if last is not None and b - last < keep:
+                continue
+            adopters[pair] = b
+            aids.append(ent.aggs[v.mid])
+            aids.append(ent.aggs[0])
+        if not aids:
+            return
+        ids = np.unique(np.array(aids, dtype=np.int64))
+        ones = np.ones(len(ids), dtype=np.int64)
+        if self.open_bucket is not None and b >= self.open_bucket:
+            self._acc["adopt"][ids] += ones
+            self._touched[ids] = True
+        else:
+            cols = {name: zeros(len(ids)) for name in ACCUMULATED}
+            cols["adopt"] = ones
+            self._fold_late(b, ids, cols)
 
     def _bookkeep(self, d: VideoDelta, keys: Sequence[str] | None) -> Sighting | None:
         """One delta's video bookkeeping (None: a repeated delta, skipped)."""
@@ -478,21 +556,12 @@ class Stage2:
         self.seen.all_in[v.idx] = bool(dues.min() >= 0)
 
     def _fold_rows(
-        self,
-        videos: Ints,
-        buckets: Ints,
-        plays: Ints,
-        eng: Ints,
-        contrib: Ints,
-        firsts: Ints,
-        news: Ints,
-        times: Ints,
+        self, videos: Ints, buckets: Ints, values: dict[str, Ints], contrib: Ints, times: Ints
     ) -> None:
         """Sums per (bucket, aggregate) of a batch of deltas, in arrays, folded in."""
         per_delta = self.seen.len[videos]
         aggs = gather(self.seen.pool, self.seen.off[videos], per_delta)
         np.maximum.at(self.a_last, aggs, np.repeat(times, per_delta))
-        values = {"plays": plays, "eng": eng, "videos": news, "new": firsts}
         for b, aids, cols in fan_out(aggs, per_delta, buckets, values, contrib, self._cap):
             if b == self.open_bucket:
                 self._accumulate(aids, cols)
@@ -520,6 +589,7 @@ class Stage2:
         cols = {**cols, "broad": zeros(len(aids))}
         table.add(aids, cols, top=TOP)
         table.cols["broad"] = table.cols["contrib"] - table.cols["top1"] - table.cols["top2"]
+        self.signals.late(b, aids, cols)
         p, e = cols["plays"], cols["eng"]
         closed = self.closed
         for i, w in enumerate(self.windows):
@@ -572,6 +642,7 @@ class Stage2:
             up[aids] += p
             ue[aids] += e
             self._unit_touched[u][aids] = True
+        self.signals.close(b, self.tables)
         detect.spikes(self, b)
         end_ms = (b + 1) * bucket_ms
         if end_ms % HOUR_MS == 0:
@@ -667,6 +738,10 @@ class Stage2:
         for vid in [vid for vid, v in self.videos.items() if last[v.idx] < horizon]:
             self._forget(vid)
         self.seen.compact()
+        # Adopters older than a day count again; videos owned elsewhere are forgotten like ours.
+        oldest = now_ms // self.bucket_ms - self._adopt_keep
+        self.adopters = {k: b for k, b in self.adopters.items() if b >= oldest}
+        self._others = {vid: (q, t) for vid, (q, t) in self._others.items() if t >= horizon}
         # Freed aggregates are used again once no table can name them.
         ready = [a for release, a in self._quarantine if release <= now_ms]
         if ready:

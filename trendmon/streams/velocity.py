@@ -20,7 +20,16 @@ the runtime fans out to each entity the video belongs to. Rules, all on event ti
 - **Jumps**: a count multiplied by ``jump_factor`` or more in one step (and by at least a
   million plays) is held until the next snapshot confirms the new level; a glitch that the next
   snapshot contradicts is dropped and counted.
-- **Future**: a snapshot more than ``max_future_s`` ahead of the stream's watermark is refused.
+- **Evidence flags** for spike detection (:mod:`trendmon.streams.spikes`): a first sighting of a
+  video posted within a day is ``posted``; a later sighting of a video at least an hour old is
+  ``eligible``, and ``accelerated`` when its plays since the previous sighting at least doubled
+  its rate between the two sightings before (not the smoothed one: a smoothed rate lags behind
+  a young video's rising curve, which would look like acceleration), by more than counting
+  noise and rounding explain.
+
+A gap in the stream, however long, is no reason to refuse anything: a snapshot from the future
+is refused against the wall clock where it enters the system (:mod:`trendmon.producers.publish`),
+never here (the engine reads no clock).
 
 **Partitions.** Watermarks are kept per partition of the snapshots topic (the video's, by the
 same hash as Kafka's), so that the embedded engine judges lateness exactly as a distributed
@@ -40,6 +49,7 @@ from trendmon.events import Stats, VideoDelta, VideoSnapshot
 from trendmon.settings import EngineSettings
 from trendmon.streams.bus.base import partition_for
 from trendmon.streams.entities import entities_of, intern
+from trendmon.streams.spikes import ACCEL_FACTOR, ACCEL_NOISE, MATURE_MS, POSTED_WITHIN_MS
 from trendmon.streams.windows import HOUR_MS
 
 WIDTH = 6
@@ -75,6 +85,7 @@ class VideoState:
         "part",
         "pending",
         "pts",
+        "rate",
         "seq",
         "velocity",
     )
@@ -83,6 +94,8 @@ class VideoState:
         self.pts = array("q")
         self.seq = 0
         self.velocity = 0.0
+        self.rate = 0.0
+        """Plays per hour between its last two sightings (its lifetime rate after the first)."""
         self.entities: tuple[str, ...] = ()
         self.labels: tuple[str, ...] = ()
         self.market = ""
@@ -108,6 +121,7 @@ class VideoState:
             self.created_ms,
             None if self.pending is None else list(self.pending),
             self.part,
+            self.rate,
         ]
 
     @classmethod
@@ -124,7 +138,9 @@ class VideoState:
             st.created_ms,
             pending,
             st.part,
+            *rest,
         ) = values
+        st.rate = float(rest[0]) if rest else st.velocity
         st.pts = array("q", pts)
         st.entities = tuple(intern(e) for e in entities)
         st.labels = tuple(labels)
@@ -157,7 +173,6 @@ class Stage1:
         self._late_ms = self.settings.allowed_lateness_s * 1000
         self._tau_ms = self.settings.smoothing_s * 1000
         self._span_ms = self.settings.first_sighting_span_s * 1000
-        self._future_ms = self.settings.max_future_s * 1000
         self._jump = self.settings.jump_factor
 
     # -- entry point --------------------------------------------------------------------------
@@ -180,15 +195,6 @@ class Stage1:
         st = self.videos.get(video_id)
         part = st.part if st is not None else self.partition_of(video_id)
         self._wm = wm = self.marks[part]
-        if wm and ts > wm + self._future_ms:
-            self.counters.future += 1
-            self.counters.rejected.append(
-                (
-                    snap,
-                    f"collected_at is more than {self.settings.max_future_s} s ahead of the stream",
-                )
-            )
-            return
         if st is None:
             self._first(snap, ts, part, out)
         elif ts > st.pts[-WIDTH] and st.pending is None:  # the common case: the next point
@@ -235,7 +241,7 @@ class Stage1:
         if age_ms > 0:
             share = min(1.0, self._span_ms / age_ms)
             deltas = tuple(round(c * share) for c in counts)
-            st.velocity = counts[0] * 3_600_000 / age_ms
+            st.velocity = st.rate = counts[0] * 3_600_000 / age_ms
         else:
             # Unknown age: nothing can be said of when these counts accrued.
             deltas = (0, 0, 0, 0, 0)
@@ -250,6 +256,7 @@ class Stage1:
                 counts,
                 first=True,
                 rounded=not snap.exact_counts,
+                posted=created is not None and 0 <= age_ms <= POSTED_WITHIN_MS,
             )
         )
 
@@ -301,6 +308,17 @@ class Stage1:
             c0, c1, c2, c3, c4 = max(c0, p0), max(c1, p1), max(c2, p2), max(c3, p3), max(c4, p4)
         dt = ts - prev_ms
         d0 = c0 - p0
+        # Evidence flags (module docstring): d0 against the plays its own smoothed rate gives.
+        created = st.created_ms
+        eligible = created is not None and prev_ms - created >= MATURE_MS
+        accelerated = False
+        if eligible:
+            mu = st.rate * dt / 3_600_000
+            unit = 0
+            if rounded and c0 >= 10_000:
+                unit = 10 ** (len(str(c0)) - 3)
+            accelerated = d0 >= ACCEL_FACTOR * mu + ACCEL_NOISE * math.sqrt(mu + 1.0) + 2 * unit
+        st.rate = d0 * 3_600_000 / dt
         tau = self._tau_ms
         if tau:
             velocity = st.velocity
@@ -344,6 +362,9 @@ class Stage1:
                 decreased,
                 rounded,
                 self._wm,
+                False,
+                eligible,
+                accelerated,
             )
         )
 
@@ -420,6 +441,7 @@ class Stage1:
         correction: bool = False,
         decreased: bool = False,
         rounded: bool = False,
+        posted: bool = False,
     ) -> VideoDelta:
         st.seq += 1
         plays = totals[0]
@@ -450,6 +472,7 @@ class Stage1:
             decreased,
             rounded,
             self._wm,
+            posted,
         )
 
     # -- housekeeping ------------------------------------------------------------------------

@@ -147,6 +147,38 @@ class SimulatorSettings(BaseSettings):
         le=0.8,
         description="Share of each period before its first planted onset (baselines form).",
     )
+    breakout_mechanisms: str = Field(
+        "both,adoption,push",
+        description="How planted breakouts start, in turn: adoption (creators post), push "
+        "(videos out there shown again), both.",
+    )
+    breakout_paces: str = Field(
+        "sudden,slow",
+        description="Pace of planted breakouts, in turn: sudden (minutes) or slow (6-12 hours).",
+    )
+    breakout_spread: float = Field(
+        0.25, ge=0, le=1, description="Share of breakouts that spread to a second market later."
+    )
+    decoys: str = Field(
+        "viral,star,rhythm",
+        description="Decoys planted per period (must not spike): viral (one video on a small "
+        "tag), star (a star posts), rhythm (a tag busy every evening); empty: none.",
+    )
+    coverage: float = Field(
+        1.0, gt=0, le=1, description="Share of live videos a scrape sees (each one at random)."
+    )
+    coverage_later: float = Field(
+        0, ge=0, le=1, description="Coverage from coverage_change_h on (0: unchanged)."
+    )
+    coverage_change_h: float = Field(
+        0, ge=0, description="Hour of the run at which coverage becomes coverage_later."
+    )
+    outages: int = Field(
+        0, ge=0, description="One-hour scraper outages per period (nothing seen, then all again)."
+    )
+    daily_rhythm: float = Field(
+        0.45, ge=0, lt=1, description="Amplitude of the daily posting rhythm (0: flat)."
+    )
     speed: float = Field(
         1, gt=0, description="Real-time speed-up: simulated seconds per wall-clock second."
     )
@@ -192,9 +224,9 @@ class EngineSettings(BaseSettings):
         24, gt=0, description="Half-life (hours) of the past that an entity's window is tested against."
     )
     spike_min_history_h: float = Field(
-        3,
+        1,
         ge=0,
-        description="Hours of baseline (before the longest window) watched before anything spikes.",
+        description="Hours of baseline (before the longest window) watched before a posting spike.",
     )
     spike_surprise: float = Field(
         6.0,

@@ -45,11 +45,10 @@ def spikes(stage: Stage2, b: int) -> None:
     """Test the aggregates at the close of bucket ``b``; mark the ones taking off (``a_hot``)
     and emit a spike for those out of their cooldown, which runs from the last close at which
     a test passed (one spike per take-off, however long it lasts)."""
-    rule = stage.rule
     first = stage.first_bucket
-    if first is None or b - first + 1 < rule.min_history:
+    if first is None:
         return
-    found = _passing(stage)
+    found = _passing(stage, watched=b - first + 1 >= stage.rule.min_history)
     if not found:
         return
     by_aid = {f.aid: f for f in found}
@@ -64,8 +63,10 @@ def spikes(stage: Stage2, b: int) -> None:
         stage.a_cool[f.aid] = end_ms + stage.settings.spike_cooldown_s * 1000
 
 
-def _passing(stage: Stage2) -> list[Found]:
-    """Every aggregate for which a test passes on some window, with its best windows."""
+def _passing(stage: Stage2, *, watched: bool) -> list[Found]:
+    """Every aggregate for which a test passes on some window, with its best windows (the
+    adoption test only once the stage has ``watched`` enough of the past to have baselines;
+    the push test compares with the market at the same time and needs no past)."""
     rule = stage.rule
     sig = stage.signals
     n = stage.n_aggs
@@ -90,7 +91,7 @@ def _passing(stage: Stage2) -> list[Found]:
         win = sig.win[i][:, cands].astype(np.float64)
         s_a, r_a = adoption(win[ADOPT], n0, mwin[i, mids, T_POSTED].astype(np.float64), total0)
         ok_a = (s_a >= rule.surprise) & (win[ADOPT] >= rule.min_adopters)
-        ok_a &= (r_a >= rule.min_ratio) & (total0 > 0)
+        ok_a &= (r_a >= rule.min_ratio) & (total0 > 0) & watched
         s_p, r_p = push(
             win[ACCEL], win[ELIG], mwin[i, mids, T_ACCEL].astype(np.float64),
             mwin[i, mids, T_ELIG].astype(np.float64),

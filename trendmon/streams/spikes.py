@@ -70,7 +70,7 @@ ROUNDED_FROM = 10_000
 """TikTok shows exact counts below this and about three significant figures from it."""
 POSTED_WITHIN_MS = 24 * 3_600_000
 """A first sighting is a *new* video when the video was posted within this (adoption)."""
-MATURE_MS = 3_600_000
+MATURE_MS = 3 * 3_600_000
 """A video this old no longer speeds up by itself (its own curve peaks in its first hours)."""
 ACCEL_FACTOR = 2.0
 """A sighting is accelerated when its plays reach this many times its own smoothed rate..."""

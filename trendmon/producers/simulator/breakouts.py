@@ -43,6 +43,8 @@ from trendmon.producers.simulator.curves import HOUR, Lifecycle, Surge
 from trendmon.producers.simulator.world import ORGANIC_TREND_AMPLITUDE, Creator, Entity, World
 
 KINDS: Final = ("hashtag", "sound", "creator")
+MECHANISMS: Final = ("both", "adoption", "push")
+PACES: Final = ("sudden", "slow")
 BASELINE_SHARE: Final = 0.02
 """A planted tag or sound is used by this share of its market's videos before the onset..."""
 MIN_BASELINE_PER_H: Final = 0.5
@@ -64,6 +66,19 @@ class Breakout:
     """Videos an hour before the onset (times the daily rhythm)."""
     entity: Entity | None = None
     creator: Creator | None = None
+    mechanism: str = "both"
+    """``adoption``: creators post with it; ``push``: its videos out there are shown again."""
+    pace: str = "sudden"
+    spread_from: str = ""
+    """The market it took off in first, when this is its spread to a second one."""
+
+    @property
+    def posts_more(self) -> bool:
+        return self.mechanism in ("both", "adoption")
+
+    @property
+    def pushes(self) -> bool:
+        return self.mechanism in ("both", "push")
 
     @property
     def key(self) -> str:
@@ -87,6 +102,9 @@ class Breakout:
             "id": self.key,
             "name": self.name,
             "market": self.market,
+            "mechanism": self.mechanism,
+            "pace": self.pace,
+            "spread_from": self.spread_from,
             "onset": iso(s.onset),
             "baseline_videos_per_h": round(self.base_per_h, 3),
             "rate_mult": round(s.rate_mult, 3),
@@ -97,55 +115,85 @@ class Breakout:
         }
 
 
-def parse_kinds(text: str) -> list[str]:
+def parse_kinds(text: str, allowed: tuple[str, ...] = KINDS, what: str = "breakout kind") -> list[str]:
     kinds = [k.strip().lower() for k in text.split(",") if k.strip()]
-    unknown = [k for k in kinds if k not in KINDS]
+    unknown = [k for k in kinds if k not in allowed]
     if unknown:
-        raise ValueError(f"unknown breakout kind {unknown[0]!r}: use {', '.join(KINDS)}")
-    return kinds or ["hashtag"]
+        raise ValueError(f"unknown {what} {unknown[0]!r}: use {', '.join(allowed)}")
+    return kinds or [allowed[0]]
 
 
 def plan(world: World, rng: random.Random, chunk: int) -> list[Breakout]:
-    """The breakouts of one chunk: onsets spread over its middle, markets and kinds in turn."""
+    """The breakouts of one chunk: onsets spread over its middle; markets, kinds, mechanisms
+    and paces in turn; a share of them spreading to a second market hours later."""
     settings = world.settings
     n = settings.breakouts
     kinds = parse_kinds(settings.breakout_kinds)
+    mechanisms = parse_kinds(settings.breakout_mechanisms, MECHANISMS, "breakout mechanism")
+    paces = parse_kinds(settings.breakout_paces, PACES, "breakout pace")
     lo = world.start + chunk * world.chunk_s
     planted: list[Breakout] = []
     for i in range(n):
         kind = kinds[i % len(kinds)]
         market = world.markets[(i + chunk) % len(world.markets)]
+        mechanism = "both" if kind == "creator" else mechanisms[(i // len(kinds)) % len(mechanisms)]
+        pace = paces[(i // max(1, len(kinds) * len(mechanisms)) + i) % len(paces)]
         # Onsets between breakout_lead (30% by default) and 85% of the chunk leave the engine
         # hours of baseline first.
         lead = settings.breakout_lead
         onset = int(lo + world.chunk_s * (lead + (0.85 - lead) * (i + rng.uniform(0.1, 0.9)) / n))
-        creator_kind = kind == "creator"
-        if creator_kind:
-            base = CREATOR_BASELINE_PER_H
-            rate_mult, reach_mult = rng.uniform(10, 15), rng.uniform(2, 4)
-        else:
-            market_per_h = settings.videos / settings.hours * world.market_share[market]
-            base = max(MIN_BASELINE_PER_H, BASELINE_SHARE * market_per_h)
-            peak = max(MIN_PEAK_PER_H, rng.uniform(*PEAK_MARKET_SHARE) * market_per_h)
-            rate_mult = peak / base
-            reach_mult = rng.uniform(2, 4)
-        surge = Surge(
-            onset=onset,
-            ramp_s=rng.uniform(60, 180),
-            hold_s=rng.uniform(1 * HOUR, 3 * HOUR),
-            decay_s=rng.uniform(1 * HOUR, 3 * HOUR),
-            rate_mult=rate_mult,
-            reach_mult=reach_mult,
-        )
-        breakout = Breakout(kind, market, surge, base)
-        if creator_kind:
+        surge, base = _surge(world, rng, kind, market, onset, pace, mechanism)
+        breakout = Breakout(kind, market, surge, base, mechanism=mechanism, pace=pace)
+        if kind == "creator":
             breakout.creator = _quiet_creator(world, rng, market)
             world.exclude_creator(breakout.creator)
         else:
             # A floor keeps it alive; it never enters the organic pools.
             breakout.entity = world.make_entity(rng, kind, market, Lifecycle(0, 1, 1, 0, 1.0))
         planted.append(breakout)
+        others = [m for m in world.markets if m != market]
+        if kind != "creator" and others and rng.random() < settings.breakout_spread:
+            later = onset + int(rng.uniform(2, 6) * HOUR)
+            second = others[rng.randrange(len(others))]
+            surge2, base2 = _surge(world, rng, kind, second, later, pace, mechanism)
+            planted.append(
+                Breakout(kind, second, surge2, base2, entity=breakout.entity,
+                         mechanism=mechanism, pace=pace, spread_from=market)
+            )
     return planted
+
+
+def _surge(
+    world: World, rng: random.Random, kind: str, market: str, onset: int, pace: str,
+    mechanism: str,
+) -> tuple[Surge, float]:
+    """A breakout's boost and its baseline videos an hour."""
+    settings = world.settings
+    if kind == "creator":
+        base = CREATOR_BASELINE_PER_H
+        rate_mult, reach_mult = rng.uniform(10, 15), rng.uniform(2, 4)
+    else:
+        market_per_h = settings.videos / settings.hours * world.market_share[market]
+        base = max(MIN_BASELINE_PER_H, BASELINE_SHARE * market_per_h)
+        peak = max(MIN_PEAK_PER_H, rng.uniform(*PEAK_MARKET_SHARE) * market_per_h)
+        rate_mult = peak / base if mechanism != "push" else 1.0
+        reach_mult = rng.uniform(2, 4)
+    if pace == "slow":
+        # Most of the way in 6 to 12 hours, held for as long again.
+        ramp = rng.uniform(2 * HOUR, 4 * HOUR)
+        hold = rng.uniform(6 * HOUR, 10 * HOUR)
+    else:
+        ramp = rng.uniform(60, 180)
+        hold = rng.uniform(1 * HOUR, 3 * HOUR)
+    surge = Surge(
+        onset=onset,
+        ramp_s=ramp,
+        hold_s=hold,
+        decay_s=rng.uniform(1 * HOUR, 3 * HOUR),
+        rate_mult=rate_mult,
+        reach_mult=reach_mult,
+    )
+    return surge, base
 
 
 def _quiet_creator(world: World, rng: random.Random, market: str) -> Creator:

@@ -39,10 +39,18 @@ def round_count(value: int) -> int:
     return (value + unit // 2) // unit * unit
 
 
-def diurnal(t: float, utc_offset_h: float) -> float:
-    """Posting activity by local hour: about 0.55 before dawn to 1.45 at 20:00, mean 1."""
+def diurnal(t: float, utc_offset_h: float, amplitude: float = 0.45) -> float:
+    """Posting activity by local hour: ``1 - amplitude`` before dawn to ``1 + amplitude`` at
+    20:00, mean 1 (0.55 to 1.45 by default)."""
     hour = (t / HOUR + utc_offset_h) % 24.0
-    return 1.0 + 0.45 * math.cos(2 * math.pi * (hour - 20.0) / 24.0)
+    return 1.0 + amplitude * math.cos(2 * math.pi * (hour - 20.0) / 24.0)
+
+
+def evening(t: float, utc_offset_h: float, peak: float) -> float:
+    """A sharp evening habit: 1 most of the day, ``peak`` at 20:00 local, mean about
+    ``1 + 0.27 * (peak - 1)`` (a tag busy every evening)."""
+    hour = (t / HOUR + utc_offset_h) % 24.0
+    return 1.0 + (peak - 1.0) * max(0.0, math.cos(2 * math.pi * (hour - 20.0) / 24.0)) ** 4
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,12 @@ delivered late (up to ``late_max_s`` after it was collected, so out of event-tim
 share is also reported by a second scraper: a duplicate with the same video, time and counts but
 source ``trending`` (so a different event id: it reaches the engine, which must not count it
 twice).
+
+The scraper does not see everything: each observation is made with probability ``coverage``
+(``coverage_later`` from hour ``coverage_change_h`` on: a scraper that suddenly sees twice as
+many videos), and none during an *outage* (``outages`` hours a period, at random, after which
+everything is seen again). A missed observation changes nothing in the world: the next one
+reports the counts accrued since the last one reported.
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from trendmon.events import Stats, VideoSnapshot, make_event_id, utc
-from trendmon.producers.simulator.breakouts import Breakout, truth_document
+from trendmon.producers.simulator.breakouts import Breakout, iso, truth_document
+from trendmon.producers.simulator.decoys import Decoy
 from trendmon.producers.simulator.clock import Clock, FastClock
 from trendmon.producers.simulator.curves import HOUR, round_count
 from trendmon.producers.simulator.posting import post_chunk
@@ -78,12 +85,15 @@ class Simulation:
         self.on_chunk = on_chunk
         self.world = World(settings, self.start)
         self.breakouts: list[Breakout] = []
+        self.decoys: list[Decoy] = []
+        self.outages: list[tuple[float, float]] = []
         self.counters = Counters()
         self.now = float(self.start)
         """Event time of the last observation handed out."""
         self._chunks = 0
         self._heap: list[tuple[int, int, Video]] = []
         self._rng = random.Random(f"{settings.seed}:observe")
+        self._cover_rng = random.Random(f"{settings.seed}:coverage")
 
     @property
     def generated_until(self) -> float:
@@ -95,12 +105,21 @@ class Simulation:
         if self._chunks == 0:
             self._next_chunk()
         end = self.until if self.until is not None else self.generated_until
-        return truth_document(self.world, self.breakouts, end, self.settings.interval_s)
+        doc = truth_document(self.world, self.breakouts, end, self.settings.interval_s)
+        doc["decoys"] = [d.truth() for d in sorted(self.decoys, key=lambda d: (d.at, d.kind))]
+        doc["outages"] = [{"from": iso(a), "to": iso(b)} for a, b in self.outages]
+        return doc
 
     def _next_chunk(self) -> None:
-        videos, breakouts = post_chunk(self.world, self._chunks)
+        videos, breakouts, decoys = post_chunk(self.world, self._chunks)
+        chunk_start = self.start + self._chunks * self.world.chunk_s
+        outage_rng = random.Random(f"{self.settings.seed}:outages:{self._chunks}")
+        for _ in range(self.settings.outages):
+            at = chunk_start + self.world.chunk_s * outage_rng.uniform(0.2, 0.9)
+            self.outages.append((at, at + HOUR))
         self._chunks += 1
         self.breakouts.extend(breakouts)
+        self.decoys.extend(decoys)
         if self.until is not None:
             # A planted take-off is generated to its end, which may lie past the run's.
             videos = [v for v in videos if v.create_time < self.until]
@@ -123,6 +142,17 @@ class Simulation:
         jitter = min(self.settings.jitter_s, interval / 3)
         t = video.grid0 + k * interval + self._rng.uniform(-jitter, jitter)
         return max(int(t), video.create_time + 1, self.start)
+
+    def _seen_at(self, t: float) -> bool:
+        """Whether the scraper sees a live video at ``t`` (coverage, outages)."""
+        s = self.settings
+        for a, b in self.outages:
+            if a <= t < b:
+                return False
+        coverage = s.coverage
+        if s.coverage_later and t >= self.start + s.coverage_change_h * HOUR:
+            coverage = s.coverage_later
+        return coverage >= 1.0 or self._cover_rng.random() < coverage
 
     def snapshots(self) -> Iterator[VideoSnapshot]:
         """Snapshots in arrival order: event-time order but for the late share."""
@@ -174,6 +204,13 @@ class Simulation:
             c[2] += plays * cr * (0.4 + 1.2 * rnd())
             c[3] += plays * sr * (0.4 + 1.2 * rnd())
             c[4] += plays * vr * (0.5 + rnd())
+            if not self._seen_at(t):
+                # The scraper missed it this time (coverage, outage): the world goes on.
+                v.seen += 1
+                v.next_obs = self._grid_time(v, v.seen)
+                if v.next_obs - v.create_time <= lifetime:
+                    heapq.heappush(heap, (v.next_obs, v.index, v))
+                continue
             if rounding:
                 stats = Stats(
                     plays=round_count(int(c[0])), likes=round_count(int(c[1])),

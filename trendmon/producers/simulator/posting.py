@@ -6,13 +6,14 @@ import random
 
 from trendmon.producers.simulator.breakouts import Breakout, plan
 from trendmon.producers.simulator.curves import HOUR, diurnal, poisson_times
+from trendmon.producers.simulator.decoys import Decoy, plan_decoys, post_decoys
 from trendmon.producers.simulator.world import MAX_FALL_S, MAX_RISE_S, UTC_OFFSET_H, Video, World
 
 LEAD_S = 3.5 * MAX_RISE_S
 """Entities are created this long before they peak, so that every entity in use exists."""
 
 
-def post_chunk(world: World, chunk: int) -> tuple[list[Video], list[Breakout]]:
+def post_chunk(world: World, chunk: int) -> tuple[list[Video], list[Breakout], list[Decoy]]:
     """The videos posted in chunk ``chunk`` (in posting order) and the breakouts it plants.
 
     Chunk 0 starts ``lifetime_h`` (at most ``hours``) before the simulation's start, so the world
@@ -33,6 +34,7 @@ def post_chunk(world: World, chunk: int) -> tuple[list[Video], list[Breakout]]:
             pool[:] = [e for e in pool if e.life.gone >= lo]
         world.grow_entities(rng, chunk_start + LEAD_S, hi + LEAD_S)
     breakouts = plan(world, rng, chunk)
+    decoys = plan_decoys(world, rng, chunk)
 
     # (time, order, market, breakout): the order breaks ties deterministically.
     posts: list[tuple[int, int, str, Breakout | None]] = [
@@ -61,15 +63,19 @@ def post_chunk(world: World, chunk: int) -> tuple[list[Video], list[Breakout]]:
             # (one star's video would be a baseline no breakout could rise above).
             niche=t < surge.onset,
         )
-        if t < surge.onset:
-            # The take-off pushes the entity's videos already out there again, within the ramp:
-            # a second, fast curve (most of it within two hours) of 0.5-1.5 times the boost.
-            video.boost_t = surge.onset + rng.uniform(0.0, surge.ramp_s)
+        if t < surge.onset and planted.pushes:
+            # The take-off pushes the entity's videos already out there again, within the ramp
+            # (over three ramps for a slow one): a second, fast curve (most of it within two
+            # hours) of 0.5-1.5 times the boost.
+            slow = planted.pace == "slow"
+            video.boost_t = surge.onset + rng.uniform(0.0, surge.ramp_s * (3 if slow else 1))
             video.boost_reach = video.reach * (surge.reach_mult - 1.0) * rng.uniform(0.5, 1.5)
-            video.boost_tau = rng.uniform(1.0, 2.0) * HOUR
+            video.boost_tau = rng.uniform(1.0, 2.0) * HOUR * (2 if slow else 1)
             video.boost_shape = rng.uniform(1.2, 1.5)
         videos.append(video)
-    return videos, breakouts
+    videos.extend(post_decoys(world, rng, decoys, lo, hi))
+    videos.sort(key=lambda v: (v.create_time, v.index))
+    return videos, breakouts, decoys
 
 
 def _planted_times(
@@ -81,9 +87,10 @@ def _planted_times(
 
     def rate(t: float) -> float:
         # The extra posting of a take-off does not wait for the evening.
-        return base * (diurnal(t, offset) + (surge.rate_mult - 1.0) * surge.level(t))
+        amp = world.settings.daily_rhythm
+        return base * (diurnal(t, offset, amp) + (surge.rate_mult - 1.0) * surge.level(t))
 
-    times = poisson_times(rng, lo, hi, rate, base * (0.45 + surge.rate_mult))
+    times = poisson_times(rng, lo, hi, rate, base * (world.settings.daily_rhythm + surge.rate_mult))
     if breakout.creator is not None:
         # The video that takes off is posted at the onset itself.
         times.append(int(surge.onset) + rng.randrange(60))

@@ -301,10 +301,12 @@ class World:
             rate = per_s * self.market_share[market]
             offset = UTC_OFFSET_H.get(market, 0)
 
-            def rate_at(t: float, rate: float = rate, offset: float = offset) -> float:
-                return rate * diurnal(t, offset)
+            amp = self.settings.daily_rhythm
 
-            times = poisson_times(rng, lo, hi, rate_at, rate * 1.45)
+            def rate_at(t: float, rate: float = rate, offset: float = offset) -> float:
+                return rate * diurnal(t, offset, amp)
+
+            times = poisson_times(rng, lo, hi, rate_at, rate * (1.0 + amp))
             posts.extend((t, market) for t in times)
         return posts
 

@@ -241,7 +241,7 @@ class Spike(Struct, frozen=True, gc=False, kw_only=True, tag_field="type", tag="
     value: float
     """Plays per hour of the entity over the spike's window."""
     baseline: float
-    """Its usual plays per hour (decayed average of its past, see :mod:`trendmon.streams.spikes`)."""
+    """Its usual plays per hour (decayed average of its past: :mod:`trendmon.streams.spikes`)."""
     mad: float
     """Unused since format 2 of the detector (kept so that older records still decode)."""
     z: float

@@ -35,6 +35,11 @@ class CoreSettings(BaseSettings):
     bus: Literal["embedded", "kafka"] = Field(
         "embedded", description="Where events go: the embedded log, or Kafka."
     )
+    max_future_s: int = Field(
+        86_400,
+        ge=0,
+        description="Snapshots collected this far ahead of the wall clock are dead-lettered.",
+    )
 
 
 class LogSettings(BaseSettings):
@@ -202,11 +207,6 @@ class EngineSettings(BaseSettings):
     first_sighting_span_s: int = Field(
         600, ge=0, description="Span credited to the current bucket on a video's first sighting."
     )
-    max_future_s: int = Field(
-        7 * 86_400,
-        ge=60,
-        description="Snapshots this far ahead of the stream are refused.",
-    )
     jump_factor: float = Field(
         100, ge=2, description="A count multiplied by this much in one step waits for confirmation."
     )
@@ -221,7 +221,7 @@ class EngineSettings(BaseSettings):
         description="Windows (ending at each close) in which the spike tests look for a take-off.",
     )
     spike_baseline_h: float = Field(
-        24, gt=0, description="Half-life (hours) of the past that an entity's window is tested against."
+        24, gt=0, description="Half-life (hours) of the past an entity's window is tested against."
     )
     spike_min_history_h: float = Field(
         1,

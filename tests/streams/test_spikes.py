@@ -1,38 +1,56 @@
-"""The spike rule's parts: pushed and posted evidence, attribution, and the hot stages' spike
-evidence."""
+"""The spike tests: the statistics, adoption and push in the engine, riders, the hot stages."""
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
+from trendmon.events import VideoSnapshot
 from trendmon.settings import EngineSettings
 from trendmon.streams.engine import Engine
 from trendmon.streams.scoring import Evidence, stage_of
-from trendmon.streams.spikes import (
-    SpikeRule,
-    accelerating,
-    carried_by,
-    created_ms,
-    posting_surge,
-)
+from trendmon.streams.spikes import adoption, binomial_surprise, created_ms, push, summary
 
 from .factory import T0, snap
 
-RULE = SpikeRule(
-    z=5,
-    min_rate=2000,
-    min_ratio=3,
-    window=12,
-    baseline=48,
-    min_history=24,
-    posting=24,
-    min_new=5,
-    new_ratio=4,
-    push_window=2,
-    push_videos=3,
-    push_factor=3.0,
-    push_share=0.2,
-)
-POSTED = EngineSettings(spike_min_new_videos=5)
-"""Posted evidence is off by default."""
+
+def _exact_tail(k: int, n: int, p: float) -> float:
+    return sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k, n + 1))
+
+
+def test_the_strength_is_a_bound_never_stronger_than_the_exact_tail() -> None:
+    for k, n, p in ((5, 20, 0.05), (8, 16, 0.075), (4, 6, 0.01), (30, 200, 0.05), (3, 3, 0.2)):
+        bound = float(binomial_surprise(np.array([k]), np.array([n]), np.array([p]))[0])
+        exact = -math.log10(_exact_tail(k, n, p))
+        assert 0 < bound <= exact + 1e-9, (k, n, p, bound, exact)
+    # No more than chance expects: no evidence at all.
+    assert binomial_surprise(np.array([1.0]), np.array([20.0]), np.array([0.05]))[0] == 0
+
+
+def test_adoption_compares_shares_and_counts_a_thin_past() -> None:
+    # 12 adopters among 40 new videos now, against 10 among 1,000 before: 30x its share.
+    s, r = adoption(np.array([12.0]), np.array([10.0]), np.array([40.0]), np.array([1000.0]))
+    assert s[0] > 10 and 25 < r[0] < 35
+    # The same share as before: nothing.
+    s, _ = adoption(np.array([2.0]), np.array([50.0]), np.array([40.0]), np.array([1000.0]))
+    assert s[0] == 0
+    # A scraper that sees twice as many videos doubles both: still nothing.
+    s, _ = adoption(np.array([4.0]), np.array([50.0]), np.array([80.0]), np.array([1000.0]))
+    assert s[0] == 0
+    # A newcomer: its past share counts half an adopter; the strength grows with adopters.
+    s5, r5 = adoption(np.array([5.0]), np.array([0.0]), np.array([40.0]), np.array([1000.0]))
+    s9, _ = adoption(np.array([9.0]), np.array([0.0]), np.array([40.0]), np.array([1000.0]))
+    assert r5[0] == 5 / (0.5 * 40 / 1000) and 0 < s5[0] < s9[0]
+
+
+def test_push_compares_with_the_rest_of_the_market_at_the_same_time() -> None:
+    # 6 of its 10 sightings doubled, 2 of the market's other 500 did.
+    s, r = push(np.array([6.0]), np.array([10.0]), np.array([8.0]), np.array([510.0]))
+    assert s[0] > 8 and r[0] > 50
+    # When the whole market speeds up (an evening, a coverage change), so does the bar.
+    s, _ = push(np.array([6.0]), np.array([10.0]), np.array([306.0]), np.array([510.0]))
+    assert s[0] < 0.01
 
 
 def test_created_ms_reads_tiktok_ids() -> None:
@@ -40,118 +58,53 @@ def test_created_ms_reads_tiktok_ids() -> None:
     assert created_ms("not-a-number") is None
 
 
-def test_a_surge_carried_by_another_entity_is_not_the_entitys() -> None:
-    # #foryou's new videos: eight carry a breakout's sound, two do not; baseline: four videos.
-    recent = [("hashtag:foryou", "sound:S", f"creator:{i}") for i in range(8)]
-    recent += [("hashtag:foryou", f"creator:{i}") for i in range(8, 10)]
-    def enough(n: int) -> bool:
-        return posting_surge(n, 4, RULE)
-
-    assert carried_by("hashtag:foryou", recent, enough) == "sound:S"
-    # A breakout's own videos share generic tags only in part: the surge is its own.
-    own = [
-        ("sound:S", "hashtag:fyp" if i % 3 == 0 else f"hashtag:t{i}", f"creator:{i}")
-        for i in range(10)
-    ]
-    assert carried_by("sound:S", own, enough) is None
-    assert carried_by("sound:S", [], enough) is None
-    # A majority on another entity, but the rest alone is still a posting surge: its own.
-    mixed = [("hashtag:y", "sound:S")] * 6 + [("hashtag:y",)] * 5
-    assert carried_by("hashtag:y", mixed, lambda n: posting_surge(n, 0, RULE)) is None
+def test_the_evidence_in_words() -> None:
+    text = summary(
+        adopt_window_s=2700, push_window_s=1800, new_videos=14, new_creators=12,
+        posting_ratio=6.2, posted=True, accelerated=9, out_there=15, push_ratio=4.0, pushed=True,
+    )
+    assert text == (
+        "14 new videos from 12 creators in 45 min, 6.2x its usual posting; 9 of 15 sightings "
+        "of its videos already out there doubled their own rate in 30 min (4.0x the market's)"
+    )
 
 
-def test_hot_stages_need_a_spike() -> None:
+def test_hot_stages_need_a_take_off_and_a_fresh_one_is_rising() -> None:
     assert stage_of(100, 200, 1.0, Evidence(breadth=5)) == "rising"
     assert stage_of(100, 200, 1.0, Evidence(breadth=5, spiked=False)) == "peaking"
     assert stage_of(100, 100, None, Evidence(breadth=5)) == "emerging"
     assert stage_of(100, 100, None, Evidence(breadth=5, spiked=False)) == "peaking"
     assert stage_of(100, 200, 1.0, Evidence(breadth=2)) == "peaking", "too narrow"
+    # A take-off in the window's latest quarter is rising even before the window doubled,
+    # and even while the last quarter is below the window's mean (a 24h board's first day).
+    assert stage_of(100, 80, 0.2, Evidence(breadth=5, fresh=True)) == "rising"
+    assert stage_of(100, 80, 0.2, Evidence(breadth=5, fresh=False)) == "peaking"
 
 
-def test_a_fresh_spike_is_rising_before_the_window_doubled() -> None:
-    assert stage_of(100, 300, 0.4, Evidence(breadth=5, fresh=True)) == "rising"
-    assert stage_of(100, 300, 0.4, Evidence(breadth=5, fresh=False)) == "peaking"
-    assert stage_of(100, 80, 0.4, Evidence(breadth=5, fresh=True)) == "peaking", "slowing down"
+MATURE = -300
+"""Videos posted five hours before T0: old enough to be tested for a push."""
 
 
-def test_a_video_accelerates_against_its_own_recent_rate() -> None:
-    # Buckets 10..13 are its recent past (100 plays each), 14..15 the tested ones.
-    steady = {10: 100, 11: 100, 12: 100, 13: 100}
-    assert accelerating({**steady, 14: 400, 15: 300}, 15, 2, RULE) is True
-    assert accelerating({**steady, 14: 250, 15: 250}, 15, 2, RULE) is False
-    assert accelerating({**steady, 14: 100, 15: 400}, 15, 1, RULE) is True
-    # A tiny video: 3x of 2 plays is noise, not a push.
-    assert accelerating({10: 2, 11: 2, 12: 2, 13: 2, 14: 8, 15: 8}, 15, 2, RULE) is False
-    # Seen once before the tested buckets: not out there yet.
-    assert accelerating({13: 100, 14: 900, 15: 900}, 15, 2, RULE) is None
-
-
-def _wave(minutes: int, surge_at: int, *, shared_sound: bool) -> list:  # type: ignore[type-arg]
-    """#base has a quiet baseline; from ``surge_at`` new videos (ids carrying their post time,
-    as on TikTok) pile onto it, all with one sound or each with its own."""
-    t0 = int(T0.timestamp())
+def _world(
+    minutes: int, push_at: int, pushed: int, *, tags: tuple[str, ...] = ("niche",), videos: int = 10
+) -> list[VideoSnapshot]:
+    """``videos`` quiet videos on ``tags`` and 40 on other tags (each with its own sound and
+    creator, seen every 5 minutes); from ``push_at`` the first ``pushed`` of the first group
+    gain thousands of plays a bucket more."""
     snaps = []
-    for q in range(3):
+    for q in range(videos + 40):
+        ours = q < videos
         for k in range(0, minutes, 5):
-            snaps.append(
-                snap(
-                    video=str(7_200_000_000_000_000_000 + q),
-                    minutes=k + 0.3,
-                    plays=500 + k * 20,
-                    tags=("base",),
-                    sound=None,
-                    author=str(6_700_000_000_000_000_000 + q),
-                )
-            )
-    for n in range(30):
-        born = surge_at + n // 3
-        vid = str(((t0 + (born - 1) * 60) << 32) | n)
-        sound = "6900000000000000099" if shared_sound else str(6_900_000_000_000_000_100 + n)
-        for k in range(born, minutes, 5):
-            snaps.append(
-                snap(
-                    video=vid,
-                    minutes=k + 0.5,
-                    plays=(k - born + 1) * 4000,
-                    created_minutes=born - 1,
-                    tags=("base",),
-                    sound=sound,
-                    author=str(6_900_000_000_000_000_000 + n),
-                )
-            )
-    snaps.sort(key=lambda s: s.collected_at)
-    return snaps
-
-
-def test_attribution_of_a_posting_wave_in_the_engine() -> None:
-    own = {s.entity: s for s in Engine(POSTED).process(_wave(300, 200, shared_sound=False)).spikes}
-    assert own["hashtag:base"].evidence == "posted"
-    carried = {
-        s.entity for s in Engine(POSTED).process(_wave(300, 200, shared_sound=True)).spikes
-    }
-    assert "hashtag:base" not in carried, "the wave is the sound's, not #base's"
-    # Posted evidence is off by default: new videos alone make no spike.
-    assert not Engine().process(_wave(300, 200, shared_sound=False)).spikes
-
-
-def _push(  # type: ignore[type-arg]
-    minutes: int, push_at: int, pushed: int, *, videos: int = 10, tag: str = "niche", boost: int = 3
-) -> list:
-    """``videos`` quiet videos on #``tag`` (100 plays a bucket each, each with its own sound and
-    creator); from ``push_at`` the first ``pushed`` of them get ``boost`` thousand plays a
-    bucket more."""
-    snaps = []
-    for q in range(videos):
-        for k in range(0, minutes, 5):
-            extra = boost * 200 * (k - push_at + 5) if q < pushed and k >= push_at else 0
+            extra = 3000 * (k - push_at + 5) if q < pushed and k >= push_at else 0
             snaps.append(
                 snap(
                     video=str(7_300_000_000_000_000_000 + q),
                     minutes=k + 0.2 + q * 0.01,
                     plays=1000 + k * 20 + extra,
-                    tags=(tag,),
+                    tags=tags if ours else (f"other{q}",),
                     sound=str(6_910_000_000_000_000_000 + q),
                     author=str(6_810_000_000_000_000_000 + q),
+                    created_minutes=MATURE,
                 )
             )
     snaps.sort(key=lambda s: s.collected_at)
@@ -159,9 +112,10 @@ def _push(  # type: ignore[type-arg]
 
 
 def test_videos_pushed_together_spike_within_two_buckets() -> None:
-    out = Engine().process(_push(300, 200, 6))
+    out = Engine().process(_world(300, 200, 6))
     (spike,) = [s for s in out.spikes if s.entity == "hashtag:niche"]
     assert (spike.evidence, spike.accelerating, spike.market) == ("pushed", 6, "US")
+    assert "6 of " in spike.summary and "doubled their own rate" in spike.summary
     take_off = int(T0.timestamp() * 1000) + 200 * 60_000
     assert take_off < spike.detected_ms <= take_off + 2 * 300_000  # after it, not before
     # The 1h board calls it rising from that tick on.
@@ -174,38 +128,60 @@ def test_videos_pushed_together_spike_within_two_buckets() -> None:
 
 
 def test_one_or_two_videos_are_not_a_push() -> None:
-    assert not [s for s in Engine().process(_push(300, 200, 2)).spikes if s.kind == "hashtag"]
+    assert not [s for s in Engine().process(_world(300, 200, 2)).spikes if s.kind == "hashtag"]
 
 
-def test_a_few_pushed_videos_of_a_big_tag_are_not_its_spike() -> None:
-    # Three of #big's twenty videos are pushed: not #big taking off (spike_push_share)...
-    snaps = _push(300, 200, 3, videos=20, tag="big", boost=10)
-    assert not [s for s in Engine().process(snaps).spikes if s.kind == "hashtag"]
-    # ...though they would be, were a share not asked for.
-    spikes = Engine(EngineSettings(spike_push_share=0)).process(snaps).spikes
-    assert [(s.entity, s.accelerating) for s in spikes if s.kind == "hashtag"] == [
-        ("hashtag:big", 3)
-    ]
+def test_a_push_carried_by_another_entity_is_its() -> None:
+    # #niche and #ride on all ten videos, six pushed: both spike (they travel together)...
+    snaps = _world(300, 200, 6, tags=("niche", "ride"))
+    both = sorted(s.entity for s in Engine().process(snaps).spikes if s.kind == "hashtag")
+    assert both == ["hashtag:niche", "hashtag:ride"]
 
 
-def test_a_push_carried_by_another_entity_is_not_the_entitys() -> None:
-    # Seven videos are pushed: four carry #niche and #ride, three #ride only; #niche has six more
-    # quiet ones. #ride's push is its own; #niche's is all #ride's videos (more than half, and
-    # the rest is nothing), so it is #ride's, not #niche's.
-    def tags(video_id: str) -> tuple[str, ...]:
-        q = int(video_id[-2:])
-        return ("niche", "ride") if q < 4 else ("ride",) if q < 7 else ("niche",)
+def _adoption(creators: int, videos: int, *, start: int = 600) -> list[VideoSnapshot]:
+    """A steady market: 30 creators post a video every 20 minutes on their own tags for ten
+    hours; from ``start`` minutes, ``videos`` new videos on #wave by ``creators`` creators."""
+    snaps = []
+    n = 0
 
-    snaps = [
-        snap(
-            video=s.video_id,
-            minutes=(s.collected_at - T0).total_seconds() / 60,
-            plays=s.stats.plays,
-            tags=tags(s.video_id),
-            sound=s.music.id if s.music else None,
-            author=s.author.id,
-        )
-        for s in _push(300, 200, 7, videos=13)
-    ]
-    spikes = [s for s in Engine().process(snaps).spikes if s.kind == "hashtag"]
-    assert [(s.entity, s.accelerating) for s in spikes] == [("hashtag:ride", 7)]
+    def post(at: int, tag: str, author: int) -> None:
+        nonlocal n
+        n += 1
+        vid = str(7_400_000_000_000_000_000 + n)
+        for k in range(at, at + 120, 5):
+            snaps.append(
+                snap(
+                    video=vid, minutes=k + 1, plays=100 + 50 * (k - at), tags=(tag,),
+                    sound=str(6_920_000_000_000_000_000 + n),
+                    author=str(6_820_000_000_000_000_000 + author), created_minutes=at,
+                )
+            )
+
+    for at in range(0, start + 120, 20):
+        for c in range(30):
+            post(at + c % 20, f"own{c}", c)
+    for i in range(videos):
+        post(start + i * 30 // videos, "wave", 100 + i % creators)
+    snaps.sort(key=lambda s: s.collected_at)
+    return snaps
+
+
+def test_many_new_creators_on_a_tag_spike_and_one_busy_creator_does_not() -> None:
+    out = Engine().process(_adoption(creators=12, videos=12))
+    (spike,) = [s for s in out.spikes if s.entity == "hashtag:wave"]
+    # Found as soon as enough distinct creators were in (spike_min_adopters and the bound).
+    assert spike.evidence == "posted" and 5 <= spike.new_creators == spike.new_videos < 12
+    assert spike.summary.startswith(f"{spike.new_videos} new videos from {spike.new_creators} ")
+    start = int(T0.timestamp() * 1000) + 600 * 60_000
+    assert start < spike.detected_ms <= start + 40 * 60_000
+    # One creator posting twelve times is one adopter: no spike.
+    quiet = Engine().process(_adoption(creators=1, videos=12)).spikes
+    assert not [s for s in quiet if s.entity == "hashtag:wave"]
+
+
+def test_a_scraper_that_sees_everything_twice_as_often_changes_nothing() -> None:
+    # The same steady market scraped every 5 minutes, then with a second scraper's copies:
+    # duplicates are dropped, and nothing spikes either way.
+    snaps = _adoption(creators=12, videos=0)
+    for run in (snaps, [x for s in snaps for x in (s, s)]):
+        assert not Engine(EngineSettings()).process(run).spikes

@@ -12,6 +12,7 @@ import typer
 from trendmon.cli import (
     dashboard,
     evaluate,
+    history,
     importer,
     log,
     run,
@@ -32,7 +33,9 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-for module in (scrape, importer, simulate, run, worker, evaluate, log, settings, dashboard):
+for module in (
+    scrape, importer, simulate, run, worker, evaluate, history, log, settings, dashboard
+):
     module.register(app)
 
 

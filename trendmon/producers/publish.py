@@ -105,10 +105,24 @@ class Summary:
 class Publisher:
     """Collects snapshots and rejects, writes them to the bus in batches."""
 
-    def __init__(self, bus: Bus, *, batch_size: int = 2000, topic: str = SNAPSHOTS) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        *,
+        batch_size: int = 2000,
+        topic: str = SNAPSHOTS,
+        max_future_s: int | None = None,
+    ) -> None:
         self.bus = bus
         self.topic = topic
         self.batch_size = batch_size
+        if max_future_s is None:
+            from trendmon.settings import CoreSettings, load
+
+            max_future_s = load(CoreSettings).max_future_s
+        self.max_future_s = max_future_s
+        """A snapshot collected this far ahead of the wall clock is dead-lettered (a gap in a
+        stream, however long, never is: the engine reads no clock)."""
         self.summary = Summary()
         self._batch: list[Message] = []
         self._dead: list[Message] = []
@@ -117,6 +131,20 @@ class Publisher:
         self.summary.read += 1
         if isinstance(item, Rejected):
             self.reject(item)
+            return
+        ahead = (item.collected_at - datetime.now(UTC)).total_seconds()
+        if ahead > self.max_future_s:
+            self.reject(
+                Rejected(
+                    reason="from the future",
+                    origin=f"video {item.video_id}",
+                    raw=encode(item),
+                    detail=f"collected_at {item.collected_at.isoformat()} is {ahead:.0f} s ahead "
+                    f"of this machine's clock (more than {self.max_future_s} s): fix the "
+                    "scraper's clock, or raise TRENDMON_MAX_FUTURE_S",
+                    field="collected_at",
+                )
+            )
             return
         self._batch.append(
             Message(

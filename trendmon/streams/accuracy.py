@@ -52,6 +52,8 @@ ALL = "all"
 HOT = frozenset(("emerging", "rising"))
 STAGE_WINDOW = "1h"
 BATCH = 5000
+DEFAULT_INTERVAL_S = 900
+"""Delays of a truth file that names no interval_s are counted in 15-minute intervals."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,28 +119,34 @@ def _ms(text: str) -> int:
 
 
 def breakouts_of(truth: Mapping[str, Any]) -> tuple[list[Breakout], frozenset[str]]:
-    """The planted breakouts of a truth document, and the keys of its unplanted entities."""
+    """The planted breakouts of a truth document, and the keys of its unplanted entities.
+
+    An entry needs ``kind``, ``id`` and ``onset``; ``market`` defaults to ``all`` and
+    ``planted`` to true (a user's own truth file lists what did take off; see
+    ``docs/detection.md``).
+    """
     end = truth.get("end")
     end_ms = _ms(end) if isinstance(end, str) else None
     planted: list[Breakout] = []
     unplanted: set[str] = set()
     for entry in truth["breakouts"]:
         key = f"{entry['kind']}:{entry['id']}"
-        if not entry.get("planted"):
+        if not entry.get("planted", True):
             unplanted.add(key)
             continue
         onset = _ms(entry["onset"])
         hold = entry.get("hold_s")
         fade = entry.get("decay_s", 0)
         until = onset + round((float(hold) + float(fade)) * 1000) if hold is not None else end_ms
-        planted.append(Breakout(key, entry["market"], onset, until if until is not None else 2**62))
+        market = entry.get("market") or ALL
+        planted.append(Breakout(key, market, onset, until if until is not None else 2**62))
     return planted, frozenset(unplanted)
 
 
 def _matches(b: Breakout, entity: str, market: str, at_ms: int, interval_ms: int) -> bool:
     return (
         entity == b.key
-        and market in (b.market, ALL)
+        and (market in (b.market, ALL) or b.market == ALL)
         and b.onset_ms - interval_ms <= at_ms <= b.until_ms
     )
 
@@ -233,7 +241,7 @@ def summarize(
 ) -> Accuracy:
     """The figures of engine output against a truth document (see the module docstring)."""
     breakouts, unplanted = breakouts_of(truth)
-    interval_ms = round(float(truth["interval_s"]) * 1000)
+    interval_ms = round(float(truth.get("interval_s", DEFAULT_INTERVAL_S)) * 1000)
     n_spikes, false_spikes, spike_delays = score_spikes(spikes, breakouts, unplanted, interval_ms)
     n_alerts, false_alerts, stage_delays = score_stages(scores, breakouts, unplanted, interval_ms)
     results = tuple(
@@ -295,3 +303,91 @@ def evaluate(
 def iso_ms(ms: int) -> str:
     """An epoch-ms time as ``2026-01-05T16:13:53Z`` (for the detail lines)."""
     return utc(ms / 1000).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One world of the grid: its name, its simulator settings and what the engine reached."""
+
+    name: str
+    accuracy: Accuracy
+
+
+MATRIX_MECHANISMS = ("adoption", "push", "both")
+MATRIX_COVERAGE = ((1.0, 0.0), (0.4, 0.8))
+"""(coverage, coverage later): all live videos seen; a share seen, doubling mid-run."""
+MATRIX_INTERVALS = (900.0, 3600.0)
+MATRIX_SEEDS = (1, 2)
+MATRIX_WORLD: dict[str, Any] = dict(
+    hours=24, videos=1500, creators=1000, breakouts=4, breakout_kinds="hashtag,sound",
+    breakout_paces="sudden,slow", breakout_spread=0.25, decoys="viral,star,rhythm", outages=1,
+)
+"""What every world of the grid shares: decoys, an outage, both paces, spreading breakouts."""
+
+
+def matrix_worlds(
+    *, quick: bool = False
+) -> list[tuple[str, dict[str, Any]]]:
+    """The grid's worlds (name, simulator settings): mechanisms x coverage x interval x seeds.
+
+    ``quick`` keeps one seed and the 15-minute interval (the test suite's reduced grid).
+    """
+    seeds = MATRIX_SEEDS[:1] if quick else MATRIX_SEEDS
+    intervals = MATRIX_INTERVALS[:1] if quick else MATRIX_INTERVALS
+    worlds = []
+    for mechanism in MATRIX_MECHANISMS:
+        for coverage, later in MATRIX_COVERAGE:
+            for interval in intervals:
+                for seed in seeds:
+                    change = f"->{later:.0%}" if later else ""
+                    name = (
+                        f"{mechanism} coverage {coverage:.0%}{change}"
+                        f" every {interval / 60:.0f} min seed {seed}"
+                    )
+                    worlds.append(
+                        (
+                            name,
+                            {
+                                **MATRIX_WORLD,
+                                "breakout_mechanisms": mechanism,
+                                "coverage": coverage,
+                                "coverage_later": later,
+                                "coverage_change_h": MATRIX_WORLD["hours"] / 2 if later else 0,
+                                "interval_s": interval,
+                                "seed": seed,
+                            },
+                        )
+                    )
+    return worlds
+
+
+@dataclass(frozen=True, slots=True)
+class Worst:
+    """The worst figures over the cells (lowest precision and recall, longest delay)."""
+
+    precision: float
+    recall: float
+    delay: float
+
+    def line(self, what: str = "") -> str:
+        label = f"worst cell{' (' + what + ')' if what else ''}"
+        return (
+            f"{label}: precision {self.precision:.2f} recall {self.recall:.2f} delay "
+            f"{self.delay:.1f} (targets >= 0.9, >= 0.9, <= 2)"
+        )
+
+
+def worst(cells: Sequence[Cell]) -> Worst:
+    """The worst of spikes and stages over every cell (a cell with nothing found counts 0 for
+    precision and recall and an infinite delay)."""
+    precision, recall, delay = 1.0, 1.0, 0.0
+    for c in cells:
+        a = c.accuracy
+        for p, r, d in (
+            (a.spike_precision, a.spike_recall, a.spike_median_delay),
+            (a.stage_precision, a.stage_recall, a.stage_median_delay),
+        ):
+            precision = min(precision, 0.0 if p is None else p)
+            recall = min(recall, 0.0 if r is None else r)
+            delay = max(delay, float("inf") if d is None else d)
+    return Worst(precision, recall, delay)

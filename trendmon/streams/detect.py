@@ -173,8 +173,12 @@ def _passes_with(stage: Stage2, f: Found, keep: float) -> bool:
     if f.adopt_w >= 0:
         w = sig.win[f.adopt_w, :, f.aid]
         n = float(w[ADOPT]) * keep
-        s, r = adoption(one(n), one(float(sig.base[ADOPT, f.aid])),
-                        one(float(mwin[f.adopt_w, mid, T_POSTED])), one(float(mbase[mid, T_POSTED])))
+        s, r = adoption(
+            one(n),
+            one(float(sig.base[ADOPT, f.aid])),
+            one(float(mwin[f.adopt_w, mid, T_POSTED])),
+            one(float(mbase[mid, T_POSTED])),
+        )
         if s[0] >= rule.surprise and n >= rule.min_adopters and r[0] >= rule.min_ratio:
             return True
     if f.push_w >= 0:

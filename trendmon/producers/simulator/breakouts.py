@@ -115,7 +115,9 @@ class Breakout:
         }
 
 
-def parse_kinds(text: str, allowed: tuple[str, ...] = KINDS, what: str = "breakout kind") -> list[str]:
+def parse_kinds(
+    text: str, allowed: tuple[str, ...] = KINDS, what: str = "breakout kind"
+) -> list[str]:
     kinds = [k.strip().lower() for k in text.split(",") if k.strip()]
     unknown = [k for k in kinds if k not in allowed]
     if unknown:

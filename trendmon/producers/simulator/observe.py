@@ -28,9 +28,9 @@ from datetime import UTC, datetime
 
 from trendmon.events import Stats, VideoSnapshot, make_event_id, utc
 from trendmon.producers.simulator.breakouts import Breakout, iso, truth_document
-from trendmon.producers.simulator.decoys import Decoy
 from trendmon.producers.simulator.clock import Clock, FastClock
 from trendmon.producers.simulator.curves import HOUR, round_count
+from trendmon.producers.simulator.decoys import Decoy
 from trendmon.producers.simulator.posting import post_chunk
 from trendmon.producers.simulator.world import Video, World
 from trendmon.settings import SimulatorSettings

@@ -303,7 +303,9 @@ class World:
 
             amp = self.settings.daily_rhythm
 
-            def rate_at(t: float, rate: float = rate, offset: float = offset) -> float:
+            def rate_at(
+                t: float, rate: float = rate, offset: float = offset, amp: float = amp
+            ) -> float:
                 return rate * diurnal(t, offset, amp)
 
             times = poisson_times(rng, lo, hi, rate_at, rate * (1.0 + amp))

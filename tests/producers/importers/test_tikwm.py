@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 import pytest
 
-from trendmon.errors import ConfigError
+from trendmon.errors import ConfigError, FormatError
 from trendmon.events import Music, VideoSnapshot
 
 Run = Callable[..., Any]
@@ -203,3 +203,9 @@ def test_author_flag_is_checked_and_noted_when_unused(run: Run, web_item: Any) -
     assert result.format == "itemstruct" and len(result.snapshots) == 1
     assert result.stream.notes == ["--author someone was not used: itemstruct records name their "
                                    "author"]
+
+
+def test_an_error_response_is_refused_as_such(run: Run) -> None:
+    answer = {"code": -1, "msg": "Free Api Limit: 1 request/second.", "processed_time": 0.01}
+    with pytest.raises(FormatError, match=r"API error response.*code -1: 'Free Api Limit"):
+        run(orjson.dumps(answer))

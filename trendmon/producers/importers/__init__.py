@@ -229,6 +229,10 @@ def _unknown(name: str, record: dict[str, Any]) -> str:
     if "userInfo" in record:
         return (f"{name} is a TikTok user profile (/api/user/detail/), which holds no videos; "
                 "import a post list (/api/post/item_list/) instead")
+    if "code" in record and "msg" in record and record.get("code") not in (0, "0"):
+        # An API's failure answer (tikwm: {"code": -1, "msg": "Free Api Limit: ..."}).
+        return (f"{name} is an API error response, which holds no videos (code "
+                f"{record['code']!r}: {str(record['msg'])[:120]!r}); fetch it again")
     keys = ", ".join(list(record)[:12])
     return f"{name}: records of an unknown format (keys: {keys}); {_choices()}"
 

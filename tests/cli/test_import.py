@@ -149,3 +149,40 @@ def test_flags_are_checked(home: Path, tmp_path: Path) -> None:
 def test_help_has_an_example() -> None:
     result = CliRunner().invoke(app, ["import", "--help"])
     assert result.exit_code == 0 and "Example: trendmon import" in result.stdout
+
+
+def tikwm_item(n: int, **overrides: Any) -> dict[str, Any]:
+    """An item of tikwm's api/user/posts as an archive keeps it: no author, hashtags in desc."""
+    value: dict[str, Any] = {
+        "id": f"75490000000000{n:05d}", "desc": f"clip {n} | #riderskill sur #Twitch",
+        "cover": "https://p19-common-sign-useastred.tiktokcdn-eu.com/o1~tplv.jpeg",
+        "play": "https://v16m.tiktokcdn-eu.com/4ad6/68cc/video/tos/oo/?a=1233",
+        "create_time": 1757783407,
+        "stats": {"digg_count": 3, "comment_count": 2, "share_count": 1, "play_count": 300 + n,
+                  "collect_count": 2},
+        "_collected_at": "2025-09-17T13:37:48.655Z",
+    }
+    value.update(overrides)
+    return value
+
+
+def test_tikwm_user_posts_need_the_account_and_report_the_summary(
+    home: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "posts.jsonl"
+    lines = [tikwm_item(0, id=""), tikwm_item(1), tikwm_item(2)]
+    path.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines))
+    result = invoke(str(path), "--home", str(home))
+    assert result.exit_code == 2
+    assert "name no author" in one_line(result.stderr) and "--author" in result.stderr
+    result = invoke(str(path), "--author", "@riderskill", "--home", str(home))
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["read"], summary["published"], summary["dead_lettered"]) == (3, 2, 1)
+    assert summary["dead_letter_reasons"] == {"no video id": 1}
+    assert summary["formats"] == {str(path): "tikwm"}
+    snaps, dead = read_log(home)
+    assert [(s.video_id, s.author.unique_id, s.hashtags) for s in snaps] == [
+        (f"75490000000000{n:05d}", "riderskill", ("riderskill", "twitch")) for n in (1, 2)
+    ]
+    assert [(d.origin, d.field) for d in dead] == [(f"{path}:1", "$.id")]

@@ -50,6 +50,7 @@ def import_files(
     format: str | None = None,
     collected_at: datetime | None = None,
     market: str | None = None,
+    author: str | None = None,
     progress: Progress | None = None,
 ) -> tuple[dict[str, str], list[str]]:
     """Publish every file's records; return the format of each file and the files' errors."""
@@ -71,6 +72,7 @@ def import_files(
                     collected_at=collected_at,
                     market=market,
                     file_time=file_time,
+                    author=author,
                 )
                 formats[name] = fmt
                 good = 0
@@ -142,17 +144,28 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option("--market", help="Market (US, GB, ...) of records that name none."),
         ] = None,
+        author: Annotated[
+            str | None,
+            typer.Option(
+                "--author",
+                help="Account (unique id, as in tiktok.com/@NAME) of records that name no "
+                "author: a user's posts from tikwm.",
+            ),
+        ] = None,
         bus: BusOption = None,
         home: HomeOption = None,
     ) -> None:
         """Import TikTok videos from files into the snapshots topic.
 
         Reads TikTok-Api itemStruct JSON (lists, pages, JSON Lines), mobile aweme items,
-        Apify/tiktok-scraper JSON, TikTok Research API JSON and flattened CSV/JSON exports.
+        Apify/tiktok-scraper JSON, TikTok Research API JSON, flattened CSV/JSON exports and
+        tikwm.com API items (a user's posts name no author: give it with --author).
         Bad records go to the dead-letters topic with their reason; a summary (read,
         published, duplicates, dead letters by reason, notes) is printed as JSON.
 
         Example: trendmon import trending.jsonl export.csv --market US
+
+        Example: trendmon import user_posts.json --author someone
         """
         if format is not None and format not in FORMATS:
             fail(f"unknown --format {format!r}; choose one of: {', '.join(FORMATS)}")
@@ -175,6 +188,7 @@ def register(app: typer.Typer) -> None:
                     format=format,
                     collected_at=when,
                     market=market,
+                    author=author,
                     progress=progress,
                 )
         finally:

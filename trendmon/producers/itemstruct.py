@@ -19,6 +19,7 @@ copies. The field coercions (:func:`count`, :func:`text`, ...) are shared by the
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
 from typing import Any
 
@@ -129,6 +130,16 @@ def description(value: object, field: str) -> str:
             field,
         )
     return desc
+
+
+_HASHTAG = re.compile(r"#([^\s#@]+)")
+
+
+def hashtags_in(text: str) -> list[str]:
+    """The hashtags written in a text, for items that keep them nowhere else (flattened exports,
+    tikwm): ``"yep | #riderskill sur #Twitch"`` -> ``["riderskill", "Twitch"]``. A tag runs from
+    ``#`` to the next space, ``#`` or ``@``; names are normalised later, by the snapshot."""
+    return _HASHTAG.findall(text) if "#" in text else []
 
 
 def flag(value: object) -> bool:

@@ -19,10 +19,6 @@ Item = Callable[..., dict[str, Any]]
 def jsonl(*values: Any) -> bytes:
     return b"".join(orjson.dumps(value) + b"\n" for value in values)
 
-AWEME_FEED = (
-    Path(__file__).resolve().parents[3] / "../shared/data/timeseries/zexisx-api-feed"
-).resolve() / "observations.jsonl"
-
 APIFY = {
     "id": "7350000000000000001",
     "text": "dance #Dance #fyp",
@@ -98,10 +94,8 @@ def test_research_api_page_and_list(run: Run) -> None:
         assert (s.market, s.duration) == ("DE", 31)
 
 
-def test_aweme_feed_file(run: Run) -> None:
-    if not AWEME_FEED.exists():
-        pytest.skip(f"real aweme feed not found at {AWEME_FEED}")
-    result = run(AWEME_FEED, collected_at=None)
+def test_aweme_feed_file(run: Run, timeseries: Path) -> None:
+    result = run(timeseries / "zexisx-api-feed" / "observations.jsonl", collected_at=None)
     assert result.format == "aweme"
     assert len(result.snapshots) == 308 and result.rejects == []
     first = result.snapshots[0]

@@ -8,7 +8,8 @@
 
 Formats (``--format`` names): ``itemstruct`` (TikTok-Api / web page JSON), ``aweme`` (mobile
 feed), ``apify`` (Apify / tiktok-scraper), ``research`` (official Research API), ``flat-csv`` and
-``flat-json`` (flattened ``video_*``/``stats_*`` rows). Containers are detected from the first
+``flat-json`` (flattened ``video_*``/``stats_*`` rows), ``tikwm`` (tikwm.com's API; a user's
+posts name no author, so ``author=`` names the account). Containers are detected from the first
 bytes (JSON Lines, one JSON document, CSV); the format from the first readable record.
 """
 
@@ -18,13 +19,14 @@ import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import IO, Any, Final
 
 import orjson
 
 from trendmon.errors import ConfigError, FormatError
 from trendmon.events import VideoSnapshot
-from trendmon.producers.importers import apify, flat, research, tiktok
+from trendmon.producers.importers import apify, flat, research, tiktok, tikwm
 from trendmon.producers.importers.jsonstream import DocumentReader, Item, read_lines
 from trendmon.producers.importers.timing import Clock
 from trendmon.producers.itemstruct import BadItem, is_live_or_empty
@@ -39,6 +41,8 @@ class Format:
     parse: Parser
     looks_like: Callable[[dict[str, Any]], bool]
     help: str
+    takes_author: bool = False
+    """The parser accepts ``author=`` for records that name none."""
 
 
 FORMATS: Final = {
@@ -49,6 +53,8 @@ FORMATS: Final = {
         Format(research.NAME, research.parse, research.looks_like, "TikTok Research API"),
         Format(flat.JSON, flat.parse, flat.looks_like, "flattened rows as JSON (stats_*)"),
         Format(flat.CSV, flat.parse, flat.looks_like, "flattened rows as CSV (stats_*)"),
+        Format(tikwm.NAME, tikwm.parse, tikwm.looks_like, "tikwm.com API, user posts (play_count)",
+               takes_author=True),
         Format(tiktok.ITEMSTRUCT, tiktok.parse_item, tiktok.is_itemstruct, "TikTok web itemStruct"),
     )
 }
@@ -91,12 +97,15 @@ def import_file(
     collected_at: datetime | None = None,
     market: str | None = None,
     file_time: datetime | None = None,
+    author: str | None = None,
 ) -> tuple[ImportStream, str]:
     """Read snapshots from an open binary file; return them lazily with the detected format.
 
     Collection time comes from each record when it has one (``_collected_at``, a page's
     ``extra.now``), else ``collected_at``, else ``file_time`` (the file's modification time; the
-    notes then say so). Raises :class:`FormatError` for an empty file or an unknown format.
+    notes then say so). ``author`` is the account (its unique id) of records that name no
+    author, as a tikwm user's posts do. Raises :class:`FormatError` for an empty file or an
+    unknown format, :class:`ConfigError` for a bad option or a missing ``author``.
     """
     if format is not None and format not in FORMATS:
         raise FormatError(f"unknown format {format!r} for {name}: {_choices()}")
@@ -104,6 +113,8 @@ def import_file(
         len(market) == 2 and market.isascii() and market.isalpha() and market.isupper()
     ):
         raise ConfigError(f"--market {market!r}: give a two-letter country code (US) or unknown")
+    if author is not None:
+        author = _account(author)
     fp, head = _sniff(fp)
     size = _size(fp)
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -137,10 +148,30 @@ def import_file(
     pending: list[Item] = []
     if format is None:
         format = _detect(reader, pending, name)
+        if format == tikwm.NAME and author is None and tikwm.names_no_author(pending[-1][2]):
+            raise ConfigError(
+                f"{name} holds tikwm items that name no author (a user's posts): pass --author "
+                "with the account's unique id"
+            )
     parse = FORMATS[format].parse
+    if author is not None:
+        if FORMATS[format].takes_author:
+            parse = partial(parse, author=author)
+        else:
+            notes.append(f"--author {author} was not used: {format} records name their author")
     clock = Clock(collected_at, file_time, page_time, notes)
     records = _records(pending, reader, parse, f"import:{format}", market, clock, name)
     return ImportStream(records, progress, size, notes), format
+
+
+def _account(author: str) -> str:
+    """A TikTok account as given on the command line: ``@name`` or ``name``."""
+    account = author.strip().removeprefix("@")
+    if not account or len(account) > 64 or any(c.isspace() for c in account):
+        raise ConfigError(
+            f"--author {author!r}: give the account's unique id, as in tiktok.com/@NAME"
+        )
+    return account
 
 
 def _records(pending: list[Item], reader: Iterator[Item], parse: Parser, source: str,
@@ -198,6 +229,10 @@ def _unknown(name: str, record: dict[str, Any]) -> str:
     if "userInfo" in record:
         return (f"{name} is a TikTok user profile (/api/user/detail/), which holds no videos; "
                 "import a post list (/api/post/item_list/) instead")
+    if "code" in record and "msg" in record and record.get("code") not in (0, "0"):
+        # An API's failure answer (tikwm: {"code": -1, "msg": "Free Api Limit: ..."}).
+        return (f"{name} is an API error response, which holds no videos (code "
+                f"{record['code']!r}: {str(record['msg'])[:120]!r}); fetch it again")
     keys = ", ".join(list(record)[:12])
     return f"{name}: records of an unknown format (keys: {keys}); {_choices()}"
 

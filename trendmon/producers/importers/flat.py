@@ -12,14 +12,13 @@ from __future__ import annotations
 import ast
 import csv
 import io
-import re
 from collections.abc import Iterator
 from datetime import datetime
 from typing import IO, Any, Final
 
 from trendmon.events import VideoSnapshot
 from trendmon.producers.importers.jsonstream import MAX_RECORD, Item
-from trendmon.producers.itemstruct import BadItem, parse_item
+from trendmon.producers.itemstruct import BadItem, hashtags_in, parse_item
 from trendmon.producers.publish import Rejected
 
 CSV: Final = "flat-csv"
@@ -28,7 +27,6 @@ PREFIXES: Final = frozenset(
     {"video", "author", "music", "stats", "statsV2", "authorStats", "authorStatsV2"}
 )
 _LISTS: Final = ("challenges", "textExtra", "effectStickers", "contents")
-_HASHTAG = re.compile(r"#([^\s#@]+)")
 
 # A description of 10 MB must reach the mapping to be refused with its length, not break csv.
 csv.field_size_limit(MAX_RECORD)
@@ -81,7 +79,7 @@ def parse(
     if not item.get("challenges") and not item.get("textExtra"):
         desc = item.get("desc")
         if type(desc) is str and "#" in desc:
-            item["challenges"] = [{"title": tag} for tag in _HASHTAG.findall(desc)]
+            item["challenges"] = [{"title": tag} for tag in hashtags_in(desc)]
     return parse_item(item, collected_at=collected_at, source=source, market=market)
 
 

@@ -20,6 +20,8 @@ path                         page
 ``/stream``                  Server-Sent Events (:mod:`.push`)
 ``/export/NAME.csv|json``    any table as a file (:mod:`.tables`, :mod:`.export`)
 ===========================  ==============================================================
+
+Malformed requests to Dash's own routes are answered 400 or 404 by :mod:`.guard`.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from dash import Dash, Input, Output, dcc, html
 from flask import Response, abort, request
 
 from trendmon.dashboard import components as ui
+from trendmon.dashboard import guard
 from trendmon.dashboard.data import DashboardData, UnknownEntityError
 from trendmon.dashboard.export import to_csv, to_json
 from trendmon.dashboard.pages import detail, health, home, rankings, spikes, trends, wall
@@ -144,6 +147,7 @@ def create_app(
 
     for module in (wall, rankings, trends, detail, spikes, health):
         module.register(app, data, settings)
+    guard.install(app)
     return app
 
 

@@ -76,7 +76,7 @@ from trendmon.errors import ConfigError, ServiceUnavailableError
 from trendmon.events import Spike, TrendScore, VideoDelta, VideoSnapshot, encode
 from trendmon.settings import EngineSettings, RedisSettings, load
 from trendmon.sinks.redis import scripts
-from trendmon.sinks.redis.client import TRANSIENT, RedisConnection, connect
+from trendmon.sinks.redis.client import SERVICE, TRANSIENT, RedisConnection, connect
 from trendmon.sinks.redis.configuration import windows_ms
 
 __all__ = ["METRICS", "ChangeFeed", "LiveStore"]
@@ -171,7 +171,8 @@ class ChangeFeed:
         except TRANSIENT as exc:
             raise ServiceUnavailableError(
                 f"Redis at {self._address} stopped answering ({exc}); subscribe again once it "
-                "is back"
+                "is back",
+                SERVICE,
             ) from exc
         if message is None or message.get("type") != "message":
             return None
@@ -293,7 +294,8 @@ class LiveStore:
             raise ServiceUnavailableError(
                 f"Redis at {self.address} stopped answering ({type(exc).__name__}: {exc!s:.200}) "
                 "after retries; check that it runs (TRENDMON_REDIS_URL, or the embedded server "
-                "under TRENDMON_HOME), then retry: writes are idempotent"
+                "under TRENDMON_HOME), then retry: writes are idempotent",
+                SERVICE,
             ) from exc
 
     # -- keys -------------------------------------------------------------------------------

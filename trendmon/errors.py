@@ -62,4 +62,13 @@ class SourceBlockedError(RetryableError):
 
 
 class ServiceUnavailableError(RetryableError):
-    """A server (Kafka, Redis, MongoDB) did not answer; the call may succeed once it is back."""
+    """A server (Kafka, Redis, MongoDB) did not answer; the call may succeed once it is back.
+
+    The message is for whoever runs the server (its address, files, the fix); ``service`` names
+    it for everybody else (``the live store (Redis)``; empty when not known), so that a page
+    can say which store is away without showing where it lives.
+    """
+
+    def __init__(self, message: str, service: str = "") -> None:
+        super().__init__(message)
+        self.service = service

@@ -372,6 +372,11 @@ class DashboardSettings(BaseSettings):
     history_ttl_s: float = Field(
         10, ge=0, description="Seconds a history or log query is cached (0: no cache)."
     )
+    max_streams: int = Field(
+        500,
+        ge=1,
+        description="Most /stream push connections open at once; the next is refused (503).",
+    )
 
 
 COMPONENTS["dashboard"] = DashboardSettings

@@ -186,3 +186,18 @@ def test_tikwm_user_posts_need_the_account_and_report_the_summary(
         (f"75490000000000{n:05d}", "riderskill", ("riderskill", "twitch")) for n in (1, 2)
     ]
     assert [(d.origin, d.field) for d in dead] == [(f"{path}:1", "$.id")]
+
+
+def test_deep_nesting_is_dead_lettered_and_the_rest_published(home: Path, tmp_path: Path) -> None:
+    path = tmp_path / "deep.jsonl"
+    deep = b"[" * 100_000 + b"]" * 100_000
+    path.write_bytes(b"\n".join([orjson.dumps(item(1)), deep, orjson.dumps(item(2))]) + b"\n")
+    result = invoke(str(path), "--home", str(home))
+    assert result.exit_code == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["read"], summary["published"], summary["dead_lettered"]) == (3, 2, 1)
+    assert summary["dead_letter_reasons"] == {"nested too deeply": 1}
+    snaps, dead = read_log(home)
+    assert [s.video_id for s in snaps] == [item(1)["id"], item(2)["id"]]
+    assert [(d.origin, d.raw) for d in dead] == [(f"{path}:2", deep.decode() + "\n")]

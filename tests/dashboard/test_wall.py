@@ -127,3 +127,26 @@ def test_an_empty_store_says_there_is_no_data_yet(page: Any, tmp_path: Any) -> N
             page.wait_for_selector("main#page h1")
             assert page.locator(".panel-error").count() == 0, path
         assert page.console.errors == []
+
+
+def test_a_huge_rotate_is_bounded_and_does_not_call_the_server(
+    page: Any, server: DashboardServer
+) -> None:
+    # 2,147,484 s is past 2^31-1 ms: a browser would fire that timer at once, over and over.
+    open_wall(page, server, "?rotate=2147484")
+    calls: list[str] = []
+    page.on("request", lambda r: calls.append(r.url) if "_dash-update-component" in r.url else 0)
+    page.wait_for_timeout(4000)
+    assert calls == []
+    assert page.inner_text("#wall-title") == "All markets · last 24h"  # no rotation either
+    assert page.console.errors == []
+
+
+def test_rotate_is_at_most_a_day(server: DashboardServer) -> None:
+    from trendmon.dashboard.pages.wall import config
+
+    extensions = server.app.server.extensions["trendmon"]
+    data, settings = extensions["data"], extensions["settings"]
+    for asked, period in (("2147484", 86_400), ("99999999999", 86_400), ("1", 5), ("0", 0),
+                          ("-3", 0), ("x", 0), ("600", 600)):
+        assert config(data, settings, {"rotate": asked})["rotate_s"] == period, asked

@@ -20,6 +20,8 @@ path                         page
 ``/stream``                  Server-Sent Events (:mod:`.push`)
 ``/export/NAME.csv|json``    any table as a file (:mod:`.tables`, :mod:`.export`)
 ===========================  ==============================================================
+
+Malformed requests to Dash's own routes are answered 400 or 404 by :mod:`.guard`.
 """
 
 from __future__ import annotations
@@ -33,12 +35,13 @@ from dash import Dash, Input, Output, dcc, html
 from flask import Response, abort, request
 
 from trendmon.dashboard import components as ui
+from trendmon.dashboard import guard
 from trendmon.dashboard.data import DashboardData, UnknownEntityError
 from trendmon.dashboard.export import to_csv, to_json
 from trendmon.dashboard.pages import detail, health, home, rankings, spikes, trends, wall
 from trendmon.dashboard.push import Stream
 from trendmon.dashboard.tables import TABLES
-from trendmon.errors import TrendmonError
+from trendmon.errors import RetryableError, TrendmonError
 from trendmon.settings import CoreSettings, DashboardSettings, load
 
 ASSETS: Final = Path(__file__).parent / "assets"
@@ -122,7 +125,7 @@ def create_app(
             html.Main(id="page"),
         ]
     )
-    stream = Stream(data.live.subscribe, settings.heartbeat_s)
+    stream = Stream(data.live.subscribe, settings.heartbeat_s, settings.max_streams)
     stream.register(app.server)
     app.server.extensions["trendmon"] = {"data": data, "settings": settings, "stream": stream}
     _register_exports(app, data)
@@ -144,6 +147,7 @@ def create_app(
 
     for module in (wall, rankings, trends, detail, spikes, health):
         module.register(app, data, settings)
+    guard.install(app)
     return app
 
 
@@ -156,6 +160,13 @@ def _register_exports(app: Dash, data: DashboardData) -> None:
             tbl = build(data, request.args)
         except UnknownEntityError as exc:
             return Response(f"{exc}\n", status=404, mimetype="text/plain")
+        except RetryableError as exc:
+            return Response(
+                f"{ui.unavailable(exc)}; try again\n",
+                status=503,
+                mimetype="text/plain",
+                headers={"Retry-After": "5"},
+            )
         except TrendmonError as exc:
             return Response(f"{exc}\n", status=503, mimetype="text/plain")
         if kind == "csv":

@@ -85,7 +85,8 @@ class Confined:
         except FutureTimeout:
             raise ServiceUnavailableError(
                 f"the {self.what} did not answer within {self.timeout_s:.0f} s; it may be busy "
-                "(a long replay?) or stuck: try again, or restart the dashboard"
+                "(a long replay?) or stuck: try again, or restart the dashboard",
+                f"the {self.what}",
             ) from None
 
     def close(self, cleanup: Callable[[], None] | None = None) -> None:

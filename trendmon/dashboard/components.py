@@ -228,6 +228,24 @@ def field(label: str, control: Any) -> html.Div:
     return html.Div([html.Span(label, className="field-label"), control], className="field")
 
 
+def away(exc: RetryableError) -> str:
+    """What people are told when a store is away: which store, never its address or files.
+
+    >>> away(ServiceUnavailableError("Redis at /tmp/x.sock ...", "the live store (Redis)"))
+    ... # doctest: +SKIP
+    'The live store (Redis) does not answer'
+    """
+    service = getattr(exc, "service", "") or "a store"
+    return f"{service[:1].upper()}{service[1:]} does not answer"
+
+
+def unavailable(exc: RetryableError) -> str:
+    """:func:`away`, after writing the whole message (address, files, the fix) to the
+    dashboard's log on one line."""
+    log.warning("%s", " ".join(str(exc).split()))
+    return away(exc)
+
+
 def guarded(build: Callable[[], Any]) -> Any:
     """A page or a panel: what people see when a store fails or a URL names nothing."""
     try:
@@ -235,7 +253,9 @@ def guarded(build: Callable[[], Any]) -> Any:
     except UnknownEntityError as exc:
         return not_found(exc.what, exc.ident)
     except RetryableError as exc:
-        return panel("A store does not answer", f"{exc}. This page retries when reloaded.")
+        return panel(
+            "A store does not answer", f"{unavailable(exc)}. This page retries when reloaded."
+        )
     except TrendmonError as exc:
         return panel("This cannot be shown", str(exc))
     except Exception:

@@ -35,6 +35,8 @@ from trendmon.streams.entities import KINDS
 
 __all__ = ["KINDS", "METRICS", "DashboardData", "UnknownEntityError", "VideoFilter"]
 
+ENTITY_BOARD_READ: Final = 10_000
+"""Most entries of an entity board read to order it by rank (boards hold ``board_size``)."""
 SCAN_LIMIT: Final = 20_000
 """Most videos a filtered ranking looks through before it says it stopped looking."""
 HEALTH_SPAN_MS: Final = 30 * 60_000
@@ -275,16 +277,28 @@ class DashboardData:
     def entity_board(
         self, kind: str, market: str, window: str, n: int = 50
     ) -> list[dict[str, Any]]:
-        """The top ``n`` entities of a kind by trend score: every TrendScore field."""
+        """The top ``n`` entities of a kind by trend score: every TrendScore field, in the
+        engine's rank order (score descending, ties by entity key ascending; ``boards.py``).
+
+        The whole board is read (it holds at most the engine's ``board_size``) and ordered by
+        the rank each entry was published with: between hourly keyframes the engine republishes
+        an entry only when its rank, stage or score (by more than 1%) changed, so the scores
+        stored beside an unchanged rank may be slightly older than it, and their order could
+        disagree with the ranks on screen.
+        """
         if kind not in KINDS:
             raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+        if n <= 0:
+            return []
+        entries = self.live.board(kind, market, window, ENTITY_BOARD_READ)
+        cards = self.live.entities([member for member, _ in entries], market, window)
         rows: list[dict[str, Any]] = []
-        for member, score in self.live.board(kind, market, window, n):
-            card = self.live.entity(member, market, window) or {
-                "entity": member,
-                "name": member.partition(":")[2],
-            }
+        for (member, score), card in zip(entries, cards, strict=True):
+            card = card or {"entity": member, "name": member.partition(":")[2]}
             rows.append({"kind": kind, "market": market, "window": window, **card, "score": score})
+        # Stable: entries without a rank keep the board's order, after the ranked ones.
+        rows.sort(key=lambda row: row.get("rank") or len(rows) + 1_000_000)
+        rows = rows[:n]
         for i, row in enumerate(rows):
             row.setdefault("rank", i + 1)
         return rows

@@ -4,6 +4,10 @@ Untrusted text ends up in these files (descriptions, names), and a spreadsheet r
 starts with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage return before one) as a formula:
 OWASP's advice is to prefix such a cell with a single quote, which :func:`csv_cell` does. Numbers
 are written as numbers (a negative growth stays ``-0.25``, not a text cell).
+
+Text is cleaned as on screen (:func:`~trendmon.dashboard.formatting.strip_controls`): no null
+bytes or other control characters, no bidi overrides or invisible format characters; unlike
+the screen, an export keeps tabs and line breaks, and never truncates.
 """
 
 from __future__ import annotations
@@ -14,7 +18,21 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
+from trendmon.dashboard.formatting import strip_controls
+
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
+def clean(value: Any) -> Any:
+    """``value`` with every string in it (in lists and dicts too) stripped of control and bidi
+    override characters; numbers and the rest as they are."""
+    if isinstance(value, str):
+        return strip_controls(value, keep_lines=True)
+    if isinstance(value, list | tuple):
+        return [clean(v) for v in value]
+    if isinstance(value, dict):
+        return {clean(k): clean(v) for k, v in value.items()}
+    return value
 
 
 def csv_cell(value: Any) -> str:
@@ -30,9 +48,9 @@ def csv_cell(value: Any) -> str:
     if isinstance(value, int | float):
         return repr(value) if isinstance(value, float) else str(value)
     if isinstance(value, list | tuple | dict):
-        text = json.dumps(value, ensure_ascii=False)
+        text = json.dumps(clean(value), ensure_ascii=False)
     else:
-        text = str(value)
+        text = strip_controls(str(value), keep_lines=True)
     if text.startswith(FORMULA_STARTS):
         return "'" + text
     return text
@@ -51,5 +69,5 @@ def to_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:
 def to_json(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:
     """Rows as a JSON array of objects holding the given columns."""
     return json.dumps(
-        [{c: row.get(c) for c in columns} for row in rows], ensure_ascii=False, indent=1
+        [{c: clean(row.get(c)) for c in columns} for row in rows], ensure_ascii=False, indent=1
     )

@@ -20,6 +20,29 @@ ELLIPSIS: Final = "…"
 # are harmless inside an isolated element and kept. Emoji ZWJ (U+200D) is kept too.
 _BIDI_CONTROLS: Final = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _KEEP_FORMAT: Final = {"\u200d", "\u200e", "\u200f", "\u061c", "\ufe0f", "\ufe0e"}
+_LINES: Final = {"\t", "\n", "\r", "\u2028", "\u2029"}
+
+
+def strip_controls(text: str, *, keep_lines: bool = False) -> str:
+    """``text`` without what could reorder or hide the text around it: bidi embeddings,
+    overrides and isolates and invisible format characters go, control characters (NUL, ESC,
+    ...) become spaces. ``keep_lines`` keeps tabs and line breaks (an export keeps a
+    description's lines; the screen shows one).
+
+    >>> strip_controls("a\\x00b\\u202ec\\n"), strip_controls("a\\tb\\n", keep_lines=True)
+    ('a bc ', 'a\\tb\\n')
+    """
+    value = _BIDI_CONTROLS.sub("", text)
+    chars: list[str] = []
+    for char in value:
+        category = unicodedata.category(char)
+        if category in ("Cc", "Zl", "Zp"):
+            if not (keep_lines and char in _LINES):
+                char = " "
+        elif category == "Cf" and char not in _KEEP_FORMAT:
+            continue
+        chars.append(char)
+    return "".join(chars)
 
 
 def clean_text(text: object, limit: int = 120) -> str:
@@ -31,16 +54,7 @@ def clean_text(text: object, limit: int = 120) -> str:
     """
     if text is None:
         return ""
-    value = _BIDI_CONTROLS.sub("", str(text))
-    chars: list[str] = []
-    for char in value:
-        category = unicodedata.category(char)
-        if category in ("Cc", "Zl", "Zp"):
-            char = " "
-        elif category == "Cf" and char not in _KEEP_FORMAT:
-            continue
-        chars.append(char)
-    value = " ".join("".join(chars).split())
+    value = " ".join(strip_controls(str(text)).split())
     if len(value) > limit:
         value = value[: max(limit - 1, 0)].rstrip() + ELLIPSIS
     return value

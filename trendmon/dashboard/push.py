@@ -12,9 +12,12 @@ object under the default ``message`` type (dash-extensions' ``SSE`` component li
 - ``{"kind": "error", "message"}`` before the stream ends because Redis stopped answering; the
   page opens a new stream (a native ``EventSource`` would do so by itself after ``retry_ms``).
 
-Each response is a generator served on its own thread (the server is threaded), blocking at most
-``heartbeat_s`` in Redis at a time, so a stream never holds up other requests and notices a
-closed connection at the next heartbeat. A subscription is one Redis connection per open page.
+Each response is a generator served on its own thread (the server is threaded), so a stream
+never holds up other requests and notices a closed connection at the next heartbeat. Streams
+cost no Redis connection: one :class:`~trendmon.dashboard.hub.ChangeHub` subscription fans the
+channel out to all of them. At most ``max_streams`` are open at once; the next one is answered
+503 with ``Retry-After`` (pages and exports keep working) until one closes. An error event
+names the store that is away, never its address or files (those go to the log).
 """
 
 from __future__ import annotations
@@ -28,11 +31,15 @@ from typing import Any, Final
 
 from flask import Flask, Response
 
+from trendmon.dashboard.components import away
+from trendmon.dashboard.hub import ChangeHub
 from trendmon.errors import ServiceUnavailableError
 from trendmon.sinks.redis.store import ChangeFeed
 
 RETRY_MS: Final = 2000
 """How long a browser waits before it reconnects a dropped stream."""
+FULL_RETRY_S: Final = 30
+"""``Retry-After`` of a stream refused because ``max_streams`` are open."""
 
 
 def _event(payload: dict[str, Any]) -> str:
@@ -44,25 +51,43 @@ def _now_ms() -> int:
 
 
 class Stream:
-    """The ``/stream`` endpoint: open a feed per request, relay it, beat while idle."""
+    """The ``/stream`` endpoint: a listener of the shared hub per request, beats while idle."""
 
-    def __init__(self, subscribe: Callable[[], ChangeFeed], heartbeat_s: float = 5.0) -> None:
-        self.subscribe = subscribe
+    def __init__(
+        self,
+        subscribe: Callable[[], ChangeFeed],
+        heartbeat_s: float = 5.0,
+        max_streams: int = 500,
+    ) -> None:
+        self.hub = ChangeHub(subscribe)
         self.heartbeat_s = heartbeat_s
+        self.max_streams = max_streams
         self.stopping = threading.Event()
         self.open_streams = 0
+        self.refused = 0
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
+
+    def _reserve(self) -> bool:
+        with self._lock:
+            if self.open_streams >= self.max_streams:
+                self.refused += 1
+                return False
+            self.open_streams += 1
+            return True
+
+    def _release(self) -> None:
+        with self._lock:
+            self.open_streams -= 1
 
     def events(self) -> Iterator[str]:
         """The event stream of one client, until it disconnects or the server stops."""
         try:
-            feed = self.subscribe()
+            listener = self.hub.join()
         except ServiceUnavailableError as exc:
-            yield f"retry: {RETRY_MS}\n" + _event({"kind": "error", "message": str(exc)})
+            message = away(exc)  # the hub logged the whole message
+            yield f"retry: {RETRY_MS}\n" + _event({"kind": "error", "message": message})
             return
-        with self._lock:
-            self.open_streams += 1
         try:
             yield f"retry: {RETRY_MS}\n" + _event(
                 {"kind": "hello", "now_ms": _now_ms(), "retry_ms": RETRY_MS}
@@ -71,10 +96,10 @@ class Stream:
             while not self.stopping.is_set():
                 wait = max(self.heartbeat_s - (time.monotonic() - last_sent), 0.05)
                 try:
-                    change = feed.get(timeout=min(wait, 1.0))
+                    change = listener.get(timeout=wait)
                 except ServiceUnavailableError as exc:
                     if not self.stopping.is_set():
-                        yield _event({"kind": "error", "message": str(exc)})
+                        yield _event({"kind": "error", "message": away(exc)})
                     return
                 if change is not None:
                     yield _event(
@@ -85,12 +110,18 @@ class Stream:
                     yield _event({"kind": "heartbeat", "seq": next(self._seq), "now_ms": _now_ms()})
                     last_sent = time.monotonic()
         finally:
-            feed.close()
-            with self._lock:
-                self.open_streams -= 1
+            listener.close()
 
     def response(self) -> Response:
-        return Response(
+        if self.stopping.is_set() or not self._reserve():
+            return Response(
+                f"{self.max_streams} push streams are open, the most this dashboard serves; "
+                f"try again later (TRENDMON_DASHBOARD_MAX_STREAMS raises the limit)\n",
+                status=503,
+                mimetype="text/plain",
+                headers={"Retry-After": str(FULL_RETRY_S), "Cache-Control": "no-store"},
+            )
+        response = Response(
             self.events(),
             mimetype="text/event-stream",
             headers={
@@ -98,14 +129,19 @@ class Stream:
                 "X-Accel-Buffering": "no",  # a reverse proxy must not buffer the stream
             },
         )
+        # Released when the server is done with the response, even if it never iterated it.
+        response.call_on_close(self._release)
+        return response
 
     def register(self, server: Flask, path: str = "/stream") -> None:
         """Add the route to the Dash app's Flask server."""
         server.add_url_rule(path, endpoint="trendmon_stream", view_func=self.response)
 
     def stop(self, timeout_s: float = 5.0) -> None:
-        """End every open stream (server shutdown); wait until they closed their feeds."""
+        """End every open stream (server shutdown) and the hub's subscription; wait until the
+        streams are released."""
         self.stopping.set()
+        self.hub.stop(timeout_s)
         deadline = time.monotonic() + timeout_s
         while self.open_streams and time.monotonic() < deadline:
             time.sleep(0.05)

@@ -152,3 +152,40 @@ def test_a_file_with_nothing_readable_still_dead_letters_everything(run: Run) ->
     result = run(b'{"id": 1, nope}\n{"also": broken}\n')
     assert result.snapshots == []
     assert [r.reason for r in result.rejects] == ["invalid JSON", "invalid JSON"]
+
+
+DEEP = 100_000
+NESTINGS = {
+    "arrays": b"[" * DEEP + b"]" * DEEP,
+    "objects": b'{"a":' * DEEP + b"1" + b"}" * DEEP,
+}
+
+
+@pytest.mark.parametrize("container", ["json-lines", "json-array"])
+@pytest.mark.parametrize("nesting", list(NESTINGS))
+def test_any_nesting_depth_costs_only_its_record(
+    run: Run, web_item: Item, nesting: str, container: str
+) -> None:
+    deep = NESTINGS[nesting]
+    good = [orjson.dumps(web_item(n)) for n in (1, 2, 3)]
+    if container == "json-lines":
+        data, origin, raw = jsonl(good[0], good[1], deep, good[2]), "test.json:3", deep + b"\n"
+    else:
+        data = b"[" + b",\n".join([good[0], good[1], deep, good[2]]) + b"]"
+        origin, raw = "test.json:#2", deep
+    result = run(data)
+    assert [s.video_id for s in result.snapshots] == [web_item(n)["id"] for n in (1, 2, 3)]
+    (bad,) = result.rejects
+    assert (bad.reason, bad.origin) == ("nested too deeply", origin)
+    assert (bad.raw if isinstance(bad.raw, bytes) else bad.raw.encode()) == raw
+
+
+def test_pages_nested_in_pages_stop_being_unwrapped(run: Run, web_item: Item) -> None:
+    # 1000 levels of {"data": ...}: within what orjson reads (1024), deeper than it writes (255),
+    # than Python recurses and than pages go: the wrapper left is a record, refused whole.
+    line = b'{"data":' * 1000 + orjson.dumps(web_item(1)) + b"}" * 1000
+    result = run(jsonl(line, orjson.dumps(web_item(2)), orjson.dumps(web_item(3))),
+                 format="itemstruct")
+    assert [s.video_id for s in result.snapshots] == [web_item(n)["id"] for n in (2, 3)]
+    (bad,) = result.rejects
+    assert bad.origin == "test.json:1#0" and bad.raw == line + b"\n"

@@ -18,7 +18,9 @@ spikes. The page is rendered once with data; afterwards it changes only in place
 
 URL parameters: ``market`` (``US``; default all markets), ``window`` (``1h``, ``24h``, ``7d``),
 ``boards`` (comma-separated, any of :data:`BOARDS`), ``rows`` (per board), ``rotate`` (seconds
-between views, 0: off) and ``cycle`` (``windows`` or ``markets``: what rotation cycles).
+between views, 0: off; between 5 s and :data:`MAX_ROTATE_S`) and ``cycle`` (``windows`` or
+``markets``: what rotation cycles). A parameter that becomes a timer or a size is bounded: a
+browser fires a timer of more than 2^31-1 ms at once, and again, and again.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ from trendmon.dashboard.wallboards import BOARDS, PROPS, read_boards, skeleton, 
 from trendmon.errors import TrendmonError
 from trendmon.settings import DashboardSettings
 
+MAX_ROTATE_S: Final = 86_400
+"""Longest rotation period (a day), far below the browsers' timer limit of 2^31-1 ms."""
+MIN_ROTATE_S: Final = 5
 TITLES: Final = {
     "videos": "Top videos · plays per hour",
     "hashtags": "Hashtags",
@@ -59,7 +64,7 @@ def config(
         window = windows[0]
     asked = [b.strip() for b in query.get("boards", "").split(",") if b.strip() in BOARDS]
     try:
-        rotate = max(int(query.get("rotate", "0")), 0)
+        rotate = min(max(int(query.get("rotate", "0")), 0), MAX_ROTATE_S)
         rows = min(max(int(query.get("rows", "7")), 3), 15)
     except ValueError:
         rotate, rows = 0, 7
@@ -69,7 +74,7 @@ def config(
         "window": window,
         "boards": list(dict.fromkeys(asked)) or list(BOARDS),
         "rows": rows,
-        "rotate_s": max(rotate, 5) if rotate else 0,
+        "rotate_s": max(rotate, MIN_ROTATE_S) if rotate else 0,
         "cycle": cycle if cycle in ("windows", "markets") else "windows",
         "windows": windows,
         "markets": markets,

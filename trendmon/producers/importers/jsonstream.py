@@ -12,6 +12,11 @@ number, or ``"#INDEX"``), ``raw`` its original bytes or text, and ``value`` the 
 
 Records that are pages themselves (``{"itemList": [...]}`` on one line or in a list) are
 unwrapped by :func:`unwrap`, in memory since a page is small.
+
+Nesting depth is never a crash: a record nested deeper than the parsers go (orjson stops at 1,024
+levels, the standard library's scanner at Python's recursion limit) is rejected as ``nested too
+deeply``, with its original bytes, and reading goes on after it. Pages nested in pages are
+unwrapped :data:`MAX_PAGE_DEPTH` levels deep at most; deeper, the inner value is a record.
 """
 
 from __future__ import annotations
@@ -40,6 +45,10 @@ WRAPPERS: Final = frozenset({"data", "itemInfo"})
 SINGLE: Final = frozenset({"itemStruct"})
 KEYED: Final = frozenset({"ItemModule"})
 """Keys whose object value maps ids to records (the page's SIGI_STATE)."""
+MAX_PAGE_DEPTH: Final = 16
+"""Most levels of pages inside pages (or wrappers) unwrapped; real files nest two or three."""
+NESTED: Final = "nested too deeply"
+"""The reason of a record nested deeper than the JSON parsers go."""
 
 Label = int | str
 Item = tuple[Label, "bytes | str", Any]
@@ -81,7 +90,7 @@ def read_lines(fp: IO[bytes], progress: list[int]) -> Iterator[Item]:
             yield lineno, line, value
             continue
         for k, record in enumerate(inner):
-            yield f"{lineno}#{k}", orjson.dumps(record), record
+            yield f"{lineno}#{k}", _dump(record) or line, record
 
 
 def line_error(line: bytes, exc: Exception) -> Rejected | Any:
@@ -100,6 +109,8 @@ def line_error(line: bytes, exc: Exception) -> Rejected | Any:
         return json.loads(text)
     except ValueError:
         pass
+    except RecursionError:
+        return Rejected(reason=NESTED, origin="", raw=line, detail=_deep_detail(exc))
     stripped = text.rstrip()
     reason = "truncated JSON" if stripped[:1] in "{[" and not stripped.endswith(("}", "]")) else (
         "invalid JSON"
@@ -107,20 +118,25 @@ def line_error(line: bytes, exc: Exception) -> Rejected | Any:
     return Rejected(reason=reason, origin="", raw=line, detail=str(exc))
 
 
-def unwrap(value: Any) -> Iterator[Any] | None:
-    """The records inside a page-shaped value, or None when the value is a record itself."""
+def unwrap(value: Any, depth: int = 0) -> Iterator[Any] | None:
+    """The records inside a page-shaped value, or None when the value is a record itself.
+
+    ``depth`` counts the pages around ``value``; past :data:`MAX_PAGE_DEPTH` a value is a record.
+    """
+    if depth >= MAX_PAGE_DEPTH:
+        return None
     if type(value) is list:
-        return _unwrap_list(value)
+        return _unwrap_list(value, depth + 1)
     if type(value) is not dict:
         return None
     for key in RECORD_LISTS:
         inner = value.get(key)
         if type(inner) is list:
-            return _unwrap_list(inner)
+            return _unwrap_list(inner, depth + 1)
     for key in WRAPPERS:
         inner = value.get(key)
         if type(inner) is dict:
-            return unwrap(inner) or iter((inner,))
+            return unwrap(inner, depth + 1) or iter((inner,))
     for key in SINGLE:
         if type(value.get(key)) is dict:
             return iter((value[key],))
@@ -133,13 +149,25 @@ def unwrap(value: Any) -> Iterator[Any] | None:
     return None
 
 
-def _unwrap_list(values: list[Any]) -> Iterator[Any]:
+def _unwrap_list(values: list[Any], depth: int) -> Iterator[Any]:
     for value in values:
-        inner = unwrap(value) if type(value) is dict else None
+        inner = unwrap(value, depth) if type(value) is dict else None
         if inner is None:
             yield value
         else:
             yield from inner
+
+
+def _dump(record: Any) -> bytes | None:
+    """A record's JSON bytes; None when orjson refuses its depth (more than 255 levels)."""
+    try:
+        return orjson.dumps(record)
+    except orjson.JSONEncodeError:
+        return None
+
+
+def _deep_detail(exc: BaseException) -> str:
+    return f"JSON nested deeper than the parser goes ({str(exc).split(':')[0]})"
 
 
 class _Truncated(Exception):
@@ -198,7 +226,7 @@ class DocumentReader:
             start = self.i
             try:
                 value, end = self._scan(self.s, start)
-            except (StopIteration, ValueError) as exc:
+            except (StopIteration, ValueError, RecursionError) as exc:
                 end_or_none = find_end(self.s, start)
                 if end_or_none is None:
                     if self._more():
@@ -207,7 +235,11 @@ class DocumentReader:
                     raise _Truncated(self.s[start:]) from None
                 self.i = end_or_none
                 raw = self.s[start:end_or_none]
-                return Rejected(reason="invalid JSON", origin="", raw=raw, detail=_why(exc)), raw
+                if isinstance(exc, RecursionError):
+                    reason, detail = NESTED, _deep_detail(exc)
+                else:
+                    reason, detail = "invalid JSON", _why(exc)
+                return Rejected(reason=reason, origin="", raw=raw, detail=detail), raw
             if end >= len(self.s) and not self.eof and self._more():
                 continue  # a number or literal may go on in the next chunk
             self.i = end
@@ -265,7 +297,7 @@ class DocumentReader:
             self.index += 1
             return
         for record in inner:
-            yield f"#{self.index}", orjson.dumps(record), record
+            yield f"#{self.index}", _dump(record) or raw, record
             self.index += 1
 
     def _array(self) -> Iterator[Item]:
@@ -285,9 +317,9 @@ class DocumentReader:
             if self._expect(",]") == "]":
                 return
 
-    def _object(self, top: bool = False) -> Iterator[Item]:
+    def _object(self, top: bool = False, depth: int = 0) -> Iterator[Item]:
         """Walk an object member by member, streaming record lists; a record-less object is
-        itself one record."""
+        itself one record. ``depth`` counts the wrappers around it (:data:`MAX_PAGE_DEPTH`)."""
         self._expect("{")
         others: dict[str, Any] = {}
         found = False
@@ -308,9 +340,9 @@ class DocumentReader:
                 before = self.index
                 yield from self._array()
                 found = found or self.index > before
-            elif key in WRAPPERS and c == "{":
+            elif key in WRAPPERS and c == "{" and depth < MAX_PAGE_DEPTH:
                 before = self.index
-                yield from self._object()
+                yield from self._object(depth=depth + 1)
                 found = found or self.index > before
             elif key in KEYED and c == "{":
                 found = True

@@ -181,7 +181,8 @@ class MongoHistory:
             raise ServiceUnavailableError(
                 f"MongoDB at {redact(self._uri)} did not answer ({type(exc).__name__}: "
                 f"{exc!s:.200}); start it (`make services` for the test FerretDB) or set "
-                "TRENDMON_MONGO_URI to a server that runs"
+                "TRENDMON_MONGO_URI to a server that runs",
+                "the history store (MongoDB)",
             ) from exc
 
     def _setup(self) -> None:

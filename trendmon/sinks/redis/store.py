@@ -45,6 +45,10 @@ key                                             type   holds
                                                 sub    ``{"at_ms", "boards", "videos", "spikes"}``
 ==============================================  =====  ============================================
 
+**Order.** Every board is read in one total order: score descending, ties broken by member
+(video id or entity key) ascending, which is the order in which the engine ranks entity boards
+(``trendmon/streams/boards.py``). Redis's own reverse order would list tied members descending;
+:meth:`LiveStore.board` reads pages through a script that puts each tie in ascending order.
 Entity boards hold the engine's ranked entries (at most its ``board_size``; an entity that
 leaves is removed). Video boards hold every video seen within their window and are pruned by
 window only, never trimmed by rank: a trim would make a board depend on where batch boundaries
@@ -76,7 +80,7 @@ from trendmon.errors import ConfigError, ServiceUnavailableError
 from trendmon.events import Spike, TrendScore, VideoDelta, VideoSnapshot, encode
 from trendmon.settings import EngineSettings, RedisSettings, load
 from trendmon.sinks.redis import scripts
-from trendmon.sinks.redis.client import TRANSIENT, RedisConnection, connect
+from trendmon.sinks.redis.client import SERVICE, TRANSIENT, RedisConnection, connect
 from trendmon.sinks.redis.configuration import windows_ms
 
 __all__ = ["METRICS", "ChangeFeed", "LiveStore"]
@@ -171,7 +175,8 @@ class ChangeFeed:
         except TRANSIENT as exc:
             raise ServiceUnavailableError(
                 f"Redis at {self._address} stopped answering ({exc}); subscribe again once it "
-                "is back"
+                "is back",
+                SERVICE,
             ) from exc
         if message is None or message.get("type") != "message":
             return None
@@ -241,6 +246,7 @@ class LiveStore:
         self._entity = client.register_script(scripts.ENTITY)
         self._spikes = client.register_script(scripts.SPIKES)
         self._prune = client.register_script(scripts.PRUNE)
+        self._page = client.register_script(scripts.PAGE)
 
     @classmethod
     def open(
@@ -293,7 +299,8 @@ class LiveStore:
             raise ServiceUnavailableError(
                 f"Redis at {self.address} stopped answering ({type(exc).__name__}: {exc!s:.200}) "
                 "after retries; check that it runs (TRENDMON_REDIS_URL, or the embedded server "
-                "under TRENDMON_HOME), then retry: writes are idempotent"
+                "under TRENDMON_HOME), then retry: writes are idempotent",
+                SERVICE,
             ) from exc
 
     # -- keys -------------------------------------------------------------------------------
@@ -483,7 +490,8 @@ class LiveStore:
     def board(
         self, kind_or_metric: str, market: str, window: str, n: int, offset: int = 0
     ) -> list[tuple[str, float]]:
-        """The top ``n`` of a board from ``offset``, best first: ``[(id, score), …]``.
+        """The top ``n`` of a board from ``offset``, best first: ``[(id, score), …]``, in the
+        boards' total order (score descending, ties by id ascending).
 
         ``kind_or_metric`` is a video metric (``plays``, ``engagement``, …) or an entity kind
         (``hashtag``, ``sound``, ``creator``, ``effect``).
@@ -492,11 +500,8 @@ class LiveStore:
             return []
         with self.answering():
             key = self.board_key(kind_or_metric, market, window)
-            rows = cast(
-                "list[tuple[str, float]]",
-                self.client.zrevrange(key, offset, offset + n - 1, withscores=True),
-            )
-        return [(member, float(score)) for member, score in rows]
+            flat = cast("list[str]", self._page(keys=[key], args=[offset, n]))
+        return [(flat[i], float(flat[i + 1])) for i in range(0, len(flat), 2)]
 
     def video(self, video_id: str) -> dict[str, Any] | None:
         """A video's card, typed (``plays`` an int, ``hashtags`` a list), or None."""
@@ -520,10 +525,18 @@ class LiveStore:
 
     def entity(self, entity: str, market: str, window: str) -> dict[str, Any] | None:
         """An entity's latest TrendScore in a market and window, as a dict, or None."""
+        return self.entities([entity], market, window)[0]
+
+    def entities(
+        self, entities: Sequence[str], market: str, window: str
+    ) -> list[dict[str, Any] | None]:
+        """Latest TrendScores of several entities in one round trip, aligned with ``entities``."""
         with self.answering():
-            key = f"{self.prefix}entity:{entity}:{market}:{window}"
-            raw = cast("dict[str, str]", self.client.hgetall(key))
-        return _decode(raw, _ENTITY_TYPES) if raw else None
+            pipe = self.client.pipeline(transaction=False)
+            for entity in entities:
+                pipe.hgetall(f"{self.prefix}entity:{entity}:{market}:{window}")
+            raws = cast("list[dict[str, str]]", pipe.execute() if entities else [])
+        return [_decode(raw, _ENTITY_TYPES) if raw else None for raw in raws]
 
     def latest_spikes(self, n: int, entity: str | None = None) -> list[dict[str, Any]]:
         """The newest ``n`` spikes (of one entity if given), newest first, as dicts."""

@@ -18,7 +18,7 @@ T0_MS = int(T0.timestamp() * 1000)
 
 
 def world(minutes: int, *, seed: int = 1, surge_at: int | None = None) -> list:  # type: ignore[type-arg]
-    """Twenty steady videos on a few tags; from ``surge_at`` #surge takes off: its three videos
+    """Twenty steady videos on a few tags; from ``surge_at`` #surge takes off: its five videos
     are pushed (their plays per bucket jump twentyfold) and new videos pile onto it."""
     rng = random.Random(seed)
     snaps = []
@@ -34,7 +34,7 @@ def world(minutes: int, *, seed: int = 1, surge_at: int | None = None) -> list: 
                     author=str(6_800_000_000_000_000_000 + v),
                 )
             )
-    for q in range(3):  # #surge has a quiet baseline; its videos are pushed when it takes off
+    for q in range(5):  # #surge has a quiet baseline; its videos are pushed when it takes off
         for k in range(0, minutes, 5):
             pushed = 0 if surge_at is None or k < surge_at else (k - surge_at + 5) * 400
             snaps.append(
@@ -103,7 +103,8 @@ def test_a_broad_surge_spikes_and_steady_tags_do_not() -> None:
     out = Engine().process(world(300, surge_at=200))
     spiked = {s.entity: s for s in out.spikes}
     surge = spiked["hashtag:surge"]
-    assert (surge.evidence, surge.accelerating) == ("pushed", 3)
+    # Pushed: five hours of run are too short a past for the posting test (six-hour windows).
+    assert surge.evidence == "pushed" and surge.accelerating >= 4
     # Within two buckets of the take-off (its first bucket starts at minute 200).
     take_off = T0_MS + 200 * MIN
     assert take_off < surge.detected_ms <= take_off + 2 * 5 * MIN  # after it, not before

@@ -23,8 +23,9 @@ board up, and a take-off is hot from the close at which the data shows it:
   window, which was watched (not the first windows after a start). Example: a tag first used an
   hour ago by eight creators.
 - ``rising``: taking off, ``breadth >= min_breadth``, and either *fresh* (a test passed within
-  the window's latest quarter: a take-off is rising from its first close, never peaking) or still
-  accelerating (``r >= v``) with ``g >= rising_growth``. Example: a sound whose videos doubled
+  the window's latest quarter, and that quarter is not below half the window's rate: a take-off
+  is rising from its first close, never peaking) or still accelerating (``r >= v``) with
+  ``g >= rising_growth``. Example: a sound whose videos doubled
   their rate together 20 minutes ago.
 - ``declining``: ``g <= -0.25`` or ``r < 0.5 * v``;
 - ``peaking``: otherwise (high and level, or hot but no longer accelerating);
@@ -92,7 +93,7 @@ def stage_of(
     if hot:
         if growth is None and evidence.watched:
             return "emerging"
-        if evidence.fresh or (
+        if (evidence.fresh and recent_rate >= 0.5 * rate) or (
             recent_rate >= rate and growth is not None and growth >= rising_growth
         ):
             return "rising"

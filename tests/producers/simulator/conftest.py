@@ -12,7 +12,7 @@ from trendmon.settings import SimulatorSettings
 SMALL: dict[str, Any] = {
     "seed": 11, "creators": 80, "videos": 240, "markets": "US,GB", "hours": 8,
     "lifetime_h": 6, "interval_s": 600, "breakouts": 3, "duplicate_share": 0.02,
-    "late_share": 0.02, "late_max_s": 1800,
+    "late_share": 0.02, "late_max_s": 1800, "breakout_spread": 0.0,
 }
 
 

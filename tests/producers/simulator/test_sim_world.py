@@ -27,7 +27,7 @@ def test_ids_are_unique_19_digit_strings_and_video_ids_carry_create_time(
     small: Callable[..., SimulatorSettings],
 ) -> None:
     world = World(small(), START)
-    videos, _ = post_chunk(world, 0)
+    videos, _, _ = post_chunk(world, 0)
     ids = [v.id for v in videos] + [c.id for c in world.creators]
     ids += [v.music.id for v in videos]
     assert all(len(i) == 19 and i.isdigit() for i in ids)
@@ -40,7 +40,7 @@ def test_videos_belong_to_their_markets_and_bigger_creators_reach_more(
     small: Callable[..., SimulatorSettings],
 ) -> None:
     world = World(small(markets="US,GB,JP", videos=600), START)
-    videos, _ = post_chunk(world, 0)
+    videos, _, _ = post_chunk(world, 0)
     assert {v.market for v in videos} == {"US", "GB", "JP"}
     assert all(v.market == v.creator.market for v in videos)
     ordered = sorted(videos, key=lambda v: v.creator.followers)

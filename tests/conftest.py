@@ -70,6 +70,21 @@ def _check_redis(url: str) -> None:
         client.ping()
 
 
+TIMESERIES = (Path(__file__).resolve().parents[1] / "../shared/data/timeseries").resolve()
+
+
+@pytest.fixture
+def timeseries() -> Path:
+    """Real observations of the same videos over time in shared/data/timeseries (skips when that
+    folder is absent, fails in CI, where it must be there): the one way tests reach them."""
+    if not TIMESERIES.is_dir():
+        message = f"real TikTok time series not found at {TIMESERIES} (shared/ beside the repo)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return TIMESERIES
+
+
 @pytest.fixture(scope="session")
 def kafka_bootstrap() -> str:
     """``host:port`` of the test Kafka broker."""

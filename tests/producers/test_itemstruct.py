@@ -14,9 +14,6 @@ from trendmon.events import Effect, VideoSnapshot
 from trendmon.producers.itemstruct import BadItem, is_live_or_empty, parse_item
 
 SAMPLES = (Path(__file__).resolve().parents[2] / "../shared/samples").resolve()
-AWEME_FEED = (
-    Path(__file__).resolve().parents[2] / "../shared/data/timeseries/zexisx-api-feed"
-).resolve() / "observations.jsonl"
 NOW = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 
 
@@ -145,10 +142,8 @@ def test_effects_market_and_ad_flag() -> None:
     assert parse(web_item(), market="US").market == "US"
 
 
-def test_mobile_aweme_item() -> None:
-    if not AWEME_FEED.exists():
-        pytest.skip(f"real aweme feed not found at {AWEME_FEED}")
-    with AWEME_FEED.open("rb") as fp:
+def test_mobile_aweme_item(timeseries: Path) -> None:
+    with (timeseries / "zexisx-api-feed" / "observations.jsonl").open("rb") as fp:
         fp.readline()
         item = json.loads(fp.readline())
     s = parse(item)

@@ -5,7 +5,6 @@ of bytes or a file, and a factory of small synthetic web items (tests run with
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,7 +18,6 @@ from trendmon.producers.importers import ImportStream, import_file
 from trendmon.producers.publish import Rejected
 
 SAMPLES = (Path(__file__).resolve().parents[3] / "../shared/samples").resolve()
-TIMESERIES = (Path(__file__).resolve().parents[3] / "../shared/data/timeseries").resolve()
 NOW = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 """The ``collected_at`` that ``run`` passes unless told otherwise."""
 
@@ -45,18 +43,6 @@ def samples() -> Path:
     if not SAMPLES.is_dir():
         pytest.skip(f"real TikTok samples not found at {SAMPLES} (shared/ beside the repo)")
     return SAMPLES
-
-
-@pytest.fixture
-def timeseries() -> Path:
-    """Real observations of the same videos over time in shared/data/timeseries (skips when that
-    folder is absent, fails in CI, where it must be there)."""
-    if not TIMESERIES.is_dir():
-        message = f"real TikTok time series not found at {TIMESERIES} (shared/ beside the repo)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    return TIMESERIES
 
 
 @pytest.fixture

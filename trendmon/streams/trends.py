@@ -94,6 +94,11 @@ def _grown_mask(mask: npt.NDArray[np.bool_], size: int) -> npt.NDArray[np.bool_]
     return grown
 
 
+def _mid(v: Sighting | None) -> int:
+    assert v is not None
+    return v.mid
+
+
 def _take(mask: npt.NDArray[np.bool_]) -> Ints:
     """The ids set in ``mask``, sorted, and clear them."""
     ids = np.flatnonzero(mask)
@@ -468,17 +473,21 @@ class Stage2:
         self.breadth.commit()
         # Spike evidence: market totals, new adopters, each video's evidence buckets.
         if posted.any() or elig.any():
-            for d in used:
-                if d.posted or d.eligible:
-                    self._total(d)
             r, bk = rows[kept], buckets[kept]
+            mids = np.array([_mid(sights[i]) for i in kept_list], dtype=np.int64)
+            self._totals(bk, mids, posted, elig, accel)
             sel = accel > 0
             np.maximum.at(self.seen.accel_b, r[sel], bk[sel])
+            adopted: dict[int, list[int]] = {}
             for i in np.flatnonzero(posted).tolist():
                 self.seen.posted_b[r[i]] = bk[i]
                 v = sights[kept_list[i]]
                 assert v is not None
-                self._adopt(v, int(bk[i]))
+                b = int(bk[i])
+                adopted.setdefault(b, []).extend(self._adopt(v, b))
+            for b, aids in adopted.items():
+                if aids:
+                    self._add_adopters(b, np.array(aids, dtype=np.int64))
 
     def _total(self, d: VideoDelta) -> None:
         """Count a delta into its market's totals (in the bucket stage 2 applies it in)."""
@@ -487,12 +496,41 @@ class Stage2:
             b = self.open_bucket
         self.signals.count(b, d.market, int(d.posted), int(d.eligible), int(d.accelerated))
 
-    def _adopt(self, v: Sighting, b: int) -> None:
+    def _totals(self, buckets: Ints, mids: Ints, posted: Ints, elig: Ints, accel: Ints) -> None:
+        """Count a batch into its markets' totals, per (bucket, market)."""
+        sel = (posted > 0) | (elig > 0)
+        if not sel.any():
+            return
+        b, m = buckets[sel], mids[sel]
+        b0 = int(b.min())
+        width = len(self.market_names)
+        key = (b - b0) * width + m
+        groups = np.flatnonzero(np.bincount(key))
+        sums = [
+            np.bincount(key, weights=col[sel].astype(np.float64))[groups].astype(np.int64)
+            for col in (posted, elig, accel)
+        ]
+        for g, p, e, a in zip(groups.tolist(), *(s.tolist() for s in sums), strict=True):
+            self.signals.count(b0 + g // width, self.market_names[g % width], p, e, a)
+
+    def _add_adopters(self, b: int, aids: Ints) -> None:
+        """New adopters (aggregate ids, repeated per adopter) in bucket ``b``."""
+        if self.open_bucket is not None and b >= self.open_bucket:
+            np.add.at(self._acc["adopt"], aids, 1)
+            self._touched[aids] = True
+            return
+        ids, counts = np.unique(aids, return_counts=True)
+        cols = {name: zeros(len(ids)) for name in ACCUMULATED}
+        cols["adopt"] = counts.astype(np.int64)
+        self._fold_late(b, ids, cols)
+
+    def _adopt(self, v: Sighting, b: int) -> list[int]:
         """A new video: its creator adopts each of its entities it had not used within a day
-        (creators adopt nothing: one creator posting more is not a trend)."""
+        (creators adopt nothing: one creator posting more is not a trend); the aggregates
+        that gain an adopter."""
         adopters = self.adopters
         keep = self._adopt_keep
-        aids = []
+        aids: list[int] = []
         for key in v.keys:
             ent = self.entities[key]
             if ent.kind == "creator":
@@ -504,17 +542,7 @@ class Stage2:
             adopters[pair] = b
             aids.append(ent.aggs[v.mid])
             aids.append(ent.aggs[0])
-        if not aids:
-            return
-        ids = np.unique(np.array(aids, dtype=np.int64))
-        ones = np.ones(len(ids), dtype=np.int64)
-        if self.open_bucket is not None and b >= self.open_bucket:
-            self._acc["adopt"][ids] += ones
-            self._touched[ids] = True
-        else:
-            cols = {name: zeros(len(ids)) for name in ACCUMULATED}
-            cols["adopt"] = ones
-            self._fold_late(b, ids, cols)
+        return aids
 
     def _bookkeep(self, d: VideoDelta, keys: Sequence[str] | None) -> Sighting | None:
         """One delta's video bookkeeping (None: a repeated delta, skipped)."""

@@ -75,10 +75,12 @@ def test_hot_stages_need_a_take_off_and_a_fresh_one_is_rising() -> None:
     assert stage_of(100, 100, None, Evidence(breadth=5)) == "emerging"
     assert stage_of(100, 100, None, Evidence(breadth=5, spiked=False)) == "peaking"
     assert stage_of(100, 200, 1.0, Evidence(breadth=2)) == "peaking", "too narrow"
-    # A take-off in the window's latest quarter is rising even before the window doubled,
-    # and even while the last quarter is below the window's mean (a 24h board's first day).
-    assert stage_of(100, 80, 0.2, Evidence(breadth=5, fresh=True)) == "rising"
-    assert stage_of(100, 80, 0.2, Evidence(breadth=5, fresh=False)) == "peaking"
+    # A take-off is rising before the window doubled, even while its last quarter is below the
+    # window's mean (a 24h board's first day), as long as it is not falling back.
+    assert stage_of(100, 80, 0.2, Evidence(breadth=5)) == "rising"
+    assert stage_of(100, 40, 0.2, Evidence(breadth=5)) == "declining"
+    assert stage_of(100, 80, -0.3, Evidence(breadth=5)) == "declining"
+    assert stage_of(100, 100, -0.1, Evidence(breadth=5)) == "peaking", "hot but shrinking"
 
 
 MATURE = -300

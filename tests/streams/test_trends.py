@@ -125,9 +125,9 @@ def test_stages_follow_growth() -> None:
     assert stage_of(0, 0, None) == "dormant"
     assert stage_of(100, 100, None) == "emerging"
     assert stage_of(100, 200, 1.0) == "rising"
-    assert stage_of(100, 200, 0.5, Evidence(fresh=False)) == "peaking", "not doubled, no spike"
+    assert stage_of(100, 200, 0.5, Evidence(spiked=False)) == "peaking", "not taking off"
     assert stage_of(100, 20, -0.5) == "declining"
-    assert stage_of(100, 100, 0.05, Evidence(fresh=False)) == "peaking"
+    assert stage_of(100, 100, 0.05, Evidence(spiked=False)) == "peaking"
 
 
 def test_idle_entities_and_videos_are_evicted() -> None:

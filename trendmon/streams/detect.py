@@ -15,6 +15,9 @@ from trendmon.streams.signals import ACCEL, ADOPT, ELIG, PLAYS, POSTED, T_ACCEL,
 from trendmon.streams.spikes import adoption, carrier, push, severity, summary
 from trendmon.streams.windows import HOUR_MS, Ints
 
+RECENT_STRENGTH = 1.0
+"""The latest part of a passing window must be above chance at one in ten (-log10)."""
+
 if TYPE_CHECKING:
     from trendmon.streams.trends import Stage2
 
@@ -87,6 +90,7 @@ def _passing(stage: Stage2, *, watched: bool) -> list[Found]:
         "adopt": (np.full(k, -1), np.zeros(k), np.zeros(k)),
         "push": (np.full(k, -1), np.zeros(k), np.zeros(k)),
     }
+    recent: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for i in range(len(rule.windows)):
         win = sig.win[i][:, cands].astype(np.float64)
         s_a, r_a = adoption(win[ADOPT], n0, mwin[i, mids, T_POSTED].astype(np.float64), total0)
@@ -99,6 +103,13 @@ def _passing(stage: Stage2, *, watched: bool) -> list[Found]:
         ok_p = (s_p >= rule.surprise) & (win[ACCEL] >= rule.min_accelerated)
         ok_p &= r_p >= rule.min_ratio
         for name, ok, s, r in (("adopt", ok_a, s_a, r_a), ("push", ok_p, s_p, r_p)):
+            # Still going on: the window's latest part (the next shorter window) is itself
+            # above chance (a one-in-ten bound) and several times what chance expects, so that
+            # a burst hours ago inside a long window is not a take-off now.
+            if name in recent:
+                s_recent, r_recent = recent[name]
+                ok &= (s_recent >= RECENT_STRENGTH) & (r_recent >= rule.min_ratio)
+            recent[name] = (s, r)
             w, strength, ratio = best[name]
             better = ok & (s > strength)
             w[better] = i

@@ -127,16 +127,14 @@ def _evidence(stage: Stage2, aid: int, w: Window, breadth: int) -> Evidence:
     if breadth < MIN_BREADTH:
         return Evidence(breadth=breadth, watched=watched)  # hot or not, no need to look
     # Taking off (a spike test passed) within the window, in the market (or in any, for an
-    # "all" board); fresh when it is within the window's latest quarter.
+    # "all" board).
     ent = stage.agg_entity[aid]
     assert ent is not None
     aggs = ent.aggs.values() if stage.a_mid[aid] == 0 else (aid,)
     hot_end = max(max(int(stage.a_spike[a]), int(stage.a_hot[a])) for a in aggs)
     now_ms = (b + 1) * stage.bucket_ms
-    quarter_ms = max(1, w.units // 4) * w.unit_ms
     return Evidence(
         breadth=breadth,
         watched=watched,
         spiked=hot_end > now_ms - w.ms,
-        fresh=hot_end > now_ms - quarter_ms,
     )

@@ -22,10 +22,10 @@ board up, and a take-off is hot from the close at which the data shows it:
 - ``emerging``: taking off, ``breadth >= min_breadth``, and new: no activity in the previous
   window, which was watched (not the first windows after a start). Example: a tag first used an
   hour ago by eight creators.
-- ``rising``: taking off, ``breadth >= min_breadth``, and either *fresh* (a test passed within
-  the window's latest quarter, and that quarter is not below half the window's rate: a take-off
-  is rising from its first close, never peaking) or still accelerating (``r >= v``) with
-  ``g >= rising_growth``. Example: a sound whose videos doubled
+- ``rising``: taking off, ``breadth >= min_breadth``, growing (``g >= 0``) and not falling back
+  (``r >= 0.5 * v``): a take-off is rising from its first close, never peaking, and stays rising
+  while its tests keep passing within the window and it grows (so a take-off whose tests pass
+  every few closes does not flicker, and one that is shrinking again is not rising). Example: a sound whose videos doubled
   their rate together 20 minutes ago.
 - ``declining``: ``g <= -0.25`` or ``r < 0.5 * v``;
 - ``peaking``: otherwise (high and level, or hot but no longer accelerating);
@@ -68,12 +68,9 @@ class Evidence:
     spiked: bool = True
     """The entity was taking off (a spike test of :mod:`trendmon.streams.spikes` passed) in
     the market within the window."""
-    fresh: bool = True
-    """...and within the window's latest quarter."""
 
 
 ANY = Evidence()
-RISING_GROWTH = 1.0
 MIN_BREADTH = 3
 
 
@@ -83,20 +80,17 @@ def stage_of(
     growth: float | None,
     evidence: Evidence = ANY,
     *,
-    rising_growth: float = RISING_GROWTH,
     min_breadth: int = MIN_BREADTH,
 ) -> Stage:
     """The lifecycle stage above."""
     if rate <= 0:
         return "dormant"
-    hot = evidence.breadth >= min_breadth and evidence.spiked
-    if hot:
+    falling = (growth is not None and growth <= -0.25) or recent_rate < 0.5 * rate
+    if evidence.breadth >= min_breadth and evidence.spiked:
         if growth is None and evidence.watched:
             return "emerging"
-        if (evidence.fresh and recent_rate >= 0.5 * rate) or (
-            recent_rate >= rate and growth is not None and growth >= rising_growth
-        ):
+        if not falling and (growth is None or growth >= 0):
             return "rising"
-    if (growth is not None and growth <= -0.25) or recent_rate < 0.5 * rate:
+    if falling:
         return "declining"
     return "peaking"

@@ -34,9 +34,11 @@ passes when the strength reaches ``spike_surprise``, the count reaches ``spike_m
 not one) and the observed rate is at least ``spike_min_ratio`` times what the null expects (a
 trend is several times the usual, not a small rise that a huge entity makes significant).
 
-Windows: each close tests the last ``1 .. 6 h`` (``spike_windows``), so a sudden take-off is
+Windows: each close tests the last ``5 min .. 6 h`` (``spike_windows``), so a sudden take-off is
 seen within a scrape or two, whatever the scrape interval, and a slow burn on the window that
-matches its pace. With about a million tests a day on a busy world (entities x markets x
+matches its pace. A window passes only while the take-off is still going on: its latest part
+(the next shorter window) must itself be above chance (a bound of one in ten) and several times
+what chance expects, so a burst hours ago inside a long window is not a take-off now. With about a million tests a day on a busy world (entities x markets x
 windows x closes, most of them overlapping), a bound of one in a million leaves about one
 chance alarm every few days before the count and ratio floors, which remove most of those.
 

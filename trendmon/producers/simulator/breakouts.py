@@ -24,8 +24,8 @@ The truth file (``--truth FILE``) is one JSON document::
 
 ``id`` is what the engine keys the entity by: the hashtag's canonical name, the sound id, the
 creator's author id. Unplanted entries are the biggest organic lifecycles peaking inside the run
-(their rise takes a day or more, never a few intervals); an evaluator should neither count them as
-misses nor their detections as false alarms.
+rising or peaking within the run (their rise takes a day or more, never a few intervals); an
+evaluator should neither count them as misses nor their detections as false alarms.
 """
 
 from __future__ import annotations
@@ -208,11 +208,13 @@ def _quiet_creator(world: World, rng: random.Random, market: str) -> Creator:
 
 
 def organic_trends(world: World, start: float, end: float) -> list[dict[str, Any]]:
-    """The biggest organic lifecycles peaking in [start, end): listed, flagged unplanted."""
+    """The biggest organic lifecycles rising or peaking within [start, end): listed, flagged
+    unplanted (one rising through the run and peaking after it is a trend of the run too)."""
     rows = []
     for entity in world.organic:
         life = entity.life
-        if start <= life.peak < end and life.amplitude >= ORGANIC_TREND_AMPLITUDE:
+        rising = life.peak - 2 * life.rise_s < end and life.peak + life.fall_s > start
+        if rising and life.amplitude >= ORGANIC_TREND_AMPLITUDE:
             rows.append(
                 {
                     "planted": False,

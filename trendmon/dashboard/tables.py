@@ -216,7 +216,8 @@ def spikes(data: DashboardData, params: Params) -> Table:
         Column("value", "Plays/h", "rate"),
         Column("baseline", "Baseline", "rate"),
         Column("ratio", "× baseline"),
-        Column("z", "z"),
+        Column("summary", "Evidence", "text", None, 160),
+        Column("z", "Strength"),
         Column("videos", "Videos"),
         Column("spike_id", "Spike id", "text", None, 60),
     ]

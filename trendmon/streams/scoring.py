@@ -25,10 +25,10 @@ board up, and a take-off is hot from the close at which the data shows it:
 - ``rising``: taking off, ``breadth >= min_breadth``, growing (``g >= 0``) and not falling back
   (``r >= 0.5 * v``): a take-off is rising from its first close, never peaking, and stays rising
   while its tests keep passing within the window and it grows (so a take-off whose tests pass
-  every few closes does not flicker, and one that is shrinking again is not rising). Example: a sound whose videos doubled
-  their rate together 20 minutes ago.
+  every few closes does not flicker, and one that is shrinking again is not rising). Example: a
+  sound whose videos doubled their rate together 20 minutes ago.
 - ``declining``: ``g <= -0.25`` or ``r < 0.5 * v``;
-- ``peaking``: otherwise (high and level, or hot but no longer accelerating);
+- ``peaking``: otherwise (high and level, or hot but shrinking a little);
 - ``dormant``: nothing in the window.
 
 Breadth is distinct creators, or for a creator (always one) distinct videos.

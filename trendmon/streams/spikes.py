@@ -38,9 +38,11 @@ Windows: each close tests the last ``5 min .. 6 h`` (``spike_windows``), so a su
 seen within a scrape or two, whatever the scrape interval, and a slow burn on the window that
 matches its pace. A window passes only while the take-off is still going on: its latest part
 (the next shorter window) must itself be above chance (a bound of one in ten) and several times
-what chance expects, so a burst hours ago inside a long window is not a take-off now. With about a million tests a day on a busy world (entities x markets x
-windows x closes, most of them overlapping), a bound of one in a million leaves about one
-chance alarm every few days before the count and ratio floors, which remove most of those.
+what chance expects, so a burst hours ago inside a long window is not a take-off now.
+
+With about a million tests a day on a busy world (entities x markets x windows x closes, most
+of them overlapping), a bound of one in a million leaves about one chance alarm every few days
+before the count and ratio floors, which remove most of those.
 
 **Riders.** A breakout's videos carry generic tags and sounds (``#fyp``, a catalogue sound) that
 take part of its evidence. A surge is not an entity's own when more than half of its evidence

@@ -16,8 +16,8 @@ machines here are noisy. The last line is the ratio and its target.
 from __future__ import annotations
 
 import argparse
-import subprocess
-import sys
+import itertools
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -26,45 +26,31 @@ import orjson
 
 from trendmon.cli.importer import import_files
 from trendmon.producers.publish import Publisher
-from trendmon.settings import LogSettings
+from trendmon.producers.simulator import ItemStructRenderer, Simulation
+from trendmon.settings import LogSettings, SimulatorSettings
 from trendmon.streams.bus.embedded import EmbeddedLog
 
 CACHE = Path(tempfile.gettempdir()) / "trendmon-bench"
 
 
 def make_items(count: int) -> Path:
-    """The simulator's itemStruct lines (cached between runs: the simulator is deterministic)."""
+    """The first ``count`` itemStruct lines of the simulator's world (seed 11, 2,000 videos
+    posted an hour), cached between runs (the simulator is deterministic).
+
+    The world runs without end: a new hour of it is made whenever the scrapers reach its end,
+    so the file always holds ``count`` items, however many are asked for.
+    """
     CACHE.mkdir(parents=True, exist_ok=True)
     path = CACHE / f"itemstruct-{count}.jsonl"
     if path.exists() and sum(1 for _ in path.open("rb")) == count:
         return path
-    full = CACHE / "itemstruct-full.jsonl"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "trendmon",
-            "simulate",
-            "--seed",
-            "11",
-            "--hours",
-            "1",
-            "--format",
-            "itemstruct",
-            "--out",
-            str(full),
-        ],
-        check=True,
-    )
-    with full.open("rb") as src, path.open("wb") as dst:
-        for n, line in enumerate(src):
-            if n >= count:
-                break
-            dst.write(line)
-    full.unlink()
-    written = sum(1 for _ in path.open("rb"))
-    if written < count:
-        raise SystemExit(f"the simulator made only {written} items; raise --hours in make_items")
+    sim = Simulation(SimulatorSettings(seed=11, hours=1), forever=True)
+    renderer = ItemStructRenderer()
+    part = path.with_name(f"{path.name}.{os.getpid()}.part")
+    with part.open("wb") as out:
+        for video, snapshot in itertools.islice(sim.observations(), count):
+            out.write(renderer.line(video, snapshot))
+    part.replace(path)
     return path
 
 

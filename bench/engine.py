@@ -16,8 +16,11 @@ In one run:
    a slice of the same snapshots, in records per second (a figure, no target).
 
 Each timed part runs once after a warm-up; the last line is the ratio and its target.
+``--quick`` does all of it on 20,000 snapshots of the demo-sized world (2,000 videos) and
+replays 5,000, in a few seconds (a check that the benchmark works, not a measurement).
 
-    .venv/bin/python bench/engine.py [--snapshots 1000000] [--replay 100000]
+    .venv/bin/python bench/engine.py [--snapshots 1000000] [--replay 100000] [--videos 30000]
+    .venv/bin/python bench/engine.py --quick
 """
 
 from __future__ import annotations
@@ -120,7 +123,13 @@ def main() -> None:
     parser.add_argument("--snapshots", type=int, default=1_000_000)
     parser.add_argument("--replay", type=int, default=100_000)
     parser.add_argument("--videos", type=int, default=30_000, help="videos posted per 12 h")
+    parser.add_argument(
+        "--quick", action="store_true", help="a small world for a few seconds (a smoke run)"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.snapshots, args.replay = min(args.snapshots, 20_000), min(args.replay, 5000)
+        args.videos = min(args.videos, 2000)
     started = time.perf_counter()
     blobs = simulate(args.snapshots, args.videos)
     size = sum(map(len, blobs)) / len(blobs)

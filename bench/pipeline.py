@@ -169,6 +169,8 @@ def rate_of(samples: list[tuple[float, int]], total: int) -> float:
     started = next(t for t, n in samples if n > 0)
     first = next(n for t, n in samples if n > 0)
     done = next(t for t, n in samples if n >= total)
+    if first >= total:
+        sys.exit(f"all {total:,} records went through between two polls: ask for more")
     return (total - first) / max(done - started, 1e-9)
 
 

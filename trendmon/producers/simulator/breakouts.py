@@ -154,8 +154,10 @@ def plan(world: World, rng: random.Random, chunk: int) -> list[Breakout]:
             breakout.entity = world.make_entity(rng, kind, market, Lifecycle(0, 1, 1, 0, 1.0))
         planted.append(breakout)
         others = [m for m in world.markets if m != market]
-        if kind != "creator" and others and rng.random() < settings.breakout_spread:
-            later = onset + int(rng.uniform(2, 6) * HOUR)
+        spread = kind != "creator" and others and rng.random() < settings.breakout_spread
+        later = onset + int(rng.uniform(2, 6) * HOUR)
+        # Like every onset, the spread's is within the chunk's first 85% (not after the run).
+        if spread and later <= lo + 0.85 * world.chunk_s:
             second = others[rng.randrange(len(others))]
             surge2, base2 = _surge(world, rng, kind, second, later, pace, mechanism)
             planted.append(

@@ -122,8 +122,8 @@ def test_the_reduced_grid_holds_its_floor(mechanism: str) -> None:
 
     The issue's targets (0.9 / 0.9 / 2 intervals on the worst cell) are NOT met yet: the
     median spike delay is 4-10 intervals here (sudden take-offs 1-4, slow ones, 6-12 hours to
-    full height, found hours after their onset). This test pins what holds, so that a change cannot make
-    it worse unseen.
+    full height, found hours after their onset). This test pins what holds, so that a change
+    cannot make it worse unseen.
     """
     name, settings = next(
         (n, w) for n, w in matrix_worlds(quick=True)

@@ -1,12 +1,12 @@
 """The fan-out of a batch of deltas to their aggregates, summed per (bucket, aggregate), in arrays.
 
 Stage 2 fans each delta out to every aggregate of its video (each entity, in the video's market
-and over all markets) and keeps, per bucket and aggregate, sums and the two largest single
-contributions. Done delta by delta in Python, that costs a dict update per aggregate; here a
-batch costs a handful of array operations, whatever its size::
+and over all markets) and keeps sums per bucket and aggregate. Done delta by delta in Python,
+that costs a dict update per aggregate; here a batch costs a handful of array operations,
+whatever its size::
 
-    groups = fan_out(aggs, per_delta, buckets, {"plays": plays}, contrib, capacity)
-    for bucket, aids, cols in groups: ...   # aids sorted; cols["plays"], cols["top1"], ...
+    groups = fan_out(aggs, per_delta, buckets, {"plays": plays}, capacity)
+    for bucket, aids, cols in groups: ...   # aids sorted; cols["plays"], ...
 
 Sums are exact: weights are whole numbers, far below 2**53.
 """
@@ -33,16 +33,13 @@ def fan_out(
     per_delta: Ints,
     buckets: Ints,
     values: Mapping[str, Ints],
-    contrib: Ints,
     capacity: int,
 ) -> Iterator[tuple[int, Ints, dict[str, Ints]]]:
     """Per bucket: the aggregates the deltas reach, and their sums.
 
     ``aggs`` holds each delta's aggregate ids end to end (``per_delta[k]`` of them for delta
     ``k``, all below ``capacity``); ``buckets`` and every array of ``values`` hold one number
-    per delta. Each yielded column is summed over the deltas of a (bucket, aggregate), and
-    ``contrib`` is summed too, with its two largest single values (at least zero) as ``top1``
-    and ``top2``.
+    per delta. Each yielded column is summed over the deltas of a (bucket, aggregate).
     """
     b0, b1 = int(buckets.min()), int(buckets.max())
     key = aggs if b0 == b1 else np.repeat(buckets - b0, per_delta) * capacity + aggs
@@ -54,21 +51,6 @@ def fan_out(
         return np.rint(np.bincount(key, weights=weights, minlength=size)[groups]).astype(np.int64)
 
     sums = {name: summed(column) for name, column in values.items()}
-    sums["contrib"] = summed(contrib)
-    c = np.repeat(contrib, per_delta)
-    top1 = np.zeros(size, dtype=np.int64)
-    np.maximum.at(top1, key, c)
-    # The second largest: the largest once one occurrence of the largest is left out.
-    positions = np.flatnonzero((c == top1[key]) & (c > 0))
-    first = np.full(size, len(c), dtype=np.int64)
-    np.minimum.at(first, key[positions], positions)
-    keep = np.ones(len(c), dtype=bool)
-    taken = first[groups]
-    keep[taken[taken < len(c)]] = False
-    top2 = np.zeros(size, dtype=np.int64)
-    np.maximum.at(top2, key[keep], c[keep])
-    sums["top1"] = top1[groups]
-    sums["top2"] = top2[groups]
     group_bucket = b0 + groups // capacity
     group_agg = groups % capacity
     for b in range(b0, b1 + 1):

@@ -1,7 +1,7 @@
 """Stage 2's videos: what it remembers of each, split by how often it is read.
 
-What every delta updates (the highest ``seq`` applied, the last sighting, the plays contributed
-in the latest buckets, when the video is due to leave each window) lives in a row of arrays, so
+What every delta updates (the highest ``seq`` applied, the last sighting, when the video is due
+to leave each window, its latest buckets of spike evidence) lives in a row of arrays, so
 that a batch updates them in a few array operations; what is read rarely (its aggregates, its
 entities, its creator) lives in a :class:`Sighting`. Arrays also keep tens of thousands of small
 containers away from the garbage collector, which would otherwise walk them at every full pass.
@@ -41,12 +41,9 @@ class Sighting:
 
 
 ARRAYS = (
-    ("tag", -1),
-    ("val", 0),
     ("due", -1),
     ("seq", 0),
     ("last_ms", -1),
-    ("last_b", -1),
     ("all_in", False),
     ("off", 0),
     ("len", 0),
@@ -59,25 +56,20 @@ ARRAYS = (
 class Sightings:
     """The videos: ``videos[id]`` and the arrays, a row each.
 
-    - ``tag``, ``val`` (``span`` columns): plays contributed in its latest buckets, in a ring
-      (bucket ``b`` at column ``b % span`` when ``tag`` there is ``b``);
     - ``due`` (a column per window): the unit at which it is due to leave the window (-1: not
       in it); ``all_in``: in every window (nothing to check for a delta);
-    - ``seq``: the highest delta seq applied; ``last_ms``, ``last_b``: its last sighting and its
-      bucket; ``off``, ``len``: where its aggregate ids are in ``pool``.
+    - ``seq``: the highest delta seq applied; ``last_ms``: its last sighting; ``off``, ``len``:
+      where its aggregate ids are in ``pool``; ``posted_b``, ``accel_b``: its spike evidence.
     """
 
-    def __init__(self, windows: int = 1, span: int = 1) -> None:
+    def __init__(self, windows: int = 1) -> None:
         self.videos: dict[str, Sighting] = {}
         self._cap = 1024
         self._free: list[int] = []
         self._n = 0
-        self.tag = np.full((self._cap, span), -1, dtype=np.int64)
-        self.val = np.zeros((self._cap, span), dtype=np.int64)
         self.due = np.full((self._cap, windows), -1, dtype=np.int64)
         self.seq = np.zeros(self._cap, dtype=np.int64)
         self.last_ms = np.full(self._cap, -1, dtype=np.int64)
-        self.last_b = np.full(self._cap, -1, dtype=np.int64)
         self.all_in: npt.NDArray[np.bool_] = np.zeros(self._cap, dtype=bool)
         self.off = np.zeros(self._cap, dtype=np.int64)
         self.len = np.zeros(self._cap, dtype=np.int64)
@@ -119,22 +111,6 @@ class Sightings:
             self._pool_n = self._garbage = 0
             for v in list(self.videos.values()):
                 self._put(v)
-
-    def remember(self, rows: Ints, buckets: Ints, contrib: Ints) -> None:
-        """Each video's contributions, into its ring of latest buckets (a bucket older than the
-        one in its slot is too old to matter)."""
-        span = self.tag.shape[1]
-        slots = buckets % span
-        older = self.tag[rows, slots] < buckets
-        self.tag[rows[older], slots[older]] = buckets[older]
-        self.val[rows[older], slots[older]] = 0
-        here = self.tag[rows, slots] == buckets
-        np.add.at(self.val, (rows[here], slots[here]), contrib[here])
-
-    def recent(self, v: Sighting) -> dict[int, int]:
-        """Bucket -> plays the video contributed, over its latest buckets."""
-        tags, values = self.tag[v.idx].tolist(), self.val[v.idx].tolist()
-        return {tag: value for tag, value in zip(tags, values, strict=True) if tag >= 0}
 
     def _put(self, v: Sighting) -> None:
         start, size = self._pool_n, len(v.aggs)

@@ -10,10 +10,9 @@ defined in :mod:`trendmon.streams.scoring`, ranks in :mod:`trendmon.streams.boar
 :mod:`trendmon.streams.breadth`.
 
 **Speed.** A delta costs a few Python operations (its video's bookkeeping); the fan-out to the
-aggregates, the sums per bucket and the two largest contributions are computed for a whole batch
-at once, in arrays, and so are the windows, the spike candidates and the scores at each close.
-Python loops only run over what is rare: new videos, spike candidates that pass the surge test,
-and the entries of the boards.
+aggregates and the sums per bucket are computed for a whole batch at once, in arrays, and so are
+the windows, the spike tests and the scores at each close. Python loops only run over what is
+rare: new videos, the aggregates that pass a spike test, and the entries of the boards.
 
 A delta is applied at most once: each video keeps the highest ``seq`` applied, so a stage-1
 output replayed after a crash is recognised and skipped.
@@ -35,7 +34,7 @@ from trendmon.streams.entities import kind_of
 from trendmon.streams.fanout import fan_out, gather
 from trendmon.streams.sightings import Sighting, Sightings
 from trendmon.streams.signals import Signals
-from trendmon.streams.spikes import ROUNDED_FROM, rule_of
+from trendmon.streams.spikes import rule_of
 from trendmon.streams.windows import (
     HOUR_MS,
     Ints,
@@ -46,14 +45,9 @@ from trendmon.streams.windows import (
 )
 
 ALL = "all"
-ACCUMULATED = (
-    "plays", "eng", "contrib", "top1", "top2", "videos", "new", "adopt", "posted", "elig", "accel"
-)
-"""Per aggregate and bucket: plays and engagements gained, plays contributed and the two largest
-single contributions, distinct videos seen, first sightings, and the evidence of spike detection
+ACCUMULATED = ("plays", "eng", "adopt", "posted", "elig", "accel")
+"""Per aggregate and bucket: plays and engagements gained, and the evidence of spike detection
 (:mod:`trendmon.streams.signals`): new adopters, new videos, eligible and accelerated sightings."""
-SUMMED = ("plays", "eng", "contrib", "videos", "new", "adopt", "posted", "elig", "accel")
-TOP = ("top1", "top2")
 
 
 class EntityState:
@@ -133,7 +127,7 @@ class Stage2:
         self.kind_names: list[str] = ["creator"]
         self.creator_kind = 0
         self.entities: dict[str, EntityState] = {}
-        self.seen = Sightings(len(self.windows), 1)
+        self.seen = Sightings(len(self.windows))
         self.videos = self.seen.videos
         self._pending: list[VideoDelta] = []
         self._pending_keys: list[Sequence[str] | None] = []
@@ -387,16 +381,6 @@ class Stage2:
         sights = [videos.get(d.video_id) for d in pending]
         times = np.array([d.collected_ms for d in pending], dtype=np.int64)
         seqs = np.array([d.seq for d in pending], dtype=np.int64)
-        contrib = np.array(
-            [
-                round(d.velocity * (d.collected_ms - d.prev_ms) / 3_600_000)
-                if d.rounded and d.plays >= ROUNDED_FROM and d.prev_ms is not None
-                and not d.correction
-                else d.d_plays
-                for d in pending
-            ],
-            dtype=np.int64,
-        )
         rows = np.array([-1 if v is None else v.idx for v in sights], dtype=np.int64)
         known = rows >= 0
         once = known.copy()
@@ -404,7 +388,6 @@ class Stage2:
             counts = np.bincount(rows[known])
             once[known] = counts[rows[known]] == 1
         buckets = times // bucket_ms
-        new = np.zeros(len(pending), dtype=np.int64)
         keep = once.copy()
         # Regular deltas, in arrays.
         r = rows[once]
@@ -419,8 +402,6 @@ class Stage2:
             r = rows[keep & once]
         sel = keep & once
         self.seen.seq[r] = seqs[sel]
-        new[sel] = buckets[sel] > self.seen.last_b[r]
-        self.seen.last_b[r] = np.maximum(self.seen.last_b[r], buckets[sel])
         self.seen.last_ms[r] = np.maximum(self.seen.last_ms[r], times[sel])
         # The others, one by one, in order.
         duplicates = int(np.count_nonzero(once & ~keep))
@@ -433,7 +414,7 @@ class Stage2:
             sights[i] = v
             rows[i] = v.idx
             keep[i] = True
-            new[i] = self._new_in_bucket(v.idx, int(buckets[i]), int(times[i]))
+            self.seen.last_ms[v.idx] = max(int(self.seen.last_ms[v.idx]), int(times[i]))
         self.counters.duplicates += duplicates
         kept = np.flatnonzero(keep)
         if not len(kept):
@@ -447,7 +428,6 @@ class Stage2:
             assert v is not None
             self._enter(v, pending[i].video_id, starts)
         used = pending if len(kept_list) == len(pending) else [pending[i] for i in kept_list]
-        self.seen.remember(rows[kept], buckets[kept], contrib[kept])
         posted = np.array([d.posted for d in used], dtype=np.int64)
         elig = np.array([d.eligible for d in used], dtype=np.int64)
         accel = np.array([d.accelerated for d in used], dtype=np.int64)
@@ -460,14 +440,11 @@ class Stage2:
                     [d.d_likes + d.d_comments + d.d_shares + d.d_saves for d in used],
                     dtype=np.int64,
                 ),
-                "videos": new[kept],
-                "new": np.array([d.first_sighting for d in used], dtype=np.int64),
                 "adopt": np.zeros(len(used), dtype=np.int64),
                 "posted": posted,
                 "elig": elig,
                 "accel": accel,
             },
-            contrib[kept],
             times[kept],
         )
         self.breadth.commit()
@@ -559,14 +536,6 @@ class Stage2:
         self.seen.seq[v.idx] = d.seq
         return v
 
-    def _new_in_bucket(self, row: int, b: int, t: int) -> int:
-        """Record a sighting at ``t`` (bucket ``b``); 1 if the video is new in that bucket."""
-        self.seen.last_ms[row] = max(int(self.seen.last_ms[row]), t)
-        if b > self.seen.last_b[row]:
-            self.seen.last_b[row] = b
-            return 1
-        return 0
-
     def _enter(self, v: Sighting, vid: str, starts: list[tuple[int, int, int]]) -> None:
         """A video enters the windows whose span its last sighting is in (breadth)."""
         dues = self.seen.due[v.idx]
@@ -583,14 +552,12 @@ class Stage2:
                 dues[i] = when
         self.seen.all_in[v.idx] = bool(dues.min() >= 0)
 
-    def _fold_rows(
-        self, videos: Ints, buckets: Ints, values: dict[str, Ints], contrib: Ints, times: Ints
-    ) -> None:
+    def _fold_rows(self, videos: Ints, buckets: Ints, values: dict[str, Ints], times: Ints) -> None:
         """Sums per (bucket, aggregate) of a batch of deltas, in arrays, folded in."""
         per_delta = self.seen.len[videos]
         aggs = gather(self.seen.pool, self.seen.off[videos], per_delta)
         np.maximum.at(self.a_last, aggs, np.repeat(times, per_delta))
-        for b, aids, cols in fan_out(aggs, per_delta, buckets, values, contrib, self._cap):
+        for b, aids, cols in fan_out(aggs, per_delta, buckets, values, self._cap):
             if b == self.open_bucket:
                 self._accumulate(aids, cols)
             else:
@@ -599,12 +566,8 @@ class Stage2:
 
     def _accumulate(self, aids: Ints, cols: dict[str, Ints]) -> None:
         acc = self._acc
-        for name in SUMMED:
+        for name in ACCUMULATED:
             acc[name][aids] += cols[name]
-        tops = np.stack((acc["top1"][aids], acc["top2"][aids], cols["top1"], cols["top2"]), axis=1)
-        tops.sort(axis=1)
-        acc["top1"][aids] = tops[:, 3]
-        acc["top2"][aids] = tops[:, 2]
         self._touched[aids] = True
 
     def _fold_late(self, b: int, aids: Ints, cols: dict[str, Ints]) -> None:
@@ -612,11 +575,9 @@ class Stage2:
         table = self.tables.get(b)
         if table is None:
             table = self.tables[b] = Table(
-                np.zeros(0, dtype=np.int64), {name: zeros(0) for name in (*ACCUMULATED, "broad")}
+                np.zeros(0, dtype=np.int64), {name: zeros(0) for name in ACCUMULATED}
             )
-        cols = {**cols, "broad": zeros(len(aids))}
-        table.add(aids, cols, top=TOP)
-        table.cols["broad"] = table.cols["contrib"] - table.cols["top1"] - table.cols["top2"]
+        table.add(aids, cols)
         self.signals.late(b, aids, cols)
         p, e = cols["plays"], cols["eng"]
         closed = self.closed
@@ -693,7 +654,6 @@ class Stage2:
         for name in ACCUMULATED:
             cols[name] = acc[name][aids].copy()
             acc[name][aids] = 0
-        cols["broad"] = cols["contrib"] - cols["top1"] - cols["top2"]
         return Table(aids, cols)
 
     def _expire(self, i: int, leaving: Table | None, leaving_prev: Table | None) -> None:

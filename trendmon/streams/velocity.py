@@ -49,7 +49,13 @@ from trendmon.events import Stats, VideoDelta, VideoSnapshot
 from trendmon.settings import EngineSettings
 from trendmon.streams.bus.base import partition_for
 from trendmon.streams.entities import entities_of, intern
-from trendmon.streams.spikes import ACCEL_FACTOR, ACCEL_NOISE, MATURE_MS, POSTED_WITHIN_MS
+from trendmon.streams.spikes import (
+    ACCEL_FACTOR,
+    ACCEL_NOISE,
+    MATURE_MS,
+    POSTED_WITHIN_MS,
+    ROUNDED_FROM,
+)
 from trendmon.streams.windows import HOUR_MS
 
 WIDTH = 6
@@ -315,7 +321,7 @@ class Stage1:
         if eligible:
             mu = st.rate * dt / 3_600_000
             unit = 0
-            if rounded and c0 >= 10_000:
+            if rounded and c0 >= ROUNDED_FROM:
                 unit = 10 ** (len(str(c0)) - 3)
             accelerated = d0 >= ACCEL_FACTOR * mu + ACCEL_NOISE * math.sqrt(mu + 1.0) + 2 * unit
         st.rate = d0 * 3_600_000 / dt

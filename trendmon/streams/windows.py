@@ -108,12 +108,8 @@ class Table:
         out[hit] = col[idx[hit]]
         return out
 
-    def add(self, aids: Ints, cols: dict[str, Ints], *, top: tuple[str, str] | None = None) -> None:
-        """Add rows (``aids`` sorted and unique) into the table, inserting the new aggregates.
-
-        ``top`` names the two columns that hold the two largest single values (kept as the two
-        largest of both, not summed).
-        """
+    def add(self, aids: Ints, cols: dict[str, Ints]) -> None:
+        """Add rows (``aids`` sorted and unique) into the table, inserting the new aggregates."""
         if len(self.aids):
             idx = np.searchsorted(self.aids, aids)
             idx[idx == len(self.aids)] = 0
@@ -121,29 +117,16 @@ class Table:
         else:
             idx = aids
             hit = np.zeros(len(aids), dtype=bool)
-        if hit.all():  # late rows mostly land on aggregates the table has: add in place
-            self._merge(idx, cols, top)
-            return
-        # Insert the few missing ones in place (no sort of the whole table).
-        missing = aids[~hit]
-        at = np.searchsorted(self.aids, missing)
-        self.aids = np.insert(self.aids, at, missing)
+        if not hit.all():
+            # Insert the few missing ones in place (no sort of the whole table).
+            missing = aids[~hit]
+            at = np.searchsorted(self.aids, missing)
+            self.aids = np.insert(self.aids, at, missing)
+            for name, col in self.cols.items():
+                self.cols[name] = np.insert(col, at, 0)
+            idx = np.searchsorted(self.aids, aids)
         for name, col in self.cols.items():
-            self.cols[name] = np.insert(col, at, 0)
-        self._merge(np.searchsorted(self.aids, aids), cols, top)
-
-    def _merge(self, idx: Ints, cols: dict[str, Ints], top: tuple[str, str] | None) -> None:
-        for name, col in self.cols.items():
-            if top is None or name not in top:
-                col[idx] += cols[name]
-        if top is not None:
-            first, second = top
-            values = np.stack(
-                (self.cols[first][idx], self.cols[second][idx], cols[first], cols[second]), axis=1
-            )
-            values.sort(axis=1)
-            self.cols[first][idx] = values[:, 3]
-            self.cols[second][idx] = values[:, 2]
+            col[idx] += cols[name]
 
 
 def scatter(size: int, table: Table | None, name: str) -> Ints:

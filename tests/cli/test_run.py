@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -99,3 +100,29 @@ def test_error_messages_with_brackets_are_printed_as_given(tmp_path: Path) -> No
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "[/bold]yesterday" in result.stderr
+
+
+def test_the_namespace_setting_reaches_run(tmp_path: Path) -> None:
+    # TRENDMON_REDIS_NAMESPACE names the stores `run` writes when --namespace is not given.
+    items = tmp_path / "items.jsonl"
+    made = trendmon(
+        "simulate", "--hours", "1", "--videos", "20", "--creators", "10", "--format",
+        "itemstruct", "--out", str(items), cwd=tmp_path,
+    )
+    assert made.returncode == 0, made.stderr
+    home = tmp_path / "home"
+    result = subprocess.run(
+        [sys.executable, "-m", "trendmon", "run", "--once", "--no-simulate", "--import",
+         str(items), "--home", str(home)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300,
+        env={**os.environ, "TRENDMON_REDIS_NAMESPACE": "team2"},
+    )
+    assert result.returncode == 0, result.stderr
+    from trendmon.sinks.history import open_history
+
+    ours, default = (open_history("sqlite", home=home, namespace=ns) for ns in ("team2", "tm"))
+    try:
+        assert ours.counts()["snapshots"] > 0 and default.counts()["snapshots"] == 0
+    finally:
+        ours.close()
+        default.close()

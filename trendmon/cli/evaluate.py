@@ -26,7 +26,6 @@ from trendmon.events import VideoSnapshot
 from trendmon.producers.simulator import Simulation
 from trendmon.producers.simulator.breakouts import iso
 from trendmon.settings import EngineSettings, SimulatorSettings, load
-from trendmon.sinks.history import DEFAULT_NAMESPACE
 from trendmon.streams.accuracy import (
     STAGE_WINDOW,
     Accuracy,
@@ -89,7 +88,7 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option("--truth", help="Score the stored history against FILE.")
         ] = None,
         mongo: MongoOption = False,
-        namespace: NamespaceOption = DEFAULT_NAMESPACE,
+        namespace: NamespaceOption = None,
         home: HomeOption = None,
     ) -> None:
         if matrix:
@@ -194,7 +193,9 @@ def _fmt(value: float | None, digits: int = 2) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def _stored(path: Path, mongo: bool, namespace: str, home: Path | None, verbose: bool) -> None:
+def _stored(
+    path: Path, mongo: bool, namespace: str | None, home: Path | None, verbose: bool
+) -> None:
     """Score the stored spikes (all of them) and the 1h stages of the truth's entities."""
     try:
         truth: dict[str, Any] = json.loads(path.read_text())

@@ -9,8 +9,8 @@ import typer
 from trendmon.cli.common import HomeOption, fail, parse_time_ms, print_jsonl
 from trendmon.errors import TrendmonError
 from trendmon.events import Spike, utc
-from trendmon.settings import CoreSettings, load
-from trendmon.sinks.history import DEFAULT_NAMESPACE, HistoryStore, open_history
+from trendmon.settings import CoreSettings, RedisSettings, load
+from trendmon.sinks.history import HistoryStore, open_history
 
 SPIKES_HELP = """Print spikes as JSON Lines, oldest first, one spike a line.
 
@@ -29,7 +29,11 @@ MongoOption = Annotated[
     bool, typer.Option("--mongo", help="Read the MongoDB history (distributed runtime).")
 ]
 NamespaceOption = Annotated[
-    str, typer.Option("--namespace", help="Namespace of the history (a replay's, say).")
+    str | None,
+    typer.Option(
+        "--namespace",
+        help="Namespace of the history (a replay's, say); default TRENDMON_REDIS_NAMESPACE.",
+    ),
 ]
 
 
@@ -49,7 +53,7 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--kind", help="hashtag, sound, creator or effect.")
         ] = None,
         mongo: MongoOption = False,
-        namespace: NamespaceOption = DEFAULT_NAMESPACE,
+        namespace: NamespaceOption = None,
         home: HomeOption = None,
     ) -> None:
         since_ms = parse_time_ms(since, "--from")
@@ -66,7 +70,9 @@ def register(app: typer.Typer) -> None:
             print_jsonl(spike_record(spike))
 
 
-def open_store(mongo: bool, namespace: str, home: Any) -> HistoryStore:
+def open_store(mongo: bool, namespace: str | None, home: Any) -> HistoryStore:
+    """The history the flags name (the namespace defaults to TRENDMON_REDIS_NAMESPACE)."""
+    namespace = namespace or load(RedisSettings).namespace
     if mongo:
         return open_history("mongo", namespace=namespace)
     return open_history("sqlite", home=load(CoreSettings, home=home).home, namespace=namespace)

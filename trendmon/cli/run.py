@@ -21,6 +21,7 @@ from trendmon.settings import (
     DashboardSettings,
     EngineSettings,
     LogSettings,
+    RedisSettings,
     SimulatorSettings,
     load,
 )
@@ -31,7 +32,12 @@ from trendmon.streams.bus.embedded import EmbeddedLog
 from trendmon.streams.runtime import EmbeddedRuntime, RunStats, Sinks, replay
 
 NamespaceOption = Annotated[
-    str, typer.Option("--namespace", help="Namespace of the stores (boards, history) to write.")
+    str | None,
+    typer.Option(
+        "--namespace",
+        help="Namespace of the stores (boards, history) to write; default "
+        "TRENDMON_REDIS_NAMESPACE.",
+    ),
 ]
 
 
@@ -74,7 +80,7 @@ def run(
         float, typer.Option("--checkpoint-every", help="Seconds between engine checkpoints.")
     ] = 5.0,
     home: HomeOption = None,
-    namespace: NamespaceOption = "tm",
+    namespace: NamespaceOption = None,
 ) -> None:
     """Run producers, the engine, the stores and the dashboard on this machine, until Ctrl-C.
 
@@ -86,6 +92,7 @@ def run(
     Example: trendmon run --speed 120
     """
     core = load(CoreSettings, home=home)
+    namespace = namespace or load(RedisSettings).namespace
     if core.bus != "embedded":
         raise ConfigError(
             f"trendmon run is the embedded runtime, but TRENDMON_BUS={core.bus}: unset it (or "

@@ -12,8 +12,12 @@ from trendmon.settings import EngineSettings, KafkaSettings, MongoSettings, Redi
 
 def worker(
     namespace: Annotated[
-        str, typer.Option("--namespace", help="Namespace of the stores (boards, history).")
-    ] = "tm",
+        str | None,
+        typer.Option(
+            "--namespace",
+            help="Namespace of the stores (boards, history); default TRENDMON_REDIS_NAMESPACE.",
+        ),
+    ] = None,
     no_sinks: Annotated[
         bool,
         typer.Option("--no-sinks", help="Only compute; leave Redis and MongoDB to other workers."),
@@ -64,7 +68,7 @@ def worker(
             batch=batch,
             within_s=within,
             sinks=not no_sinks,
-            namespace=namespace,
+            namespace=namespace or load(RedisSettings).namespace,
             instance_id=instance_id,
         ),
         redis=load(RedisSettings),

@@ -9,7 +9,15 @@ import pytest
 from trendmon.events import Spike, Stage, TrendScore
 from trendmon.producers.simulator import Simulation
 from trendmon.settings import EngineSettings, SimulatorSettings
-from trendmon.streams.accuracy import evaluate, matrix_worlds, stage_alerts, summarize
+from trendmon.streams.accuracy import (
+    Accuracy,
+    Cell,
+    evaluate,
+    matrix_worlds,
+    stage_alerts,
+    summarize,
+    worst,
+)
 
 MIN = 60_000
 ONSET = 1_767_600_000_000  # 2026-01-05T08:00:00Z
@@ -139,3 +147,22 @@ def test_the_reduced_grid_holds_its_floor(mechanism: str) -> None:
     assert acc.spike_precision == 1.0, acc.false_spikes
     assert acc.stage_precision is not None and acc.stage_precision >= 0.8, acc.false_alerts
     assert acc.spike_median_delay is not None and acc.spike_median_delay <= 12, acc.breakouts
+
+
+def test_the_worst_cell_takes_the_worst_of_each_figure() -> None:
+    def acc(sp: float | None, sr: float, sd: float | None, tp: float, tr: float) -> Accuracy:
+        return Accuracy(sp, sr, sd, tp, tr, 1.0, 1, 1, 1, 1, (), (), ())
+
+    cells = [Cell("a", acc(1.0, 0.9, 1.5, 0.8, 1.0)), Cell("b", acc(0.95, 1.0, 3.0, 1.0, 0.7))]
+    got = worst(cells)
+    assert (got.precision, got.recall, got.delay) == (0.8, 0.7, 3.0)
+    assert got.line() == (
+        "worst cell: precision 0.80 recall 0.70 delay 3.0 (targets >= 0.9, >= 0.9, <= 2)"
+    )
+    # A cell that found nothing is as bad as it gets.
+    assert worst([Cell("c", acc(None, 0.0, None, 1.0, 1.0))]).delay == float("inf")
+    # The grid: every mechanism, coverage, interval and seed; decoys and an outage everywhere.
+    worlds = matrix_worlds()
+    assert len(worlds) == 24 and len(matrix_worlds(quick=True)) == 6
+    assert all(w["decoys"] == "viral,star,rhythm" and w["outages"] == 1 for _, w in worlds)
+    assert {w["interval_s"] for _, w in worlds} == {900.0, 3600.0}

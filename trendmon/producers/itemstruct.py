@@ -7,10 +7,10 @@ path of the offending ``field``::
 
     snapshot = parse_item(item, collected_at=now, source="trending", market="US")
 
-What it survives (see ARCHITECTURE.md, "What TikTok data really looks like"): ``statsV2`` string
-counts (preferred over the rounded ``stats``), ``author`` as an object or as a bare string with
-``authorId``/``nickname`` beside it, ``createTime`` as int or string, no ``collectCount`` in old
-items, hashtags in ``challenges``, ``textExtra`` or ``contents``, ``effectStickers[].ID``.
+What it survives (see ``docs/architecture.md``, "Producers and real TikTok data"): ``statsV2``
+string counts (preferred over the rounded ``stats``), ``author`` as an object or as a bare string
+with ``authorId``/``nickname`` beside it, ``createTime`` as int or string, no ``collectCount`` in
+old items, hashtags in ``challenges``, ``textExtra`` or ``contents``, ``effectStickers[].ID``.
 
 This runs once per imported item, so it is a direct mapping with dict lookups: no regexes, no
 copies. The field coercions (:func:`count`, :func:`text`, ...) are shared by the file importers.

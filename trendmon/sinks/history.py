@@ -13,7 +13,8 @@ also unique on (video id, collection time): two scrapers that saw the same video
 millisecond leave one point in its series.
 
 Every query is an equality filter on indexed fields plus at most a range on a time field, which
-is what FerretDB v1 can serve (see ARCHITECTURE.md, "What FerretDB v1 is and is not"):
+is what FerretDB v1 can serve (see ``docs/architecture.md``, "FerretDB v1 and the history
+queries"):
 
 - ``board_at`` rebuilds a board as it stood: the engine publishes every board in full when an
   hour closes (a *keyframe*) and, between keyframes, only the entries that changed (rank, stage,

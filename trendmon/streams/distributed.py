@@ -17,8 +17,8 @@ Kafka record costs the framework far more than the engine spends on a delta.
 Every agent is thin: it decodes a batch, calls the pure pieces of
 :mod:`trendmon.streams.partitioned` and sends what they return.
 
-**Nothing lost, nothing counted twice** (at-least-once delivery made exact, as measured in
-``FAUST.md``):
+**Nothing lost, nothing counted twice** (at-least-once delivery made exact; the Faust crash
+measurements that call for it are in ``docs/architecture.md``, "Delivery guarantees"):
 
 - *stage 1* keeps each video's state in the ``video-state`` table (a changelog topic). For a
   batch it sends every output, waits for the broker to acknowledge all of them, then writes the

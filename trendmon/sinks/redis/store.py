@@ -54,11 +54,12 @@ leaves is removed). Video boards hold every video seen within their window and a
 window only, never trimmed by rank: a trim would make a board depend on where batch boundaries
 fell, since velocity and engagement rate go down as well as up. Readers take the top they need.
 
-Writes are idempotent, as FAUST.md §4 asks of every sink: absolute values behind a version
-guard, checked on the server by Lua scripts (:mod:`.scripts`). A video's numbers and board
-scores move only for a newer ``seq``, its card text only for a newer snapshot, an entity only
-for a newer ``at_ms``; the watermark and the pruning cutoffs only forward. Replaying a batch
-changes nothing, and replaying an older one after a newer one changes nothing either.
+Writes are idempotent, as every sink's must be (``docs/architecture.md``, "Delivery guarantees"):
+absolute values behind a version guard, checked on the server by Lua scripts (:mod:`.scripts`). A
+video's numbers and board scores move only for a newer ``seq``, its card text only for a newer
+snapshot, an entity only for a newer ``at_ms``; the watermark and the pruning cutoffs only forward.
+Replaying a batch changes nothing, and replaying an older one after a newer one changes nothing
+either.
 
 """
 

@@ -9,7 +9,7 @@ the runtime fans out to each entity the video belongs to. Rules, all on event ti
   folded in: the point is inserted between its neighbours and, when it falls in an earlier
   bucket than the next point, a pair of correction deltas moves its share of the increment to
   the bucket where it happened. Totals never change (deltas telescope). Older ones are counted
-  as late and dropped from the computation (they stay in the log and history).
+  as late and dropped from the computation (they stay in the log).
 - **Counters never go backwards**: the state keeps each counter's high-water mark, so a count
   that goes down yields a zero increment and the delta is flagged ``decreased``.
 - **Rounded counts** (TikTok shows about three significant figures) make raw velocity a
@@ -21,7 +21,7 @@ the runtime fans out to each entity the video belongs to. Rules, all on event ti
   million plays) is held until the next snapshot confirms the new level; a glitch that the next
   snapshot contradicts is dropped and counted.
 - **Evidence flags** for spike detection (:mod:`trendmon.streams.spikes`): a first sighting of a
-  video posted within a day is ``posted``; a later sighting of a video at least an hour old is
+  video posted within a day is ``posted``; a later sighting of a video at least 3 hours old is
   ``eligible``, and ``accelerated`` when its plays since the previous sighting at least doubled
   its rate between the two sightings before (not the smoothed one: a smoothed rate lags behind
   a young video's rising curve, which would look like acceleration), by more than counting

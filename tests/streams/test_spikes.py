@@ -81,6 +81,9 @@ def test_hot_stages_need_a_take_off_and_a_fresh_one_is_rising() -> None:
     assert stage_of(100, 40, 0.2, Evidence(breadth=5)) == "declining"
     assert stage_of(100, 80, -0.3, Evidence(breadth=5)) == "declining"
     assert stage_of(100, 100, -0.1, Evidence(breadth=5)) == "peaking", "hot but shrinking"
+    # A 24h board's first day (no previous window watched): a take-off is rising, not peaking.
+    assert stage_of(100, 150, None, Evidence(breadth=5, watched=False)) == "rising"
+    assert stage_of(100, 150, None, Evidence(breadth=5, watched=False, spiked=False)) == "peaking"
 
 
 MATURE = -300

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -170,6 +171,7 @@ def _matrix(quick: bool, verbose: bool) -> None:
     engine_settings = load(EngineSettings)
     cells = []
     worlds = matrix_worlds(quick=quick)
+    started = time.monotonic()
     for i, (name, settings) in enumerate(worlds, 1):
         sim = Simulation(SimulatorSettings(**settings))
         acc = evaluate(sim.snapshots(), sim.truth(), engine_settings)
@@ -178,6 +180,8 @@ def _matrix(quick: bool, verbose: bool) -> None:
         if verbose:
             err.print(f"[{i}/{len(worlds)}] {name}", highlight=False)
             _detail(acc)
+    minutes = (time.monotonic() - started) / 60
+    typer.echo(f"grid of {len(worlds)} worlds in {minutes:.1f} min (target < 20)")
     typer.echo(worst(cells).line())
 
 

@@ -175,14 +175,6 @@ def severity(strength: float, threshold: float) -> Severity:
     return "notable"
 
 
-def created_ms(video_id: str) -> int | None:
-    """When a video was posted, from its id (TikTok's ids start with 32 bits of createTime)."""
-    try:
-        return (int(video_id) >> 32) * 1000
-    except ValueError:
-        return None
-
-
 def carrier(own: str, evidence: Sequence[tuple[str, ...]]) -> tuple[str, int] | None:
     """The other entity on most of the evidence videos (their entity tuples) and how many it is
     on, when it is on more than half of them; None otherwise."""

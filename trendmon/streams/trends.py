@@ -469,8 +469,6 @@ class Stage2:
     def _total(self, d: VideoDelta) -> None:
         """Count a delta into its market's totals (in the bucket stage 2 applies it in)."""
         b = d.collected_ms // self.bucket_ms
-        if self.open_bucket is not None and b > self.open_bucket:
-            b = self.open_bucket
         self.signals.count(b, d.market, int(d.posted), int(d.eligible), int(d.accelerated))
 
     def _totals(self, buckets: Ints, mids: Ints, posted: Ints, elig: Ints, accel: Ints) -> None:

@@ -72,7 +72,6 @@ class Stage1Counters:
     duplicates: int = 0
     late_folded: int = 0
     late_dropped: int = 0
-    future: int = 0
     jumps_held: int = 0
     jumps_dropped: int = 0
     decreased: int = 0

@@ -125,8 +125,8 @@ def test_stage_detection_and_precision() -> None:
 def test_the_reduced_grid_holds_its_floor(mechanism: str) -> None:
     """Two cells of `trendmon evaluate --matrix` (15-minute scrapes seeing 40% of live videos,
     then 80%, an outage, decoys, both paces, spreading breakouts): every breakout found, no
-    decoy fired, no false spike, stage precision at the floor reached when this was written
-    (0.80 and 0.85).
+    decoy fired, no false spike, stage precision at least 0.9 (1.00 when this was written; it
+    was 0.80 and 0.85 before a take-off rose only once, when fading tails re-entered rising).
 
     The issue's targets (0.9 / 0.9 / 2 intervals on the worst cell) are NOT met yet: the
     median spike delay is 4-10 intervals here (sudden take-offs 1-4, slow ones, 6-12 hours to
@@ -145,7 +145,7 @@ def test_the_reduced_grid_holds_its_floor(mechanism: str) -> None:
     assert not [s for s in acc.false_spikes if s.entity in decoys], name
     assert acc.spike_recall == 1.0 and acc.stage_recall == 1.0, (name, acc.breakouts)
     assert acc.spike_precision == 1.0, acc.false_spikes
-    assert acc.stage_precision is not None and acc.stage_precision >= 0.8, acc.false_alerts
+    assert acc.stage_precision is not None and acc.stage_precision >= 0.9, acc.false_alerts
     assert acc.spike_median_delay is not None and acc.spike_median_delay <= 12, acc.breakouts
 
 

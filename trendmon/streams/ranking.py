@@ -6,6 +6,7 @@ for the score and the stages, :mod:`trendmon.streams.boards` for the ranks).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -87,6 +88,19 @@ def _candidate(
         # Only a would-be hot stage pays for its evidence.
         breadth = videos if kind == "creator" else creators
         lifecycle = stage_of(rate, r, growth, _evidence(stage, aid, w, breadth))
+    # A take-off rises once: once it rose and stopped rising on this board, it rises again only
+    # with a new take-off (a new spike), not each time its fading tail grows a little.
+    # ``w_rose`` holds the take-off while it rises, and minus it once it stopped.
+    take_off = _take_off(stage, aid)
+    if take_off:
+        rose = int(stage.w_rose[i, aid])
+        if lifecycle == "rising" or lifecycle == "emerging":
+            if rose == -take_off:
+                lifecycle = "peaking"
+            else:
+                stage.w_rose[i, aid] = take_off
+        elif rose == take_off:
+            stage.w_rose[i, aid] = -take_off
     ent = stage.agg_entity[aid]
     assert ent is not None
     return Candidate(
@@ -128,13 +142,22 @@ def _evidence(stage: Stage2, aid: int, w: Window, breadth: int) -> Evidence:
         return Evidence(breadth=breadth, watched=watched)  # hot or not, no need to look
     # Taking off (a spike test passed) within the window, in the market (or in any, for an
     # "all" board).
-    ent = stage.agg_entity[aid]
-    assert ent is not None
-    aggs = ent.aggs.values() if stage.a_mid[aid] == 0 else (aid,)
-    hot_end = max(max(int(stage.a_spike[a]), int(stage.a_hot[a])) for a in aggs)
+    hot_end = max(max(int(stage.a_spike[a]), int(stage.a_hot[a])) for a in _aggs(stage, aid))
     now_ms = (b + 1) * stage.bucket_ms
     return Evidence(
         breadth=breadth,
         watched=watched,
         spiked=hot_end > now_ms - w.ms,
     )
+
+
+def _aggs(stage: Stage2, aid: int) -> Iterable[int]:
+    """The aggregates whose tests back this one: itself, or every market's for "all"."""
+    ent = stage.agg_entity[aid]
+    assert ent is not None
+    return ent.aggs.values() if stage.a_mid[aid] == 0 else (aid,)
+
+
+def _take_off(stage: Stage2, aid: int) -> int:
+    """The close of the latest spike behind this aggregate (0: none): its take-off's id."""
+    return max(int(stage.a_spike[a]) for a in _aggs(stage, aid))

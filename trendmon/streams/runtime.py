@@ -42,7 +42,7 @@ from trendmon.streams.engine import Engine, EngineOutput
 
 log = logging.getLogger(__name__)
 
-CHECKPOINT_VERSION = 5
+CHECKPOINT_VERSION = 6
 BUILD = "compiled" if COMPILED else "python"
 """How the engine runs (see :mod:`trendmon.streams`): its pickled state differs between the two,
 so a checkpoint says which wrote it."""

@@ -26,7 +26,10 @@ board up, and a take-off is hot from the close at which the data shows it:
   (``r >= 0.5 * v``): a take-off is rising from its first close, never peaking, and stays rising
   while its tests keep passing within the window and it grows (so a take-off whose tests pass
   every few closes does not flicker, and one that is shrinking again is not rising). Example: a
-  sound whose videos doubled their rate together 20 minutes ago.
+  sound whose videos doubled their rate together 20 minutes ago. A take-off rises once: when
+  it stops rising on a board, it rises there again only with a new take-off (a new spike,
+  after its cooldown), not each time its fading tail grows a little (the caller keeps that
+  memory, :mod:`trendmon.streams.ranking`).
 - ``declining``: ``g <= -0.25`` or ``r < 0.5 * v``;
 - ``peaking``: otherwise (high and level, or hot but shrinking a little);
 - ``dormant``: nothing in the window.

@@ -158,6 +158,10 @@ class Stage2:
         self.win_e = zeros(nwin, self._cap)
         self.prev_p = zeros(nwin, self._cap)
         self.prev_e = zeros(nwin, self._cap)
+        self.w_rose = zeros(nwin, self._cap)
+        """Per window: the take-off (the close of its spike, ``a_spike``) during which the
+        entity rose on that window's board, negated once it stopped: a take-off rises once
+        (see :mod:`trendmon.streams.scoring`)."""
         self.breadth = Breadth(self.windows, self._cap)
         self.signals = Signals(rule.windows, rule.half_life, self._cap)
         self.adopters: dict[tuple[str, str], int] = {}
@@ -231,7 +235,7 @@ class Stage2:
         alive = np.zeros(cap, dtype=bool)
         alive[:old] = self.a_alive
         self.a_alive = alive
-        for name in ("win_p", "win_e", "prev_p", "prev_e"):
+        for name in ("win_p", "win_e", "prev_p", "prev_e", "w_rose"):
             old_arr = getattr(self, name)
             arr = zeros(old_arr.shape[0], cap)
             arr[:, :old] = old_arr
@@ -276,7 +280,7 @@ class Stage2:
         self.a_markets[aid] = 0
         self.a_alive[aid] = True
         if reused:  # a fresh id is all zeros already
-            for arr in (self.win_p, self.win_e, self.prev_p, self.prev_e):
+            for arr in (self.win_p, self.win_e, self.prev_p, self.prev_e, self.w_rose):
                 arr[:, aid] = 0
             self.breadth.clear(aid)
             self.signals.clear(aid)

@@ -35,6 +35,8 @@ from pathlib import Path
 
 import msgspec
 
+from trendmon.engine.engine import Engine
+from trendmon.engine.velocity import Stage1
 from trendmon.events import VideoDelta, VideoSnapshot, encode
 from trendmon.producers.simulator.observe import Simulation
 from trendmon.settings import EngineSettings, LogSettings, SimulatorSettings
@@ -42,9 +44,7 @@ from trendmon.sinks.history import open_history
 from trendmon.sinks.redis.store import LiveStore
 from trendmon.streams.bus.base import SNAPSHOTS, Message
 from trendmon.streams.bus.embedded import EmbeddedLog
-from trendmon.streams.engine import Engine
 from trendmon.streams.runtime import Sinks, replay
-from trendmon.streams.velocity import Stage1
 
 
 def simulate(count: int, videos: int) -> list[bytes]:

@@ -42,6 +42,7 @@ from pathlib import Path
 
 from kafka import KafkaConsumer, TopicPartition
 
+from trendmon.engine.velocity import Stage1
 from trendmon.events import VideoDelta, VideoSnapshot, encode
 from trendmon.producers.simulator.observe import Simulation
 from trendmon.settings import (
@@ -56,7 +57,6 @@ from trendmon.sinks.redis.store import LiveStore
 from trendmon.streams.bus.base import SNAPSHOTS, Message, partition_for
 from trendmon.streams.bus.kafka import KafkaBus
 from trendmon.streams.distributed import ensure_topics
-from trendmon.streams.velocity import Stage1
 
 PARTITIONS = 4
 RETENTION_H = 1_000_000  # the simulated snapshots are months old; retention goes by timestamp

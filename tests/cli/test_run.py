@@ -9,7 +9,7 @@ from pathlib import Path
 
 from trendmon.events import encode
 
-from ..streams.factory import snap
+from ..engine.factory import snap
 
 
 def trendmon(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

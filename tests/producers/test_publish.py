@@ -10,7 +10,7 @@ from trendmon.producers.publish import Publisher, Rejected
 from trendmon.streams.bus.base import DEAD_LETTERS, SNAPSHOTS
 from trendmon.streams.bus.embedded import EmbeddedLog
 
-from ..streams.factory import snap
+from ..engine.factory import snap
 
 
 def test_publishes_in_batches_counts_duplicates_and_dead_letters(tmp_path: Path) -> None:

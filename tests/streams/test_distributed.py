@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 import pytest
 
+from trendmon.engine.engine import Engine
 from trendmon.events import VideoSnapshot, encode
 from trendmon.producers.simulator.observe import Simulation
 from trendmon.settings import EngineSettings, KafkaSettings, RedisSettings, SimulatorSettings
@@ -29,7 +30,6 @@ from trendmon.sinks.redis.store import LiveStore
 from trendmon.streams.bus.base import DEAD_LETTERS, SNAPSHOTS, Message
 from trendmon.streams.bus.kafka import KafkaBus
 from trendmon.streams.distributed import SCORES, ensure_topics
-from trendmon.streams.engine import Engine
 from trendmon.streams.runtime import Sinks
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]

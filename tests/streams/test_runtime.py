@@ -143,7 +143,7 @@ def test_a_poison_record_goes_to_dead_letters_and_the_stream_flows(
     from trendmon.events import DeadLetter, decode_event, encode
     from trendmon.streams.bus.base import DEAD_LETTERS, SNAPSHOTS, Message
 
-    from .factory import snap
+    from ..engine.factory import snap
 
     log = EmbeddedLog(tmp_path)
     before, after = snap(minutes=0), snap(minutes=5, plays=5000)

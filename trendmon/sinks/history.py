@@ -36,9 +36,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict
 
+from trendmon.engine.entities import entities_of
 from trendmon.errors import ConfigError
 from trendmon.events import Spike, TrendScore, VideoSnapshot
-from trendmon.streams.entities import entities_of
 
 if TYPE_CHECKING:
     from trendmon.settings import MongoSettings
@@ -167,7 +167,7 @@ def score_id(score: TrendScore) -> str:
 
 
 KEYFRAME_MS = 3_600_000
-"""Boards are published in full at every whole hour of event time (see trendmon.streams.trends)."""
+"""Boards are published in full at every whole hour of event time (see trendmon.engine.trends)."""
 
 
 def rebuild_board(rows: Iterable[TrendScore], n: int) -> list[TrendScore]:

@@ -15,7 +15,7 @@ deltas go to the partition of its key, as Kafka's own partitioner would put it),
 Kafka record costs the framework far more than the engine spends on a delta.
 
 Every agent is thin: it decodes a batch, calls the pure pieces of
-:mod:`trendmon.streams.partitioned` and sends what they return.
+:mod:`trendmon.engine.partitioned` and sends what they return.
 
 **Nothing lost, nothing counted twice** (at-least-once delivery made exact; the Faust crash
 measurements that call for it are in ``docs/architecture.md``, "Delivery guarantees"):
@@ -54,6 +54,9 @@ import mode
 import msgspec
 from aiokafka import AIOKafkaConsumer, TopicPartition  # type: ignore[import-untyped]
 
+from trendmon.engine.partitioned import EntityPartition, TickMerger, VideoPartition, route
+from trendmon.engine.velocity import VideoState
+from trendmon.engine.windows import HOUR_MS, make_windows
 from trendmon.errors import ConfigError, SchemaError, ServiceUnavailableError
 from trendmon.events import (
     BoardTick,
@@ -69,9 +72,6 @@ from trendmon.producers.publish import Rejected
 from trendmon.settings import EngineSettings, KafkaSettings, MongoSettings, RedisSettings
 from trendmon.streams.bus.base import DEAD_LETTERS, SNAPSHOTS
 from trendmon.streams.bus.kafka import KafkaBus
-from trendmon.streams.partitioned import EntityPartition, TickMerger, VideoPartition, route
-from trendmon.streams.velocity import VideoState
-from trendmon.streams.windows import HOUR_MS, make_windows
 
 log = logging.getLogger(__name__)
 

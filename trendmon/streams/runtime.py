@@ -1,7 +1,7 @@
 """The embedded runtime: the log in, the engine, the stores out, on one machine.
 
 One loop reads the ``snapshots`` topic of the embedded log from its position, decodes batches,
-runs them through the :class:`~trendmon.streams.engine.Engine`, writes the outputs to the live
+runs them through the :class:`~trendmon.engine.engine.Engine`, writes the outputs to the live
 store (Redis) and the history store, and moves on. Invalid records and snapshots the engine
 refuses go to ``dead-letters`` with the reason and the offset they came from.
 
@@ -29,22 +29,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from trendmon.engine import COMPILED
+from trendmon.engine.engine import Engine, EngineOutput
 from trendmon.errors import BusError, ConfigError, SchemaError
 from trendmon.events import VideoSnapshot, decode_snapshot, utc
 from trendmon.producers.publish import Rejected
 from trendmon.settings import EngineSettings
 from trendmon.sinks.history import HistoryStore
 from trendmon.sinks.redis.store import LiveStore
-from trendmon.streams import COMPILED
 from trendmon.streams.bus.base import DEAD_LETTERS, SNAPSHOTS, Bus, Message, Record
 from trendmon.streams.bus.embedded import EmbeddedLog
-from trendmon.streams.engine import Engine, EngineOutput
 
 log = logging.getLogger(__name__)
 
 CHECKPOINT_VERSION = 5
 BUILD = "compiled" if COMPILED else "python"
-"""How the engine runs (see :mod:`trendmon.streams`): its pickled state differs between the two,
+"""How the engine runs (see :mod:`trendmon.engine`): its pickled state differs between the two,
 so a checkpoint says which wrote it."""
 MAX_CHECKPOINT_FAILURES = 3
 

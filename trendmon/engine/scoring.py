@@ -14,7 +14,7 @@ The square root keeps the biggest entities from dwarfing everything; ``G`` favou
 **Lifecycle stage**, in the manner of Creative Center, from the window rate ``v``, the rate over
 its most recent quarter ``r``, the growth ``g`` and the *evidence* the caller measured (see
 :class:`Evidence`). The hot stages need the entity to be *taking off*: one of the spike tests of
-:mod:`trendmon.streams.spikes` passed for it (in the market, or in any for ``all``) at a close
+:mod:`trendmon.engine.spikes` passed for it (in the market, or in any for ``all``) at a close
 within the window, whether or not a spike was sent (a spike is the first such close, then a
 cooldown). So the daily rhythm, one viral video or a scraper seeing more videos do not light the
 board up, and a take-off is hot from the close at which the data shows it:
@@ -66,7 +66,7 @@ class Evidence:
     watched: bool = True
     """The previous window was watched (the stage has run for two windows)."""
     spiked: bool = True
-    """The entity was taking off (a spike test of :mod:`trendmon.streams.spikes` passed) in
+    """The entity was taking off (a spike test of :mod:`trendmon.engine.spikes` passed) in
     the market within the window."""
 
 

@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-import trendmon.streams
-from trendmon.streams import compiled_dir
+import trendmon.engine
+from trendmon.engine import compiled_dir
 
 
 def package(tmp_path: Path, source: bytes, digest: bytes, python: str) -> Path:
@@ -34,7 +34,7 @@ def test_an_edited_source_or_another_python_turns_it_off(tmp_path: Path) -> None
 
 def test_the_modules_come_from_where_the_package_says() -> None:
     # `make install` compiles them; whichever way this run goes, the flag tells the truth.
-    import trendmon.streams.velocity as velocity
+    import trendmon.engine.velocity as velocity
 
     assert velocity.__file__ is not None
-    assert velocity.__file__.endswith(".so") == trendmon.streams.COMPILED
+    assert velocity.__file__.endswith(".so") == trendmon.engine.COMPILED

@@ -3,11 +3,11 @@
 Deltas from stage 1 are fanned out to *aggregates*: each entity in the video's market and over
 ``all`` markets. Time moves by :meth:`Stage2.advance` with the watermark (event time): each
 bucket it leaves is closed, which turns the bucket's sums into a table
-(:class:`~trendmon.streams.windows.Table`), folds it into the windows, checks it for spikes
-(:mod:`trendmon.streams.spikes`) and re-ranks the bucket-made windows (``1h``); closing an hour
+(:class:`~trendmon.engine.windows.Table`), folds it into the windows, checks it for spikes
+(:mod:`trendmon.engine.spikes`) and re-ranks the bucket-made windows (``1h``); closing an hour
 re-ranks the hour-made windows (``24h``, ``7d``) and evicts idle state. Scores and stages are
-defined in :mod:`trendmon.streams.scoring`, ranks in :mod:`trendmon.streams.boards`, breadth in
-:mod:`trendmon.streams.breadth`.
+defined in :mod:`trendmon.engine.scoring`, ranks in :mod:`trendmon.engine.boards`, breadth in
+:mod:`trendmon.engine.breadth`.
 
 **Speed.** A delta costs a few Python operations (its video's bookkeeping); the fan-out to the
 aggregates and the sums per bucket are computed for a whole batch at once, in arrays, and so are
@@ -26,16 +26,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from trendmon.events import BoardTick, Spike, VideoDelta
-from trendmon.settings import EngineSettings
-from trendmon.streams import detect, ranking
-from trendmon.streams.breadth import Breadth
-from trendmon.streams.entities import kind_of
-from trendmon.streams.fanout import fan_out, gather
-from trendmon.streams.sightings import Sighting, Sightings
-from trendmon.streams.signals import Signals
-from trendmon.streams.spikes import rule_of
-from trendmon.streams.windows import (
+from trendmon.engine import detect, ranking
+from trendmon.engine.breadth import Breadth
+from trendmon.engine.entities import kind_of
+from trendmon.engine.fanout import fan_out, gather
+from trendmon.engine.sightings import Sighting, Sightings
+from trendmon.engine.signals import Signals
+from trendmon.engine.spikes import rule_of
+from trendmon.engine.windows import (
     HOUR_MS,
     Ints,
     Table,
@@ -43,11 +41,13 @@ from trendmon.streams.windows import (
     make_windows,
     zeros,
 )
+from trendmon.events import BoardTick, Spike, VideoDelta
+from trendmon.settings import EngineSettings
 
 ALL = "all"
 ACCUMULATED = ("plays", "eng", "adopt", "posted", "elig", "accel")
 """Per aggregate and bucket: plays and engagements gained, and the evidence of spike detection
-(:mod:`trendmon.streams.signals`): new adopters, new videos, eligible and accelerated sightings."""
+(:mod:`trendmon.engine.signals`): new adopters, new videos, eligible and accelerated sightings."""
 
 
 class EntityState:

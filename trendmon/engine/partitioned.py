@@ -28,12 +28,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from trendmon.engine.boards import Ranker
+from trendmon.engine.trends import Stage2
+from trendmon.engine.velocity import Stage1
 from trendmon.events import BoardTick, Spike, TrendScore, VideoDelta, VideoSnapshot, Watermark
 from trendmon.settings import EngineSettings
-from trendmon.streams.boards import Ranker
 from trendmon.streams.bus.base import partition_for
-from trendmon.streams.trends import Stage2
-from trendmon.streams.velocity import Stage1
 
 
 @dataclass
@@ -90,7 +90,7 @@ def route(
 
     A delta that carries spike evidence (a new video, or a sighting of one old enough to be
     tested for a push) also goes, with no entities, to every partition that owns none of its
-    entities: each counts it into its market totals (:mod:`trendmon.streams.signals`), so that
+    entities: each counts it into its market totals (:mod:`trendmon.engine.signals`), so that
     every partition compares its entities with the whole market.
     """
     routed: dict[int, tuple[list[VideoDelta], list[list[str]]]] = {

@@ -6,13 +6,13 @@ import itertools
 
 import pytest
 
+from trendmon.engine.engine import Engine
+from trendmon.engine.partitioned import EntityPartition, TickMerger, VideoPartition, route
+from trendmon.engine.windows import HOUR_MS
 from trendmon.events import Spike, TrendScore, VideoSnapshot, Watermark, encode
 from trendmon.producers.simulator.observe import Simulation
 from trendmon.settings import EngineSettings, SimulatorSettings
 from trendmon.streams.bus.base import partition_for
-from trendmon.streams.engine import Engine
-from trendmon.streams.partitioned import EntityPartition, TickMerger, VideoPartition, route
-from trendmon.streams.windows import HOUR_MS
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import gc
 import tracemalloc
 
+from trendmon.engine.velocity import Stage1
 from trendmon.events import VideoDelta
-from trendmon.streams.velocity import Stage1
 
 from .factory import snap
 

@@ -6,10 +6,7 @@ from typing import Any
 
 import pytest
 
-from trendmon.events import Spike, Stage, TrendScore
-from trendmon.producers.simulator import Simulation
-from trendmon.settings import EngineSettings, SimulatorSettings
-from trendmon.streams.accuracy import (
+from trendmon.engine.accuracy import (
     Accuracy,
     Cell,
     evaluate,
@@ -18,6 +15,9 @@ from trendmon.streams.accuracy import (
     summarize,
     worst,
 )
+from trendmon.events import Spike, Stage, TrendScore
+from trendmon.producers.simulator import Simulation
+from trendmon.settings import EngineSettings, SimulatorSettings
 
 MIN = 60_000
 ONSET = 1_767_600_000_000  # 2026-01-05T08:00:00Z

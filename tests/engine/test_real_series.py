@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from trendmon.engine.engine import Engine, EngineOutput
 from trendmon.events import VideoSnapshot
 from trendmon.producers.importers import import_file
-from trendmon.streams.engine import Engine, EngineOutput
 
 DAY_MS = 86_400_000
 

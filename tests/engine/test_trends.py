@@ -6,10 +6,10 @@ import random
 
 import pytest
 
+from trendmon.engine.engine import Engine
+from trendmon.engine.scoring import Evidence, stage_of, trend_score
 from trendmon.events import TrendScore
 from trendmon.settings import EngineSettings
-from trendmon.streams.engine import Engine
-from trendmon.streams.scoring import Evidence, stage_of, trend_score
 
 from .factory import T0, snap
 

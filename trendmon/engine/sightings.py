@@ -7,7 +7,7 @@ entities, its creator) lives in a :class:`Sighting`. Arrays also keep tens of th
 containers away from the garbage collector, which would otherwise walk them at every full pass.
 
 Each video's aggregate ids are also kept end to end in one pool (``pool[off : off + len]``), so
-that a batch's fan-out is gathered in one operation (:func:`~trendmon.streams.fanout.gather`).
+that a batch's fan-out is gathered in one operation (:func:`~trendmon.engine.fanout.gather`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from trendmon.streams.windows import Ints
+from trendmon.engine.windows import Ints
 
 
 class Sighting:

@@ -6,11 +6,11 @@ import math
 
 import numpy as np
 
+from trendmon.engine.engine import Engine
+from trendmon.engine.scoring import Evidence, stage_of
+from trendmon.engine.spikes import adoption, binomial_surprise, push, summary
 from trendmon.events import VideoSnapshot
 from trendmon.settings import EngineSettings
-from trendmon.streams.engine import Engine
-from trendmon.streams.scoring import Evidence, stage_of
-from trendmon.streams.spikes import adoption, binomial_surprise, push, summary
 
 from .factory import T0, snap
 

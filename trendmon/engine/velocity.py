@@ -20,7 +20,7 @@ the runtime fans out to each entity the video belongs to. Rules, all on event ti
 - **Jumps**: a count multiplied by ``jump_factor`` or more in one step (and by at least a
   million plays) is held until the next snapshot confirms the new level; a glitch that the next
   snapshot contradicts is dropped and counted.
-- **Evidence flags** for spike detection (:mod:`trendmon.streams.spikes`): a first sighting of a
+- **Evidence flags** for spike detection (:mod:`trendmon.engine.spikes`): a first sighting of a
   video posted within a day is ``posted``; a later sighting of a video at least 3 hours old is
   ``eligible``, and ``accelerated`` when its plays since the previous sighting at least doubled
   its rate between the two sightings before (not the smoothed one: a smoothed rate lags behind
@@ -45,18 +45,18 @@ from array import array
 from dataclasses import dataclass, field
 from typing import Any
 
-from trendmon.events import Stats, VideoDelta, VideoSnapshot
-from trendmon.settings import EngineSettings
-from trendmon.streams.bus.base import partition_for
-from trendmon.streams.entities import entities_of, intern
-from trendmon.streams.spikes import (
+from trendmon.engine.entities import entities_of, intern
+from trendmon.engine.spikes import (
     ACCEL_FACTOR,
     ACCEL_NOISE,
     MATURE_MS,
     POSTED_WITHIN_MS,
     ROUNDED_FROM,
 )
-from trendmon.streams.windows import HOUR_MS
+from trendmon.engine.windows import HOUR_MS
+from trendmon.events import Stats, VideoDelta, VideoSnapshot
+from trendmon.settings import EngineSettings
+from trendmon.streams.bus.base import partition_for
 
 WIDTH = 6
 """A point is (time ms, plays, likes, comments, shares, saves)."""

@@ -1,7 +1,7 @@
 """How well the engine finds planted breakouts: precision, recall and detection delay.
 
 :func:`evaluate` runs snapshots (the simulator's, in arrival order) through
-:class:`~trendmon.streams.engine.Engine` in batches and scores its spikes and its ``1h``
+:class:`~trendmon.engine.engine.Engine` in batches and scores its spikes and its ``1h``
 lifecycle stages against the simulator's truth document
 (:mod:`trendmon.producers.simulator.breakouts`). Everything is event time, so the numbers are
 as deterministic as the engine. The definitions:
@@ -44,9 +44,9 @@ from itertools import islice
 from statistics import median
 from typing import Any
 
+from trendmon.engine.engine import Engine
 from trendmon.events import Spike, TrendScore, VideoSnapshot, utc
 from trendmon.settings import EngineSettings
-from trendmon.streams.engine import Engine
 
 ALL = "all"
 HOT = frozenset(("emerging", "rising"))

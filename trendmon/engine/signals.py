@@ -5,12 +5,12 @@ over each spike window ending at the last closed bucket, and a *baseline*: the s
 everything before the longest window, decayed with a half-life (so that an entity's past weighs
 in a day or two, not forever). For every market it keeps the same for the market's totals of new
 videos and of eligible and accelerated sightings, which the tests compare an entity with (see
-:mod:`trendmon.streams.spikes`). A close adds the closed bucket's table to each window and takes
+:mod:`trendmon.engine.spikes`). A close adds the closed bucket's table to each window and takes
 out the one that left it; a late delta for a closed bucket is added where its bucket still is.
 
 Market totals come from *every* delta, also from those of videos none of whose entities this
 stage owns (a distributed stage 2 sees them with no keys, see
-:func:`~trendmon.streams.partitioned.route`), so that each partition compares with the same
+:func:`~trendmon.engine.partitioned.route`), so that each partition compares with the same
 market as the embedded engine does.
 """
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from trendmon.streams.windows import Ints, Table
+from trendmon.engine.windows import Ints, Table
 
 COLUMNS = ("adopt", "posted", "elig", "accel", "plays")
 """Per aggregate: new adopters (distinct creators), new videos, eligible sightings, accelerated

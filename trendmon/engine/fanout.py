@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 
 import numpy as np
 
-from trendmon.streams.windows import Ints
+from trendmon.engine.windows import Ints
 
 
 def gather(pool: Ints, offsets: Ints, lengths: Ints) -> Ints:

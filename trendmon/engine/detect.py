@@ -1,4 +1,4 @@
-"""Spike detection at a bucket's close: both tests of :mod:`trendmon.streams.spikes` over every
+"""Spike detection at a bucket's close: both tests of :mod:`trendmon.engine.spikes` over every
 window, in arrays, for the aggregates with enough evidence to pass; riders and the spikes' words
 for the few that do.
 """
@@ -10,16 +10,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from trendmon.engine.signals import ACCEL, ADOPT, ELIG, PLAYS, POSTED, T_ACCEL, T_ELIG, T_POSTED
+from trendmon.engine.spikes import adoption, carrier, push, severity, summary
+from trendmon.engine.windows import HOUR_MS, Ints
 from trendmon.events import Spike, SpikeEvidence
-from trendmon.streams.signals import ACCEL, ADOPT, ELIG, PLAYS, POSTED, T_ACCEL, T_ELIG, T_POSTED
-from trendmon.streams.spikes import adoption, carrier, push, severity, summary
-from trendmon.streams.windows import HOUR_MS, Ints
 
 RECENT_STRENGTH = 1.0
 """The latest part of a passing window must be above chance at one in ten (-log10)."""
 
 if TYPE_CHECKING:
-    from trendmon.streams.trends import Stage2
+    from trendmon.engine.trends import Stage2
 
 
 @dataclass(slots=True)
@@ -152,7 +152,7 @@ def _evidence_videos(stage: Stage2, f: Found, b: int) -> list[tuple[str, ...]]:
 
 def _rider(stage: Stage2, f: Found, b: int, passing: dict[int, Found]) -> bool:
     """Whether the surge is another entity's that spikes now with more evidence (see
-    :mod:`trendmon.streams.spikes`), and the rest of it alone would not pass."""
+    :mod:`trendmon.engine.spikes`), and the rest of it alone would not pass."""
     evidence = _evidence_videos(stage, f, b)
     carried = carrier(key_of(stage, f.aid), evidence)
     if carried is None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from trendmon.engine.velocity import Stage1, VideoState
 from trendmon.events import VideoDelta
 from trendmon.settings import EngineSettings
-from trendmon.streams.velocity import Stage1, VideoState
 
 from .factory import snap
 

@@ -7,8 +7,8 @@ always gives the same deltas, scores, spikes and boards::
     out = engine.process(snapshots)      # any batching gives the same results
     out.deltas, out.scores, out.spikes, out.rejected
 
-The distributed runtime runs :class:`~trendmon.streams.velocity.Stage1` and
-:class:`~trendmon.streams.trends.Stage2` in separate agents; this class only wires them directly.
+The distributed runtime runs :class:`~trendmon.engine.velocity.Stage1` and
+:class:`~trendmon.engine.trends.Stage2` in separate agents; this class only wires them directly.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from trendmon.engine.boards import Ranker
+from trendmon.engine.partitioned import EntityPartition
+from trendmon.engine.velocity import Stage1
 from trendmon.events import Spike, TrendScore, VideoDelta, VideoSnapshot
 from trendmon.settings import EngineSettings
-from trendmon.streams.boards import Ranker
-from trendmon.streams.partitioned import EntityPartition
-from trendmon.streams.velocity import Stage1
 
 
 @dataclass

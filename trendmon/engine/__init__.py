@@ -1,4 +1,5 @@
-"""The trend engine and its runtimes.
+"""The trend engine: events in, events out; no I/O, no clock, no threads (``trendmon.runtimes``
+drives it).
 
 The engine's hot modules may also be compiled (mypyc, by ``make install``: see
 ``scripts/compile.py``) into ``_compiled/``. They are used only while every one matches its

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from trendmon.streams.windows import Ints, Window
+from trendmon.engine.windows import Ints, Window
 
 FIELD = 24
 MASK = (1 << FIELD) - 1

@@ -6,7 +6,7 @@ import random
 
 import numpy as np
 
-from trendmon.streams.fanout import fan_out, gather
+from trendmon.engine.fanout import fan_out, gather
 
 
 def test_gather_reads_each_slice_end_to_end() -> None:

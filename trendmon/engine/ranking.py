@@ -1,6 +1,6 @@
 """Scores and boards at a close: every aggregate of a window scored in arrays, each board's best
-sent to the ranker as a :class:`~trendmon.events.BoardTick` (see :mod:`trendmon.streams.scoring`
-for the score and the stages, :mod:`trendmon.streams.boards` for the ranks).
+sent to the ranker as a :class:`~trendmon.events.BoardTick` (see :mod:`trendmon.engine.scoring`
+for the score and the stages, :mod:`trendmon.engine.boards` for the ranks).
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from trendmon.engine.detect import key_of
+from trendmon.engine.scoring import MIN_BREADTH, Evidence, stage_of
+from trendmon.engine.windows import HOUR_MS, Ints, Window, scatter, zeros
 from trendmon.events import BoardTick, Candidate, Stage
-from trendmon.streams.detect import key_of
-from trendmon.streams.scoring import MIN_BREADTH, Evidence, stage_of
-from trendmon.streams.windows import HOUR_MS, Ints, Window, scatter, zeros
 
 if TYPE_CHECKING:
-    from trendmon.streams.trends import Stage2
+    from trendmon.engine.trends import Stage2
 
 
 def score(stage: Stage2, i: int, w: Window, now_ms: int, *, full: bool) -> None:
@@ -24,7 +24,7 @@ def score(stage: Stage2, i: int, w: Window, now_ms: int, *, full: bool) -> None:
 
     Only this stage's own top ``board_size`` of every board is sent (a
     :class:`~trendmon.events.BoardTick`): in the distributed runtime each partition sends
-    its own and the ranker merges them (:class:`~trendmon.streams.boards.Ranker`).
+    its own and the ranker merges them (:class:`~trendmon.engine.boards.Ranker`).
     """
     stage.breadth.commit()
     n = stage.n_aggs
@@ -120,7 +120,7 @@ def _recent(stage: Stage2, i: int, w: Window) -> Ints:
 
 
 def _evidence(stage: Stage2, aid: int, w: Window, breadth: int) -> Evidence:
-    """What backs a hot stage (see :mod:`trendmon.streams.scoring`), at the last close."""
+    """What backs a hot stage (see :mod:`trendmon.engine.scoring`), at the last close."""
     b = stage.closed
     units = w.ms // stage.bucket_ms
     watched = stage.first_bucket is not None and b - stage.first_bucket + 1 >= 2 * units

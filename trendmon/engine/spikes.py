@@ -64,8 +64,8 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from trendmon.engine.windows import parse_duration
 from trendmon.settings import EngineSettings
-from trendmon.streams.windows import parse_duration
 
 Severity = Literal["notable", "major", "extreme"]
 Floats = npt.NDArray[np.float64]

@@ -44,6 +44,9 @@ from kafka import KafkaConsumer, TopicPartition
 
 from trendmon.engine.velocity import Stage1
 from trendmon.events import VideoDelta, VideoSnapshot, encode
+from trendmon.log.base import SNAPSHOTS, Message
+from trendmon.log.kafka import KafkaBus
+from trendmon.partitioner import partition_for
 from trendmon.producers.simulator.observe import Simulation
 from trendmon.settings import (
     EngineSettings,
@@ -54,8 +57,6 @@ from trendmon.settings import (
 )
 from trendmon.sinks.history import open_history
 from trendmon.sinks.redis.store import LiveStore
-from trendmon.streams.bus.base import SNAPSHOTS, Message, partition_for
-from trendmon.streams.bus.kafka import KafkaBus
 from trendmon.streams.distributed import ensure_topics
 
 PARTITIONS = 4

@@ -10,9 +10,9 @@ from trendmon.engine.engine import Engine
 from trendmon.engine.partitioned import EntityPartition, TickMerger, VideoPartition, route
 from trendmon.engine.windows import HOUR_MS
 from trendmon.events import Spike, TrendScore, VideoSnapshot, Watermark, encode
+from trendmon.partitioner import partition_for
 from trendmon.producers.simulator.observe import Simulation
 from trendmon.settings import EngineSettings, SimulatorSettings
-from trendmon.streams.bus.base import partition_for
 
 
 @pytest.fixture(scope="module")

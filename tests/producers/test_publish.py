@@ -6,9 +6,9 @@ import base64
 from pathlib import Path
 
 from trendmon.events import DeadLetter, decode_event, decode_snapshot
+from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS
+from trendmon.log.embedded import EmbeddedLog
 from trendmon.producers.publish import Publisher, Rejected
-from trendmon.streams.bus.base import DEAD_LETTERS, SNAPSHOTS
-from trendmon.streams.bus.embedded import EmbeddedLog
 
 from ..engine.factory import snap
 

@@ -24,11 +24,11 @@ import pytest
 
 from trendmon.engine.engine import Engine
 from trendmon.events import VideoSnapshot, encode
+from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS, Message
+from trendmon.log.kafka import KafkaBus
 from trendmon.producers.simulator.observe import Simulation
 from trendmon.settings import EngineSettings, KafkaSettings, RedisSettings, SimulatorSettings
 from trendmon.sinks.redis.store import LiveStore
-from trendmon.streams.bus.base import DEAD_LETTERS, SNAPSHOTS, Message
-from trendmon.streams.bus.kafka import KafkaBus
 from trendmon.streams.distributed import SCORES, ensure_topics
 from trendmon.streams.runtime import Sinks
 
@@ -414,8 +414,8 @@ PRODUCER = """
 import sys, time
 from trendmon.events import decode_snapshot
 from trendmon.settings import KafkaSettings
-from trendmon.streams.bus.base import SNAPSHOTS, Message
-from trendmon.streams.bus.kafka import KafkaBus
+from trendmon.log.base import SNAPSHOTS, Message
+from trendmon.log.kafka import KafkaBus
 
 lines = open(sys.argv[1], "rb").read().splitlines()
 bus = KafkaBus(KafkaSettings())

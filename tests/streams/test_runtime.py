@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from trendmon.log.embedded import EmbeddedLog
 from trendmon.settings import EngineSettings
 from trendmon.sinks.history import open_history
 from trendmon.sinks.redis.store import LiveStore
-from trendmon.streams.bus.embedded import EmbeddedLog
 from trendmon.streams.runtime import EmbeddedRuntime, Sinks, replay
 
 pytestmark = pytest.mark.slow
@@ -141,7 +141,7 @@ def test_a_poison_record_goes_to_dead_letters_and_the_stream_flows(
     tmp_path: Path, raw: bytes, reason: str
 ) -> None:
     from trendmon.events import DeadLetter, decode_event, encode
-    from trendmon.streams.bus.base import DEAD_LETTERS, SNAPSHOTS, Message
+    from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS, Message
 
     from ..engine.factory import snap
 

@@ -32,8 +32,8 @@ from trendmon.engine.boards import Ranker
 from trendmon.engine.trends import Stage2
 from trendmon.engine.velocity import Stage1
 from trendmon.events import BoardTick, Spike, TrendScore, VideoDelta, VideoSnapshot, Watermark
+from trendmon.partitioner import partition_for
 from trendmon.settings import EngineSettings
-from trendmon.streams.bus.base import partition_for
 
 
 @dataclass

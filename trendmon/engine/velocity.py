@@ -55,8 +55,8 @@ from trendmon.engine.spikes import (
 )
 from trendmon.engine.windows import HOUR_MS
 from trendmon.events import Stats, VideoDelta, VideoSnapshot
+from trendmon.partitioner import partition_for
 from trendmon.settings import EngineSettings
-from trendmon.streams.bus.base import partition_for
 
 WIDTH = 6
 """A point is (time ms, plays, likes, comments, shares, saves)."""

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 
 from trendmon.events import DeadLetter, VideoSnapshot, encode
-from trendmon.streams.bus.base import DEAD_LETTERS, SNAPSHOTS, Bus, Message
+from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS, Bus, Message
 
 
 @dataclass(frozen=True, slots=True)

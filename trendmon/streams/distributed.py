@@ -68,10 +68,10 @@ from trendmon.events import (
     encode,
     utc,
 )
+from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS
+from trendmon.log.kafka import KafkaBus
 from trendmon.producers.publish import Rejected
 from trendmon.settings import EngineSettings, KafkaSettings, MongoSettings, RedisSettings
-from trendmon.streams.bus.base import DEAD_LETTERS, SNAPSHOTS
-from trendmon.streams.bus.kafka import KafkaBus
 
 log = logging.getLogger(__name__)
 

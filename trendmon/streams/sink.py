@@ -21,10 +21,10 @@ from collections.abc import Iterable
 import msgspec
 
 from trendmon.events import SinkBatch, Spike, TrendScore, VideoDelta, VideoSnapshot
+from trendmon.log.kafka import KafkaBus
 from trendmon.settings import EngineSettings, KafkaSettings, MongoSettings, RedisSettings
 from trendmon.sinks.history import HistoryStore, open_history
 from trendmon.sinks.redis.store import LiveStore
-from trendmon.streams.bus.kafka import KafkaBus
 
 log = logging.getLogger(__name__)
 

@@ -25,8 +25,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from trendmon.errors import BusError
+from trendmon.log.base import Message, Record, TopicStats
+from trendmon.partitioner import partition_for
 from trendmon.settings import LogSettings
-from trendmon.streams.bus.base import Message, Record, TopicStats, partition_for
 
 _READ_CHUNK = 2000
 _FOLLOW_POLL_S = 0.1

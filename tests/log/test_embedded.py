@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from trendmon.errors import BusError
+from trendmon.log.base import Message
+from trendmon.log.embedded import EmbeddedLog
+from trendmon.partitioner import partition_for
 from trendmon.settings import LogSettings
-from trendmon.streams.bus.base import Message, partition_for
-from trendmon.streams.bus.embedded import EmbeddedLog
 
 
 def messages(n: int, start: int = 0) -> list[Message]:
@@ -91,8 +92,8 @@ def test_follow_sees_records_written_by_another_process(tmp_path: Path) -> None:
 _WRITER = textwrap.dedent(
     """
     import time
-    from trendmon.streams.bus.embedded import EmbeddedLog
-    from trendmon.streams.bus.base import Message
+    from trendmon.log.embedded import EmbeddedLog
+    from trendmon.log.base import Message
     log = EmbeddedLog({home!r})
     for b in range(1, {n} + 1, {batch}):
         log.publish("snapshots", [
@@ -134,22 +135,3 @@ def test_kill_9_mid_write_leaves_no_torn_or_duplicated_records_and_resumes(tmp_p
     values = [r.value for r in EmbeddedLog(tmp_path).read("snapshots")]
     assert values == [m.value for m in messages(total, start=1)]
 
-
-def test_partitioner_is_kafkas() -> None:
-    from kafka.partitioner.default import murmur2 as kafka_murmur2
-
-    from trendmon.streams.bus.base import murmur2
-
-    keys = [
-        b"",
-        b"a",
-        b"ab",
-        b"abc",
-        b"abcd",
-        b"7301234567890123456",
-        "舞蹈".encode(),
-        bytes(range(256)),
-    ]
-    keys += [f"video-{i}".encode() for i in range(2000)]
-    for key in keys:
-        assert murmur2(key) == kafka_murmur2(key), key

@@ -16,8 +16,8 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from trendmon.errors import BusError, ServiceUnavailableError
+from trendmon.log.base import Message, Record, TopicStats
 from trendmon.settings import KafkaSettings
-from trendmon.streams.bus.base import Message, Record, TopicStats
 
 _POLL_MS = 200
 

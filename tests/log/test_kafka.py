@@ -6,9 +6,10 @@ import uuid
 
 import pytest
 
+from trendmon.log.base import Message
+from trendmon.log.kafka import KafkaBus
+from trendmon.partitioner import partition_for
 from trendmon.settings import KafkaSettings
-from trendmon.streams.bus.base import Message, partition_for
-from trendmon.streams.bus.kafka import KafkaBus
 
 pytestmark = pytest.mark.services
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from trendmon.events import DeadLetter, decode_event, decode_snapshot
 from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS
+from trendmon.log.dead_letters import Rejected
 from trendmon.log.embedded import EmbeddedLog
-from trendmon.producers.publish import Publisher, Rejected
+from trendmon.producers.publish import Publisher
 
 from ..engine.factory import snap
 

@@ -69,8 +69,8 @@ from trendmon.events import (
     utc,
 )
 from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS
+from trendmon.log.dead_letters import Rejected
 from trendmon.log.kafka import KafkaBus
-from trendmon.producers.publish import Rejected
 from trendmon.settings import EngineSettings, KafkaSettings, MongoSettings, RedisSettings
 
 log = logging.getLogger(__name__)

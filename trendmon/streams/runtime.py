@@ -34,8 +34,8 @@ from trendmon.engine.engine import Engine, EngineOutput
 from trendmon.errors import BusError, ConfigError, SchemaError
 from trendmon.events import VideoSnapshot, decode_snapshot, utc
 from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS, Bus, Message, Record
+from trendmon.log.dead_letters import Rejected
 from trendmon.log.embedded import EmbeddedLog
-from trendmon.producers.publish import Rejected
 from trendmon.settings import EngineSettings
 from trendmon.sinks.history import HistoryStore
 from trendmon.sinks.redis.store import LiveStore

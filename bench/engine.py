@@ -41,10 +41,10 @@ from trendmon.events import VideoDelta, VideoSnapshot, encode
 from trendmon.log.base import SNAPSHOTS, Message
 from trendmon.log.embedded import EmbeddedLog
 from trendmon.producers.simulator.observe import Simulation
+from trendmon.runtimes.embedded import Sinks, replay
 from trendmon.settings import EngineSettings, LogSettings, SimulatorSettings
 from trendmon.sinks.history import open_history
 from trendmon.sinks.redis.store import LiveStore
-from trendmon.streams.runtime import Sinks, replay
 
 
 def simulate(count: int, videos: int) -> list[bytes]:

@@ -48,6 +48,7 @@ from trendmon.log.base import SNAPSHOTS, Message
 from trendmon.log.kafka import KafkaBus
 from trendmon.partitioner import partition_for
 from trendmon.producers.simulator.observe import Simulation
+from trendmon.runtimes.distributed import ensure_topics
 from trendmon.settings import (
     EngineSettings,
     KafkaSettings,
@@ -57,7 +58,6 @@ from trendmon.settings import (
 )
 from trendmon.sinks.history import open_history
 from trendmon.sinks.redis.store import LiveStore
-from trendmon.streams.distributed import ensure_topics
 
 PARTITIONS = 4
 RETENTION_H = 1_000_000  # the simulated snapshots are months old; retention goes by timestamp

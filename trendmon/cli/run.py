@@ -18,6 +18,7 @@ from trendmon.errors import ConfigError
 from trendmon.events import utc
 from trendmon.log import Bus, open_bus
 from trendmon.log.embedded import EmbeddedLog
+from trendmon.runtimes.embedded import EmbeddedRuntime, RunStats, Sinks, replay
 from trendmon.settings import (
     CoreSettings,
     DashboardSettings,
@@ -29,7 +30,6 @@ from trendmon.settings import (
 )
 from trendmon.sinks.history import open_history
 from trendmon.sinks.redis.store import LiveStore
-from trendmon.streams.runtime import EmbeddedRuntime, RunStats, Sinks, replay
 
 NamespaceOption = Annotated[
     str | None,

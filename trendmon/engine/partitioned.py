@@ -1,6 +1,6 @@
 """The engine cut along Kafka partitions: what each distributed agent runs, still pure.
 
-The distributed runtime (:mod:`trendmon.streams.distributed`) moves records between these pieces
+The distributed runtime (:mod:`trendmon.runtimes.distributed`) moves records between these pieces
 through topics; everything here is deterministic and free of I/O, so a test can run the whole
 partitioned pipeline in one process and compare it with the embedded :class:`Engine`:
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from trendmon.log.embedded import EmbeddedLog
+from trendmon.runtimes.embedded import EmbeddedRuntime, Sinks, replay
 from trendmon.settings import EngineSettings
 from trendmon.sinks.history import open_history
 from trendmon.sinks.redis.store import LiveStore
-from trendmon.streams.runtime import EmbeddedRuntime, Sinks, replay
 
 pytestmark = pytest.mark.slow
 
@@ -174,7 +174,7 @@ def test_a_checkpoint_of_the_other_build_is_refused_with_the_fix(tmp_path: Path)
     # The compiled and the pure Python engine pickle different states: a checkpoint says which
     # wrote it, and the other is told so before it reads a byte of that state.
     from trendmon.errors import ConfigError
-    from trendmon.streams import runtime as rt
+    from trendmon.runtimes import embedded as rt
 
     log = EmbeddedLog(tmp_path)
     runtime = EmbeddedRuntime(log, Sinks(), EngineSettings())
@@ -192,7 +192,7 @@ def test_a_checkpoint_of_the_other_build_is_refused_with_the_fix(tmp_path: Path)
 
 def test_a_checkpoint_of_another_format_is_refused_with_the_fix(tmp_path: Path) -> None:
     from trendmon.errors import ConfigError
-    from trendmon.streams import runtime as rt
+    from trendmon.runtimes import embedded as rt
 
     log = EmbeddedLog(tmp_path)
     runtime = EmbeddedRuntime(log, Sinks(), EngineSettings())

@@ -27,10 +27,10 @@ from trendmon.events import VideoSnapshot, encode
 from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS, Message
 from trendmon.log.kafka import KafkaBus
 from trendmon.producers.simulator.observe import Simulation
+from trendmon.runtimes.distributed import SCORES, ensure_topics
+from trendmon.runtimes.embedded import Sinks
 from trendmon.settings import EngineSettings, KafkaSettings, RedisSettings, SimulatorSettings
 from trendmon.sinks.redis.store import LiveStore
-from trendmon.streams.distributed import SCORES, ensure_topics
-from trendmon.streams.runtime import Sinks
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 

@@ -468,7 +468,7 @@ def _add_sink(
     redis: RedisSettings | None,
     mongo: MongoSettings | None,
 ) -> None:
-    from trendmon.streams.sink import Batch, Sink
+    from trendmon.runtimes.sink import Batch, Sink
 
     prefix = kafka.topic_prefix
     sink = Sink(

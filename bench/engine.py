@@ -43,7 +43,7 @@ from trendmon.log.embedded import EmbeddedLog
 from trendmon.producers.simulator.observe import Simulation
 from trendmon.runtimes.embedded import Sinks, replay
 from trendmon.settings import EngineSettings, LogSettings, SimulatorSettings
-from trendmon.sinks.history import open_history
+from trendmon.sinks.factory import open_history
 from trendmon.sinks.redis.store import LiveStore
 
 

@@ -56,7 +56,7 @@ from trendmon.settings import (
     RedisSettings,
     SimulatorSettings,
 )
-from trendmon.sinks.history import open_history
+from trendmon.sinks.factory import open_history
 from trendmon.sinks.redis.store import LiveStore
 
 PARTITIONS = 4

@@ -11,7 +11,7 @@ from trendmon.dashboard.data import DashboardData, UnknownEntityError, VideoFilt
 from trendmon.events import SourceHealth, encode, utc
 from trendmon.log.base import SNAPSHOTS, SOURCE_HEALTH, Message
 from trendmon.log.embedded import EmbeddedLog
-from trendmon.sinks.history import open_history
+from trendmon.sinks.factory import open_history
 from trendmon.sinks.redis.store import LiveStore
 
 from .world import GREEN_SCREEN, HOSTILE_VIDEO, SURGE_AUTHOR, T0, VERIFIED_AUTHOR, VIDEOS, World

@@ -18,7 +18,7 @@ from trendmon.log.base import SNAPSHOTS, Message
 from trendmon.log.embedded import EmbeddedLog
 from trendmon.runtimes.embedded import EmbeddedRuntime, Sinks
 from trendmon.settings import EngineSettings
-from trendmon.sinks.history import open_history
+from trendmon.sinks.factory import open_history
 from trendmon.sinks.redis.store import LiveStore
 
 T0 = datetime(2026, 1, 5, tzinfo=UTC)

@@ -15,7 +15,7 @@ import pytest
 from trendmon.log.embedded import EmbeddedLog
 from trendmon.runtimes.embedded import EmbeddedRuntime, Sinks, replay
 from trendmon.settings import EngineSettings
-from trendmon.sinks.history import open_history
+from trendmon.sinks.factory import open_history
 from trendmon.sinks.redis.store import LiveStore
 
 pytestmark = pytest.mark.slow

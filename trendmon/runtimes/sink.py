@@ -23,7 +23,8 @@ import msgspec
 from trendmon.events import SinkBatch, Spike, TrendScore, VideoDelta, VideoSnapshot
 from trendmon.log.kafka import KafkaBus
 from trendmon.settings import EngineSettings, KafkaSettings, MongoSettings, RedisSettings
-from trendmon.sinks.history import HistoryStore, open_history
+from trendmon.sinks.factory import open_history
+from trendmon.sinks.history import HistoryStore
 from trendmon.sinks.redis.store import LiveStore
 
 log = logging.getLogger(__name__)

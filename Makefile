@@ -54,6 +54,7 @@ services-stop:
 lint: install
 	$(VENV)/bin/ruff check trendmon tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-logo
 
 test-fast: install
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
@@ -68,4 +69,4 @@ bench: install
 	$(PY) bench/engine.py
 
 clean:
-	rm -rf $(VENV) .trendmon .pytest_cache .mypy_cache .ruff_cache build trendmon/engine/_compiled trendmon/engine/*.so
+	rm -rf $(VENV) .trendmon .pytest_cache .mypy_cache .ruff_cache .import_linter_cache build trendmon/engine/_compiled trendmon/engine/*.so

@@ -29,7 +29,7 @@ board up, and a take-off is hot from the close at which the data shows it:
   sound whose videos doubled their rate together 20 minutes ago. A take-off rises once: when
   it stops rising on a board, it rises there again only with a new take-off (a new spike,
   after its cooldown), not each time its fading tail grows a little (the caller keeps that
-  memory, :mod:`trendmon.streams.ranking`).
+  memory, :mod:`trendmon.engine.ranking`).
 - ``declining``: ``g <= -0.25`` or ``r < 0.5 * v``;
 - ``peaking``: otherwise (high and level, or hot but shrinking a little);
 - ``dormant``: nothing in the window.

@@ -161,14 +161,19 @@ class Stage2:
         self.w_rose = zeros(nwin, self._cap)
         """Per window: the take-off (the close of its spike, ``a_spike``) during which the
         entity rose on that window's board, negated once it stopped: a take-off rises once
-        (see :mod:`trendmon.streams.scoring`)."""
+        (see :mod:`trendmon.engine.scoring`)."""
         self.breadth = Breadth(self.windows, self._cap)
         self.signals = Signals(rule.windows, rule.half_life, self._cap)
         self.adopters: dict[tuple[str, str], int] = {}
-        self._others: dict[str, tuple[int, int]] = {}
-        """Highest seq counted of each video this stage owns no entity of (market totals)."""
         """(entity, creator) -> bucket of the creator's last new video with the entity."""
         self._adopt_keep = max(1, HOUR_MS * 24 // self.bucket_ms)
+        self.pushed: dict[tuple[str, str], int] = {}
+        """(entity, creator; for a creator, video) -> bucket of its latest accelerated sighting,
+        where it is counted: the push test counts creators, so that one video, however viral,
+        or one star's videos, are one in any window."""
+        self._push_keep = max(rule.windows)
+        self._others: dict[str, tuple[int, int]] = {}
+        """Highest seq counted of each video this stage owns no entity of (market totals)."""
 
         # The open bucket's sums (dense, reset where touched) and the closed buckets' tables.
         self._acc = {name: zeros(self._cap) for name in ACCUMULATED}
@@ -447,7 +452,7 @@ class Stage2:
                 "adopt": np.zeros(len(used), dtype=np.int64),
                 "posted": posted,
                 "elig": elig,
-                "accel": accel,
+                "accel": np.zeros(len(used), dtype=np.int64),  # in creators, below
             },
             times[kept],
         )
@@ -468,7 +473,14 @@ class Stage2:
                 adopted.setdefault(b, []).extend(self._adopt(v, b))
             for b, aids in adopted.items():
                 if aids:
-                    self._add_adopters(b, np.array(aids, dtype=np.int64))
+                    self._add_counts("adopt", b, np.array(aids, dtype=np.int64))
+            moves: dict[tuple[int, int], list[int]] = {}
+            for i in np.flatnonzero(sel).tolist():
+                v = sights[kept_list[i]]
+                assert v is not None
+                self._push(v, used[i].video_id, int(bk[i]), moves)
+            for (b, sign), aids in sorted(moves.items()):
+                self._add_counts("accel", b, np.array(aids, dtype=np.int64), sign)
 
     def _total(self, d: VideoDelta) -> None:
         """Count a delta into its market's totals (in the bucket stage 2 applies it in)."""
@@ -492,16 +504,38 @@ class Stage2:
         for g, p, e, a in zip(groups.tolist(), *(s.tolist() for s in sums), strict=True):
             self.signals.count(b0 + g // width, self.market_names[g % width], p, e, a)
 
-    def _add_adopters(self, b: int, aids: Ints) -> None:
-        """New adopters (aggregate ids, repeated per adopter) in bucket ``b``."""
+    def _add_counts(self, column: str, b: int, aids: Ints, sign: int = 1) -> None:
+        """New adopters or pushed creators (``column``; aggregate ids, repeated per creator)
+        in bucket ``b``; ``sign`` -1 takes them out again."""
         if self.open_bucket is not None and b >= self.open_bucket:
-            np.add.at(self._acc["adopt"], aids, 1)
+            np.add.at(self._acc[column], aids, sign)
             self._touched[aids] = True
             return
         ids, counts = np.unique(aids, return_counts=True)
         cols = {name: zeros(len(ids)) for name in ACCUMULATED}
-        cols["adopt"] = counts.astype(np.int64)
+        cols[column] = counts.astype(np.int64) * sign
         self._fold_late(b, ids, cols)
+
+    def _push(
+        self, v: Sighting, video_id: str, b: int, moves: dict[tuple[int, int], list[int]]
+    ) -> None:
+        """An accelerated sighting in bucket ``b``: for each of its entities, its creator (for
+        a creator's aggregate, the video) is counted at its latest accelerated bucket only, so
+        a window's sum is the distinct creators pushed in it. Adds the aggregate ids to take
+        out of the previous bucket (``(bucket, -1)``) and to add to ``b`` (``(b, 1)``)."""
+        pushed = self.pushed
+        keep = self._push_keep
+        for key in v.keys:
+            ent = self.entities[key]
+            pair = (key, video_id if ent.kind == "creator" else v.author)
+            last = pushed.get(pair)
+            if last is not None and b <= last:
+                continue  # counted there, later than this
+            aids = (ent.aggs[v.mid], ent.aggs[0])
+            if last is not None and b - last < keep:  # still in a window: moves to b
+                moves.setdefault((last, -1), []).extend(aids)
+            pushed[pair] = b
+            moves.setdefault((b, 1), []).extend(aids)
 
     def _adopt(self, v: Sighting, b: int) -> list[int]:
         """A new video: its creator adopts each of its entities it had not used within a day
@@ -731,6 +765,8 @@ class Stage2:
         # Adopters older than a day count again; videos owned elsewhere are forgotten like ours.
         oldest = now_ms // self.bucket_ms - self._adopt_keep
         self.adopters = {k: b for k, b in self.adopters.items() if b >= oldest}
+        recent = now_ms // self.bucket_ms - self._push_keep
+        self.pushed = {k: b for k, b in self.pushed.items() if b >= recent}
         self._others = {vid: (q, t) for vid, (q, t) in self._others.items() if t >= horizon}
         # Freed aggregates are used again once no table can name them.
         ready = [a for release, a in self._quarantine if release <= now_ms]

@@ -163,7 +163,10 @@ def test_utc_accepts_the_shapes_producers_meet() -> None:
 def test_rounded_counts_are_recognised() -> None:
     assert counts_look_exact(Stats(plays=9_999, likes=1, comments=0, shares=0))
     assert counts_look_exact(Stats(plays=1_234_567, likes=10_001, comments=0, shares=0))
-    assert not counts_look_exact(Stats(plays=1_230_000, likes=5, comments=0, shares=0))
+    assert not counts_look_exact(Stats(plays=1_200_000, likes=5, comments=0, shares=0))
+    assert not counts_look_exact(Stats(plays=427_700, likes=5, comments=0, shares=0))
+    # 1.23M is not a step TikTok shows (1.2M): an exact count that happens to end in zeros.
+    assert counts_look_exact(Stats(plays=1_230_000, likes=5, comments=0, shares=0))
     assert not counts_look_exact(Stats(plays=5, likes=5, comments=0, shares=0, saves=45_600))
 
 

@@ -443,17 +443,28 @@ def normalize_tag(name: str) -> str:
     return name.strip().lstrip("#").strip().casefold()[:MAX_NAME]
 
 
-def counts_look_exact(stats: Stats) -> bool:
-    """False when a count looks rounded the way TikTok rounds (three significant figures).
+def display_step(count: int) -> int:
+    """The step in which TikTok shows a count (the real samples: 427,682 followers shown as
+    427,700, plays of millions in multiples of 100,000): 1 below 10,000, then 100 (one decimal
+    of K), 100,000 from a million (of M), 100,000,000 from a billion (of B)."""
+    if count < 10_000:
+        return 1
+    if count < 1_000_000:
+        return 100
+    if count < 1_000_000_000:
+        return 100_000
+    return 100_000_000
 
-    Counts below 10,000 are always exact on TikTok; above that a count whose digits after the third
-    are all zero is taken as rounded (an exact count has that shape one time in a thousand or so).
+
+def counts_look_exact(stats: Stats) -> bool:
+    """False when a count looks rounded the way TikTok rounds (:func:`display_step`).
+
+    Counts below 10,000 are always exact on TikTok; above that a count that is a multiple of
+    its step is taken as rounded (an exact count has that shape one time in a hundred at most).
     """
     for value in (stats.plays, stats.likes, stats.comments, stats.shares, stats.saves):
-        if value is not None and value >= 10_000:
-            digits = str(value)
-            if digits[3:].strip("0") == "":
-                return False
+        if value is not None and value >= 10_000 and value % display_step(value) == 0:
+            return False
     return True
 
 

@@ -71,7 +71,9 @@ Severity = Literal["notable", "major", "extreme"]
 Floats = npt.NDArray[np.float64]
 
 ROUNDED_FROM = 10_000
-"""TikTok shows exact counts below this and about three significant figures from it."""
+"""TikTok shows exact counts below this, and one decimal of K, M or B from it."""
+
+
 POSTED_WITHIN_MS = 24 * 3_600_000
 """A first sighting is a *new* video when the video was posted within this (adoption)."""
 MATURE_MS = 3 * 3_600_000

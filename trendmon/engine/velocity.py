@@ -12,7 +12,7 @@ the runtime fans out to each entity the video belongs to. Rules, all on event ti
   as late and dropped from the computation (they stay in the log).
 - **Counters never go backwards**: the state keeps each counter's high-water mark, so a count
   that goes down yields a zero increment and the delta is flagged ``decreased``.
-- **Rounded counts** (TikTok shows about three significant figures) make raw velocity a
+- **Rounded counts** (TikTok shows one decimal of K, M or B) make raw velocity a
   staircase; velocity is an exponentially weighted average with time constant ``smoothing_s``.
 - **First sighting**: rates are lifetime rates since ``create_time``; the increment credited to
   the current bucket is that rate over at most ``first_sighting_span_s``, so that discovering an
@@ -54,7 +54,7 @@ from trendmon.engine.spikes import (
     ROUNDED_FROM,
 )
 from trendmon.engine.windows import HOUR_MS
-from trendmon.events import Stats, VideoDelta, VideoSnapshot
+from trendmon.events import Stats, VideoDelta, VideoSnapshot, display_step
 from trendmon.partitioner import partition_for
 from trendmon.settings import EngineSettings
 
@@ -319,9 +319,13 @@ class Stage1:
         accelerated = False
         if eligible:
             mu = st.rate * dt / 3_600_000
-            unit = 0
-            if rounded and c0 >= ROUNDED_FROM:
-                unit = 10 ** (len(str(c0)) - 3)
+            # Rounding: a step of the shown count (either end of the increment may be one,
+            # and a reading that is a multiple of its step was almost surely rounded).
+            unit = display_step(c0) if rounded and c0 >= ROUNDED_FROM else 0
+            if p0 >= ROUNDED_FROM:
+                step = display_step(p0)
+                if p0 % step == 0 and step > unit:
+                    unit = step
             accelerated = d0 >= ACCEL_FACTOR * mu + ACCEL_NOISE * math.sqrt(mu + 1.0) + 2 * unit
         st.rate = d0 * 3_600_000 / dt
         tau = self._tau_ms

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-from trendmon.events import Stats, counts_look_exact
+from trendmon.events import Stats, counts_look_exact, display_step
 from trendmon.producers.simulator.curves import HOUR, Lifecycle, Surge, reach_fraction, round_count
 
 
-def test_round_count_keeps_three_significant_figures_from_ten_thousand() -> None:
+def test_round_count_shows_one_decimal_of_k_m_b_from_ten_thousand() -> None:
+    # As the real samples show it: 427,682 followers as 427,700; millions in steps of 100,000.
     assert round_count(0) == 0
     assert round_count(9_999) == 9_999
     assert round_count(12_345) == 12_300
-    assert round_count(12_350) == 12_400
+    assert round_count(427_682) == 427_700
+    assert round_count(427_650) == 427_700
     assert round_count(999_951) == 1_000_000
-    assert round_count(1_234_567) == 1_230_000
+    assert round_count(1_234_567) == 1_200_000
+    assert round_count(98_765_432_109) == 98_800_000_000
     for value in (10_000, 54_321, 7_654_321, 98_765_432_109):
         rounded = round_count(value)
-        assert abs(rounded - value) <= value * 0.005
-        assert str(rounded)[3:].strip("0") == ""
+        assert rounded % display_step(rounded) == 0
+        assert abs(rounded - value) <= display_step(rounded) // 2
         assert not counts_look_exact(Stats(plays=rounded, likes=0, comments=0, shares=0))
+    assert counts_look_exact(Stats(plays=427_682, likes=0, comments=0, shares=0))
 
 
 def test_plays_per_hour_rise_then_decay() -> None:

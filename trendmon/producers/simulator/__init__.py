@@ -17,7 +17,8 @@ The model, module by module:
 - **Curves** (:mod:`.curves`): a video's plays follow a log-logistic curve (plays per hour peak
   a few hours after posting, then decay as a power law over days); likes, comments, shares and
   saves grow as noisy ratios of plays (about 7%, 0.25%, 0.3%, 0.6%). Counts of 10,000 and more
-  are rounded to three significant figures when ``round_counts`` (``exact_counts`` is then False).
+  are rounded as TikTok shows them (one decimal of K, M or B) when ``round_counts``
+  (``exact_counts`` is then False).
 - **Breakouts** (:mod:`.breakouts`): ``breakouts`` planted entities per ``hours`` (hashtags,
   sounds, creators in turn, markets in turn) with a realistic baseline until their onset, then a
   sharp take-off at the onset; the exact truth is written by :func:`write_truth`.

@@ -28,14 +28,15 @@ def reach_fraction(age_s: float, tau_s: float, shape: float) -> float:
 
 
 def round_count(value: int) -> int:
-    """TikTok's rounding: exact below 10,000, three significant figures from there (half up).
+    """TikTok's rounding, as the real samples show it: exact below 10,000, then one decimal of
+    K (steps of 100), of M from a million (steps of 100,000), of B from a billion (half up).
 
-    >>> round_count(9_999), round_count(12_345), round_count(1_234_567)
-    (9999, 12300, 1230000)
+    >>> round_count(9_999), round_count(427_682), round_count(1_234_567)
+    (9999, 427700, 1200000)
     """
     if value < 10_000:
         return value
-    unit: int = 10 ** (len(str(value)) - 3)
+    unit = 100 if value < 999_950 else 100_000 if value < 999_950_000 else 100_000_000
     return (value + unit // 2) // unit * unit
 
 

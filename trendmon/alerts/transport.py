@@ -95,8 +95,8 @@ def refusal(addr: IPAddress, allowed: Iterable[Network] = ()) -> str | None:
         (addr.is_link_local, "link-local"),
         (addr.version == 4 and addr in SHARED, "shared address space (100.64.0.0/10)"),
         (addr.is_multicast, "multicast"),
-        (addr.is_private, "private"),
         (addr.is_reserved, "reserved"),
+        (addr.is_private, "private"),
         (not addr.is_global, "not globally routable"),
     )
     for hit, what in checks:

@@ -1,31 +1,43 @@
 """The distributed alert store: collections ``alert_*`` in MongoDB (or FerretDB v1).
 
 - ``alert_subscriptions``: ``_id`` = subscription id, the subscription's fields;
-- ``alert_deliveries``: ``_id`` = delivery id (the ``webhook-id``), the delivery's fields; a
-  spike is in a subscription's deliveries when one lists it in ``spike_ids`` (an array
-  equality, which FerretDB serves);
+- ``alert_placements``: ``_id`` = ``subscription|spike``, the spike and the delivery it was
+  placed in: one per subscription and spike, whoever offers it and however often;
+- ``alert_deliveries``: ``_id`` = delivery id (the ``webhook-id``); its ``spike_ids`` and
+  ``spikes`` are written when it is sealed, from its placements;
+- ``alert_claims``: ``_id`` = ``delivery|due|lease``, one per attempt slot: the claim lock;
 - ``alert_attempts``: ``_id`` = ``delivery|n``, the log;
 - ``alert_cooldowns``: ``_id`` = ``subscription|entity``, the event time of the last alert.
 
-FerretDB v1 has no multi-document transactions, so each primitive is one atomic single-document
-operation, and they are ordered so that a crash between two leaves nothing that a replay cannot
-finish: the spike is pushed into a delivery only if that delivery does not list it yet, and a
-claim is a ``find_one_and_update`` on a pending, due, unleased delivery, so two workers never
-hold the same one (the lease lapses if the holder dies).
+**Why inserts.** FerretDB v1 runs an update as read, change, write, without a lock: measured
+here, 8 threads of 50 ``$inc`` each left 96, and a compare-and-set ``update_one`` let two
+writers win the same value. The one thing it keeps atomic is a unique ``_id`` (PostgreSQL's
+primary key). So every step that must happen once is an insert: a spike's placement, a
+delivery's creation, and each claim (the ``_id`` names the state the claimer saw, so two
+workers that saw the same state race for the same ``_id`` and one loses; once the winner's
+lease lapses, the state, and so the ``_id``, is new). Updates are only made by the holder of a
+claim. A spike placed in a delivery at the moment it is sealed is found when the delivery is
+claimed or finished (a placement its ``spike_ids`` lacks) and moved to a new delivery, so it
+is neither lost nor sent under two ids.
+
+The per-entity cooldown is a read then a write: two workers could both pass it for the same
+entity at the same instant, which costs one extra alert, never a duplicate of a spike (spikes
+of an entity come from the one stage-2 partition that owns it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 
 import msgspec
-from pymongo import ASCENDING, DESCENDING, MongoClient, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, MongoClient
 from pymongo.collection import Collection
 from pymongo.errors import ConnectionFailure, DuplicateKeyError
 
 from trendmon.alerts.records import Attempt, Delivery, Status, to_doc
+from trendmon.alerts.records import delivery_id as id_of_delivery
 from trendmon.alerts.subscriptions import Subscription
 from trendmon.errors import ServiceUnavailableError, UnknownAlertError
 from trendmon.events import Spike
@@ -62,6 +74,8 @@ class MongoAlerts:
         self._deliveries: Collection[Doc] = db["alert_deliveries"]
         self._attempts: Collection[Doc] = db["alert_attempts"]
         self._cooldowns: Collection[Doc] = db["alert_cooldowns"]
+        self._placements: Collection[Doc] = db["alert_placements"]
+        self._claims: Collection[Doc] = db["alert_claims"]
         try:
             self._call(self._setup)
         except BaseException:
@@ -72,6 +86,7 @@ class MongoAlerts:
         self._deliveries.create_index([("status", ASCENDING), ("due_ms", ASCENDING)])
         self._deliveries.create_index([("sub_id", ASCENDING), ("created_ms", DESCENDING)])
         self._attempts.create_index([("sub_id", ASCENDING), ("at_ms", DESCENDING)])
+        self._placements.create_index([("delivery_id", ASCENDING)])
 
     def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         try:
@@ -119,9 +134,7 @@ class MongoAlerts:
     # -- queueing -----------------------------------------------------------------------------
 
     def has_spike(self, sub_id: str, spike_id: str) -> bool:
-        doc = self._call(
-            self._deliveries.find_one, {"sub_id": sub_id, "spike_ids": spike_id}, {"_id": 1}
-        )
+        doc = self._call(self._placements.find_one, {"_id": f"{sub_id}|{spike_id}"}, {"_id": 1})
         return doc is not None
 
     def pass_cooldown(
@@ -136,40 +149,42 @@ class MongoAlerts:
         ):
             return False
         new = {
+            "_id": key,
             "sub_id": sub_id,
             "entity": entity,
             "spike_id": spike_id,
             "last_ms": max(detected_ms, doc["last_ms"] if doc else 0),
         }
-        if doc is None:
-            try:
-                self._call(self._cooldowns.insert_one, {"_id": key, **new})
-            except DuplicateKeyError:
-                return self.pass_cooldown(sub_id, entity, spike_id, detected_ms, cooldown_ms)
-            return True
-        # Compare-and-set on what was read: a concurrent writer makes this one look again.
-        result = self._call(
-            self._cooldowns.update_one,
-            {"_id": key, "spike_id": doc["spike_id"], "last_ms": doc["last_ms"]},
-            {"$set": new},
-        )
-        if result.matched_count == 0:
-            return self.pass_cooldown(sub_id, entity, spike_id, detected_ms, cooldown_ms)
+        self._call(self._cooldowns.replace_one, {"_id": key}, new, upsert=True)
+        return True
+
+    def _place(self, sub_id: str, spike: Spike, delivery_id: str) -> bool:
+        try:
+            self._call(
+                self._placements.insert_one,
+                {
+                    "_id": f"{sub_id}|{spike.spike_id}",
+                    "sub_id": sub_id,
+                    "delivery_id": delivery_id,
+                    "spike": msgspec.to_builtins(spike),
+                },
+            )
+        except DuplicateKeyError:
+            return False
         return True
 
     def append_open(self, sub_id: str, spike: Spike) -> bool:
-        doc = self._call(
-            self._deliveries.find_one_and_update,
-            {
-                "sub_id": sub_id,
-                "status": "pending",
-                "sealed": False,
-                "spike_ids": {"$ne": spike.spike_id},
-            },
-            {"$push": {"spike_ids": spike.spike_id, "spikes": msgspec.to_builtins(spike)}},
-            projection={"_id": 1},
+        docs = self._call(
+            lambda: list(
+                self._deliveries.find(
+                    {"sub_id": sub_id, "status": "pending", "sealed": False}, {"_id": 1}
+                ).limit(1)
+            )
         )
-        return doc is not None
+        if not docs:
+            return False
+        self._place(sub_id, spike, docs[0]["_id"])
+        return True
 
     def last_created_ms(self, sub_id: str) -> int | None:
         docs = self._call(
@@ -182,30 +197,84 @@ class MongoAlerts:
         return int(docs[0]["created_ms"]) if docs else None
 
     def create_delivery(self, delivery: Delivery) -> bool:
+        doc = {"_id": delivery.id, **to_doc(delivery)}
         try:
-            self._call(self._deliveries.insert_one, {"_id": delivery.id, **to_doc(delivery)})
+            self._call(self._deliveries.insert_one, doc)
         except DuplicateKeyError:
             return False
+        for spike in delivery.spikes:
+            self._place(delivery.sub_id, spike, delivery.id)
         return True
 
     # -- dispatching --------------------------------------------------------------------------
 
     def claim(self, now_ms: int, lease_ms: int) -> Delivery | None:
-        doc = self._call(
-            self._deliveries.find_one_and_update,
-            {"status": "pending", "due_ms": {"$lte": now_ms}, "lease_ms": {"$lte": now_ms}},
-            {"$set": {"sealed": True, "lease_ms": now_ms + lease_ms}},
-            sort=[("due_ms", ASCENDING)],
-            return_document=ReturnDocument.AFTER,
+        candidates = self._call(
+            lambda: list(
+                self._deliveries.find(
+                    {"status": "pending", "due_ms": {"$lte": now_ms}, "lease_ms": {"$lte": now_ms}}
+                )
+                .sort("due_ms", ASCENDING)
+                .limit(20)
+            )
         )
-        return None if doc is None else _struct(doc, Delivery)
+        for doc in candidates:
+            token = f"{doc['_id']}|{doc['due_ms']}|{doc['lease_ms']}"
+            try:
+                self._call(self._claims.insert_one, {"_id": token, "at_ms": now_ms})
+            except DuplicateKeyError:
+                continue  # another worker saw the same state first
+            d = _struct(doc, Delivery)
+            if not d.sealed:
+                placed = self._placed(d.id)
+                d.spike_ids = [s.spike_id for s in placed]
+                d.spikes = placed
+            d.sealed, d.lease_ms = True, now_ms + lease_ms
+            self._save(d)
+            self._sweep(d, now_ms)
+            return d
+        return None
+
+    def _placed(self, delivery_id: str) -> list[Spike]:
+        docs = self._call(lambda: list(self._placements.find({"delivery_id": delivery_id})))
+        spikes = [msgspec.convert(p["spike"], Spike) for p in docs]
+        return sorted(spikes, key=lambda s: (s.detected_ms, s.spike_id))
+
+    def _sweep(self, d: Delivery, now_ms: int) -> None:
+        """Move spikes placed in ``d`` after it was sealed to a delivery of their own."""
+        listed = set(d.spike_ids)
+        late = [s for s in self._placed(d.id) if s.spike_id not in listed]
+        if not late:
+            return
+        new_id = id_of_delivery(d.sub_id, late[0].spike_id)
+        new = Delivery(
+            id=new_id,
+            sub_id=d.sub_id,
+            spike_ids=[s.spike_id for s in late],
+            spikes=late,
+            created_ms=now_ms,
+            due_ms=now_ms,
+            sealed=True,
+        )
+        with suppress(DuplicateKeyError):  # moved already, by an earlier sweep
+            self._call(self._deliveries.insert_one, {"_id": new_id, **to_doc(new)})
+        for s in late:
+            self._call(
+                self._placements.update_one,
+                {"_id": f"{d.sub_id}|{s.spike_id}"},
+                {"$set": {"delivery_id": new_id}},
+            )
+
+    def _save(self, d: Delivery) -> None:
+        doc = to_doc(d)
+        for key in ("id", "sub_id", "created_ms"):
+            doc.pop(key)
+        self._call(self._deliveries.update_one, {"_id": d.id}, {"$set": doc})
 
     def finish(self, delivery: Delivery, attempt: Attempt | None) -> None:
-        doc = to_doc(delivery)
-        # Spikes are only ever added before the seal; leave them as the store has them.
-        for key in ("spikes", "spike_ids", "id", "sub_id", "created_ms"):
-            doc.pop(key)
-        self._call(self._deliveries.update_one, {"_id": delivery.id}, {"$set": doc})
+        self._save(delivery)
+        if delivery.sealed:
+            self._sweep(delivery, delivery.done_ms or delivery.due_ms)
         if attempt is not None:
             self._call(
                 self._attempts.replace_one,
@@ -232,7 +301,14 @@ class MongoAlerts:
             raise UnknownAlertError(
                 f"no delivery {delivery_id!r}; `trendmon alerts log SUB` shows their ids"
             )
-        return _struct(doc, Delivery)
+        return self._whole(_struct(doc, Delivery))
+
+    def _whole(self, d: Delivery) -> Delivery:
+        """An open delivery's spikes are its placements so far."""
+        if not d.sealed:
+            d.spikes = self._placed(d.id)
+            d.spike_ids = [s.spike_id for s in d.spikes]
+        return d
 
     def deliveries(
         self,
@@ -255,7 +331,7 @@ class MongoAlerts:
                 .limit(limit)
             )
         )
-        return [_struct(d, Delivery) for d in docs]
+        return [self._whole(_struct(d, Delivery)) for d in docs]
 
     def attempts(
         self, delivery_id: str | None = None, sub_id: str | None = None, limit: int = 100
@@ -276,7 +352,14 @@ class MongoAlerts:
 
     def clear(self) -> None:
         """Drop every alert collection (tests)."""
-        for coll in (self._subs, self._deliveries, self._attempts, self._cooldowns):
+        for coll in (
+            self._subs,
+            self._deliveries,
+            self._attempts,
+            self._cooldowns,
+            self._placements,
+            self._claims,
+        ):
             self._call(coll.drop)
 
     def close(self) -> None:

@@ -13,9 +13,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable
+from pathlib import Path
 
 from trendmon.alerts.delivery import Dispatcher
 from trendmon.events import Spike
+from trendmon.settings import AlertSettings, load
+from trendmon.sinks.alerts import open_alerts
 
 log = logging.getLogger(__name__)
 
@@ -62,3 +65,12 @@ class AlertService:
         if self._thread.is_alive():
             self._thread.join(timeout=self.dispatcher.settings.timeout_s + 5)
         self.dispatcher.close()
+
+
+def start_alerts(home: Path) -> AlertService | None:
+    """The embedded runtime's alert service over ``home/alerts.sqlite3``, started; None when
+    ``TRENDMON_ALERTS_ENABLED`` is false."""
+    settings = load(AlertSettings)
+    if not settings.enabled:
+        return None
+    return AlertService(Dispatcher(open_alerts("sqlite", home=home), settings)).start()

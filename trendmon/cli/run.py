@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from trendmon.alerts.service import start_alerts
 from trendmon.cli.common import BusOption, HomeOption, err, parse_time_ms, print_json
 from trendmon.errors import ConfigError
 from trendmon.events import utc
@@ -45,6 +46,7 @@ def _open_sinks(home: Path, namespace: str) -> Sinks:
     return Sinks(
         live=LiveStore.open(home=home, namespace=namespace),
         history=open_history("sqlite", home=home, namespace=namespace),
+        alerts=start_alerts(home),
     )
 
 

@@ -134,7 +134,7 @@ def test_a_receiver_answering_500_until_it_recovers_and_a_schedule_that_runs_out
         recovered.set()
         d.run_due()
         d.close()
-    two = [x for x in store.deliveries(sub.id) if x.id != lost.id][0]
+    two = next(x for x in store.deliveries(sub.id) if x.id != lost.id)
     assert two.status == "delivered" and two.attempts == 2
 
 
@@ -152,17 +152,24 @@ def test_429_with_retry_after_is_honoured(store: SqliteAlerts, clock: Clock) -> 
         clock.advance(1)
         assert d.run_due() == 1
         d.close()
-    assert [r.headers["webhook-id"] for r in rx.requests].count(rx.requests[0].headers[
-        "webhook-id"]) == 3
+    assert [r.headers["webhook-id"] for r in rx.requests].count(
+        rx.requests[0].headers["webhook-id"]
+    ) == 3
     assert store.deliveries(sub.id)[0].status == "delivered"
     verified(secret, rx.requests[-1])
 
 
 def test_a_redirect_is_a_failure_and_is_never_followed(store: SqliteAlerts, clock: Clock) -> None:
-    with receiver() as inside, receiver(
-        lambda i, r: Reply(307, {"Location": "http://169.254.169.254/latest/meta-data/"})
-        if i == 0 else Reply(302, {"Location": inside.url})
-    ) as rx:
+    with (
+        receiver() as inside,
+        receiver(
+            lambda i, r: (
+                Reply(307, {"Location": "http://169.254.169.254/latest/meta-data/"})
+                if i == 0
+                else Reply(302, {"Location": inside.url})
+            )
+        ) as rx,
+    ):
         sub, _ = admin.add(store, rx.url, settings=alert_settings())
         d = dispatcher(store, clock)
         d.offer([make_spike()])
@@ -254,7 +261,7 @@ def test_spikes_within_the_window_go_out_together_and_the_cooldown_holds(
     store: SqliteAlerts, clock: Clock
 ) -> None:
     with receiver() as rx:
-        sub, secret = admin.add(store, rx.url, settings=alert_settings())
+        _sub, secret = admin.add(store, rx.url, settings=alert_settings())
         d = dispatcher(store, clock)
         d.offer([make_spike(f"hashtag:g{i}") for i in range(3)])
         d.run_due()  # the first message lists the three
@@ -343,7 +350,11 @@ def test_redeliver_and_recover_send_again_under_the_same_id(
         d.close()
     assert all(x.status == "delivered" for x in store.deliveries(sub.id))
     assert [r.headers["webhook-id"] for r in rx.requests] == [
-        failed[1].id, failed[0].id, failed[1].id, failed[0].id]
+        failed[1].id,
+        failed[0].id,
+        failed[1].id,
+        failed[0].id,
+    ]
     for r in rx.requests:
         verified(secret, r)
 
@@ -351,7 +362,7 @@ def test_redeliver_and_recover_send_again_under_the_same_id(
 def test_two_dispatchers_on_one_store_send_each_delivery_once(home: Path, clock: Clock) -> None:
     with receiver(lambda i, r: Reply(200, delay_s=0.05)) as rx:
         a, b = SqliteAlerts(home), SqliteAlerts(home)
-        sub, secret = admin.add(a, rx.url, settings=alert_settings())
+        _sub, secret = admin.add(a, rx.url, settings=alert_settings())
         da, db = dispatcher(a, clock, group_window_s=0), dispatcher(b, clock, group_window_s=0)
         spikes = [make_spike(f"hashtag:w{i}") for i in range(12)]
         da.offer(spikes)

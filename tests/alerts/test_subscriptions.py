@@ -43,8 +43,9 @@ def test_a_bad_field_is_named_with_its_fix(over: dict[str, object], field: str, 
 
 def test_filters_match_kinds_names_markets_and_severity() -> None:
     s = validate(
-        sub(kinds=["hashtag"], entities=["#Dance", "sound:s1"], markets=["us"],
-            min_severity="major"),
+        sub(
+            kinds=["hashtag"], entities=["#Dance", "sound:s1"], markets=["us"], min_severity="major"
+        ),
         allow_http=False,
     )
     assert s.markets == ["US"]

@@ -109,8 +109,9 @@ def test_https_is_required_unless_allowed() -> None:
 
 
 def test_a_bad_allowed_network_names_the_setting() -> None:
-    with pytest.raises(UnsafeTargetError, match="TRENDMON_ALERTS_ALLOW_NETWORKS: '10.0.0.0/33'"):
+    with pytest.raises(UnsafeTargetError) as err:
         SafeTransport(allow_networks="10.0.0.0/33")
+    assert "TRENDMON_ALERTS_ALLOW_NETWORKS: '10.0.0.0/33' is not a network" in str(err.value)
 
 
 def test_the_connection_goes_to_the_checked_address_whatever_dns_says_next() -> None:
@@ -122,11 +123,9 @@ def test_the_connection_goes_to_the_checked_address_whatever_dns_says_next() -> 
         return next(answers)
 
     with receiver() as rx:
-        transport = SafeTransport(
-            allow_http=True, allow_networks="127.0.0.0/8", resolver=rebinding
-        )
+        transport = SafeTransport(allow_http=True, allow_networks="127.0.0.0/8", resolver=rebinding)
         answer = transport.post(f"http://hooks.example:{rx.port}/in", b"{}", {})
-        with pytest.raises(UnsafeTargetError, match="10.0.0.1 is a private address"):
+        with pytest.raises(UnsafeTargetError, match=r"10\.0\.0\.1 is a private address"):
             transport.post(f"http://hooks.example:{rx.port}/in", b"{}", {})
         transport.close()
     assert answer.status == 200

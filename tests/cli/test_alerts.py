@@ -30,8 +30,9 @@ def cli(*args: str) -> tuple[int, str, str]:
 
 def test_add_list_test_rotate_pause_and_remove() -> None:
     with receiver() as rx:
-        code, out, errs = cli("add", rx.url, "--kind", "hashtag", "--market", "us",
-                              "--cooldown", "30m")
+        code, out, errs = cli(
+            "add", rx.url, "--kind", "hashtag", "--market", "us", "--cooldown", "30m"
+        )
         assert code == 0, errs
         added = json.loads(out)
         secret = added["secret"]
@@ -69,9 +70,8 @@ def test_log_redeliver_and_recover(tmp_path: Path) -> None:
 
     from ..alerts.conftest import make_spike
 
-    with receiver(lambda i, r: Reply(500 if i < 2 else 200, body=b"down" if i < 2 else b"")
-                  ) as rx:
-        code, out, _ = cli("add", rx.url)
+    with receiver(lambda i, r: Reply(500 if i < 2 else 200, body=b"down" if i < 2 else b"")) as rx:
+        _, out, _ = cli("add", rx.url)
         sub_id = json.loads(out)["id"]
         store = SqliteAlerts(tmp_path / "home")
         d = Dispatcher(store, AlertSettings(schedule="", group_window_s=0))
@@ -81,15 +81,15 @@ def test_log_redeliver_and_recover(tmp_path: Path) -> None:
         d.run_due()
         d.close()
         store.close()
-        code, out, _ = cli("log", sub_id, "--status", "failed")
+        _, out, _ = cli("log", sub_id, "--status", "failed")
         failed = [json.loads(line) for line in out.splitlines()]
         assert len(failed) == 2 and failed[0]["last_result"] == "500"
-        code, out, _ = cli("log", "--delivery", failed[0]["id"])
+        _code, out, _ = cli("log", "--delivery", failed[0]["id"])
         [attempt] = [json.loads(line) for line in out.splitlines()]
         assert attempt["status"] == 500 and attempt["excerpt"] == "down"
-        code, out, _ = cli("redeliver", failed[0]["id"])
+        _, out, _ = cli("redeliver", failed[0]["id"])
         assert json.loads(out)["status"] == "delivered"
-        code, out, _ = cli("recover", "--since", "2020-01-01T00:00:00Z")
+        _, out, _ = cli("recover", "--since", "2020-01-01T00:00:00Z")
         assert [json.loads(line)["id"] for line in out.splitlines()] == [failed[1]["id"]]
         assert json.loads(out)["status"] == "delivered"
     assert [r.headers["webhook-id"] for r in rx.requests][2:] == [failed[0]["id"], failed[1]["id"]]
@@ -112,14 +112,26 @@ def test_bad_input_is_one_line_naming_the_fix(args: list[str], message: str) -> 
 
 
 def test_the_command_line_refuses_a_private_target_with_its_reason(tmp_path: Path) -> None:
-    env = {"PATH": "/usr/bin:/bin", "TRENDMON_HOME": str(tmp_path / "h"),
-           "TRENDMON_ALERTS_ALLOW_HTTP": "true"}
-    added = subprocess.run([sys.executable, "-m", "trendmon", "alerts", "add",
-                            "http://169.254.169.254/latest/"], env=env, capture_output=True,
-                           text=True, timeout=60)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "TRENDMON_HOME": str(tmp_path / "h"),
+        "TRENDMON_ALERTS_ALLOW_HTTP": "true",
+    }
+    added = subprocess.run(
+        [sys.executable, "-m", "trendmon", "alerts", "add", "http://169.254.169.254/latest/"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     sub_id = json.loads(added.stdout)["id"]
-    tried = subprocess.run([sys.executable, "-m", "trendmon", "alerts", "test", sub_id],
-                           env=env, capture_output=True, text=True, timeout=60)
+    tried = subprocess.run(
+        [sys.executable, "-m", "trendmon", "alerts", "test", sub_id],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert tried.returncode == 1 and "Traceback" not in tried.stderr
     attempt = json.loads(tried.stdout)
     assert attempt["outcome"] == "refused"

@@ -57,7 +57,8 @@ def test_subscriptions_round_trip(store: AlertStore) -> None:
     b, _ = admin.add(store, "https://b.example/h", fmt="slack")
     assert store.subscription(a.id) == a and a.secret == secret
     assert [s.id for s in store.subscriptions()] == sorted(
-        [a.id, b.id], key=lambda i: (store.subscription(i).created_ms, i))
+        [a.id, b.id], key=lambda i: (store.subscription(i).created_ms, i)
+    )
     paused = admin.pause(store, a.id)
     assert store.subscription(a.id).state == "paused" == paused.state
     admin.remove(store, b.id)
@@ -85,20 +86,32 @@ def test_a_spike_is_placed_once_and_the_cooldown_is_atomic(store: AlertStore) ->
 
 def test_a_claim_seals_leases_and_is_exclusive(store: AlertStore) -> None:
     for i, due in enumerate((300, 100, 200)):
-        store.create_delivery(Delivery(id=f"msg_{i}", sub_id="sub", spike_ids=[f"s{i}"],
-                                       created_ms=i, due_ms=due))
+        store.create_delivery(
+            Delivery(id=f"msg_{i}", sub_id="sub", spike_ids=[f"s{i}"], created_ms=i, due_ms=due)
+        )
     assert store.next_due_ms() == 100
     assert store.claim(50, 1000) is None
     first = store.claim(250, 1000)
     assert first is not None and first.id == "msg_1" and first.sealed
     assert not store.append_open("sub", make_spike(spike_id="late")) or (
-        "late" not in store.delivery("msg_1").spike_ids)
+        "late" not in store.delivery("msg_1").spike_ids
+    )
     second = store.claim(250, 1000)
     assert second is not None and second.id == "msg_2"
     assert store.claim(250, 1000) is None  # msg_0 is not due; the others are held
     first.tries, first.due_ms, first.lease_ms = 1, 400, 0
-    store.finish(first, Attempt(delivery_id="msg_1", sub_id="sub", n=1, at_ms=250,
-                                outcome="retry", status=500, excerpt="boom"))
+    store.finish(
+        first,
+        Attempt(
+            delivery_id="msg_1",
+            sub_id="sub",
+            n=1,
+            at_ms=250,
+            outcome="retry",
+            status=500,
+            excerpt="boom",
+        ),
+    )
     assert store.claim(1100, 1000) is not None  # msg_2's lease lapsed (its holder died)
     assert [a.excerpt for a in store.attempts("msg_1")] == ["boom"]
     assert [d.id for d in store.deliveries("sub", limit=2)] == ["msg_2", "msg_1"]
@@ -145,8 +158,11 @@ def test_the_dispatcher_over_ferretdb_retries_resumes_and_delivers_once_with_two
         for d, s in ((d1, b1), (d2, b2)):
             d.close()
             s.close()
-    sent = [s["spike_id"] for r in rx.requests[1:] for s in
-            Webhook(secret).verify(r.body, r.headers)["data"]["spikes"]]
+    sent = [
+        s["spike_id"]
+        for r in rx.requests[1:]
+        for s in Webhook(secret).verify(r.body, r.headers)["data"]["spikes"]
+    ]
     assert sorted(sent) == sorted(s.spike_id for s in spikes)
     ids = [r.headers["webhook-id"] for r in rx.requests]
     assert ids[0] in ids[1:] and len(ids[1:]) == len(set(ids[1:]))

@@ -167,7 +167,8 @@ class Dispatcher:
     def run_due(self, limit: int | None = None) -> int:
         """Attempt every delivery due now (up to ``limit``); return how many attempts."""
         done = 0
-        lease = int((self.settings.timeout_s * 2 + 30) * 1000)
+        # Longer than any attempt takes; a dispatcher killed mid-attempt holds it no longer.
+        lease = int((self.settings.timeout_s * 2 + 5) * 1000)
         while limit is None or done < limit:
             batch: list[Delivery] = []
             while len(batch) < self.settings.concurrency:

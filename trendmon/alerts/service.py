@@ -60,10 +60,16 @@ class AlertService:
             self._wake.clear()
 
     def close(self) -> None:
+        """Stop the thread, send what is due now once more (what ``trendmon run --once`` just
+        queued), and close. Whatever is not due stays queued for the next start."""
         self._stop.set()
         self._wake.set()
         if self._thread.is_alive():
-            self._thread.join(timeout=self.dispatcher.settings.timeout_s + 5)
+            self._thread.join(timeout=2 * self.dispatcher.settings.timeout_s + 5)
+        try:
+            self.dispatcher.run_due()
+        except Exception:
+            log.exception("could not send the due alerts before stopping; they stay queued")
         self.dispatcher.close()
 
 

@@ -32,7 +32,7 @@ def expected_spikes() -> list[str]:
     return sorted(found)
 
 
-def test_two_workers_deliver_each_spike_once(pipeline: Pipeline, tmp_path: Path) -> None:
+def test_two_workers_deliver_each_spike_once(pipeline: Pipeline, tmp_path: Path) -> None:  # noqa: F811
     want = expected_spikes()
     assert want
     mongo = MongoSettings(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -162,3 +163,63 @@ def test_an_answer_is_read_up_to_the_limit() -> None:
         answer = transport.post(rx.url, b"{}", {})
         transport.close()
     assert answer.status == 500 and answer.excerpt == "x" * 100
+
+
+class TLSReceiver:
+    """An https receiver on 127.0.0.1 with a certificate for ``names`` from a test CA."""
+
+    def __init__(self, ca: Any, names: list[str]) -> None:
+        import ssl
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.hosts: list[str] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("content-length") or 0))
+                outer.hosts.append(self.headers.get("host", ""))
+                self.send_response(200)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert(*names).configure_cert(context)
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_https_checks_the_certificate_against_the_name_not_the_pinned_address() -> None:
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    client = ssl.create_default_context()
+    ca.configure_trust(client)
+    good, wrong = TLSReceiver(ca, ["hooks.example"]), TLSReceiver(ca, ["other.example"])
+    try:
+        transport = SafeTransport(
+            allow_networks="127.0.0.0/8",
+            resolver=lambda host, port: ["127.0.0.1"],
+            verify=client,
+        )
+        answer = transport.post(f"https://hooks.example:{good.port}/in", b"{}", {})
+        with pytest.raises(DeliveryError, match="CERTIFICATE_VERIFY_FAILED|hostname"):
+            transport.post(f"https://hooks.example:{wrong.port}/in", b"{}", {})
+        transport.close()
+    finally:
+        good.close()
+        wrong.close()
+    assert answer.status == 200 and good.hosts == [f"hooks.example:{good.port}"]
+    assert wrong.hosts == []

@@ -128,10 +128,12 @@ class Dispatcher:
         if not spikes:
             return 0
         queued = 0
-        for sub in self._active():
-            for spike in spikes:
-                if matches(sub, spike) and self._place(sub, spike):
-                    queued += 1
+        # One transaction for the batch (one fsync on SQLite, not one per spike).
+        with self.store.transaction():
+            for sub in self._active():
+                for spike in spikes:
+                    if matches(sub, spike) and self._place(sub, spike):
+                        queued += 1
         return queued
 
     def _place(self, sub: Subscription, spike: Spike) -> bool:

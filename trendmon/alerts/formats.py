@@ -88,13 +88,19 @@ def spike_record(spike: Spike, dashboard_url: str) -> dict[str, Any]:
 
 
 def _fit(items: list[Any], make: Any) -> tuple[bytes, int]:
-    """The largest prefix of ``items`` whose body fits, and how many were left out."""
-    for keep in range(len(items), 0, -1):
-        body: bytes = make(items[:keep], len(items) - keep)
-        if len(body) <= MAX_BODY:
-            return body, len(items) - keep
-    body = make([], len(items))
-    return body, len(items)
+    """The body of the longest prefix of ``items`` that fits, and how many were left out (a
+    binary search: a body's size grows with the prefix)."""
+    body: bytes = make(items, 0)
+    if len(body) <= MAX_BODY:
+        return body, 0
+    lo, hi = 0, len(items) - 1  # lo always fits (an empty list does)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if len(make(items[:mid], len(items) - mid)) <= MAX_BODY:
+            lo = mid
+        else:
+            hi = mid - 1
+    return make(items[:lo], len(items) - lo), len(items) - lo
 
 
 def webhook(

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -156,6 +157,7 @@ class SafeTransport:
         allow_networks: str = "",
         allow_http: bool = False,
         resolver: Resolver = system_resolver,
+        verify: ssl.SSLContext | None = None,
     ) -> None:
         self.timeout_s = timeout_s
         self.max_response_bytes = max_response_bytes
@@ -167,6 +169,8 @@ class SafeTransport:
             follow_redirects=False,
             timeout=httpx.Timeout(timeout_s),
             headers={"user-agent": USER_AGENT},
+            # The system's CAs unless told otherwise (tests pass a context with their own CA).
+            verify=verify if verify is not None else True,
         )
 
     def check(self, url: str) -> Checked:

@@ -215,7 +215,7 @@ def test_https_checks_the_certificate_against_the_name_not_the_pinned_address() 
             verify=client,
         )
         answer = transport.post(f"https://hooks.example:{good.port}/in", b"{}", {})
-        with pytest.raises(DeliveryError, match="CERTIFICATE_VERIFY_FAILED|hostname"):
+        with pytest.raises(DeliveryError, match=r"CERTIFICATE_VERIFY_FAILED|hostname"):
             transport.post(f"https://hooks.example:{wrong.port}/in", b"{}", {})
         transport.close()
     finally:
@@ -223,3 +223,15 @@ def test_https_checks_the_certificate_against_the_name_not_the_pinned_address() 
         wrong.close()
     assert answer.status == 200 and good.hosts == [f"hooks.example:{good.port}"]
     assert wrong.hosts == []
+
+
+def test_errors_do_not_carry_the_targets_path() -> None:
+    from trendmon.alerts.transport import Checked, _scrub
+
+    target = Checked(
+        "https://hooks.slack.com/services/T0/B0/SECRET", "hooks.slack.com", 443, "1.2.3.4"
+    )
+    message = _scrub(
+        "error at https://1.2.3.4/services/T0/B0/SECRET and /services/T0/B0/SECRET", target
+    )
+    assert "SECRET" not in message and "https://1.2.3.4/…" in message

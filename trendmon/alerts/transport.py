@@ -224,7 +224,7 @@ class SafeTransport:
         except httpx.TimeoutException:
             raise DeliveryError(f"no answer within {self.timeout_s:g} s") from None
         except httpx.HTTPError as exc:
-            raise DeliveryError(f"{type(exc).__name__}: {exc!s:.200}") from None
+            raise DeliveryError(f"{type(exc).__name__}: {_scrub(str(exc), target):.200}") from None
         return Answer(
             status=response.status_code,
             retry_after=response.headers.get("retry-after"),
@@ -251,3 +251,14 @@ def _host_header(target: Checked) -> str:
     default = 443 if parts.scheme == "https" else 80
     host = f"[{target.host}]" if ":" in target.host else target.host
     return host if target.port == default else f"{host}:{target.port}"
+
+
+def _scrub(message: str, target: Checked) -> str:
+    """``message`` without the target's path and query: a Slack or Discord URL's path is its
+    credential, and errors end up in the delivery log."""
+    for url in (target.url, target.pinned_url):
+        parts = urlsplit(url)
+        message = message.replace(url, f"{parts.scheme}://{parts.netloc}/…")
+        if parts.path not in ("", "/"):
+            message = message.replace(parts.path, "/…")
+    return message

@@ -3,6 +3,8 @@ the spikes stage 2 finds and delivers each once, to a real receiver, with two wo
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from trendmon.streams.engine import Engine
 from ..dashboard.world import snapshots
 from ..streams.test_distributed import PARTITIONS, Pipeline, pipeline  # noqa: F401 - fixture
 from .conftest import alert_settings
-from .receivers import receiver
+from .receivers import Received, Reply, receiver
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
@@ -32,19 +34,35 @@ def expected_spikes() -> list[str]:
     return sorted(found)
 
 
+def alerting(pipeline: Pipeline) -> MongoSettings:  # noqa: F811
+    """Let the workers reach 127.0.0.1 over http, quickly; the alert store they use."""
+    pipeline.env.update(
+        {
+            "TRENDMON_ALERTS_ALLOW_NETWORKS": "127.0.0.0/8",
+            "TRENDMON_ALERTS_ALLOW_HTTP": "true",
+            "TRENDMON_ALERTS_GROUP_WINDOW_S": "0",
+            "TRENDMON_ALERTS_POLL_S": "0.2",
+            "TRENDMON_ALERTS_TIMEOUT_S": "2",
+            "TRENDMON_ALERTS_SCHEDULE": "1s,1s,1s,1s,1s",
+        }
+    )
+    return MongoSettings(
+        uri=pipeline.env["TRENDMON_MONGO_URI"], database=pipeline.env["TRENDMON_MONGO_DATABASE"]
+    )
+
+
+def spike_ids(secret: str, requests: list[Received]) -> list[str]:
+    return [
+        s["spike_id"]
+        for r in requests
+        for s in Webhook(secret).verify(r.body, r.headers)["data"]["spikes"]
+    ]
+
+
 def test_two_workers_deliver_each_spike_once(pipeline: Pipeline, tmp_path: Path) -> None:  # noqa: F811
     want = expected_spikes()
     assert want
-    mongo = MongoSettings(
-        uri=pipeline.env["TRENDMON_MONGO_URI"], database=pipeline.env["TRENDMON_MONGO_DATABASE"]
-    )
-    for key, value in {
-        "TRENDMON_ALERTS_ALLOW_NETWORKS": "127.0.0.0/8",
-        "TRENDMON_ALERTS_ALLOW_HTTP": "true",
-        "TRENDMON_ALERTS_GROUP_WINDOW_S": "0",
-        "TRENDMON_ALERTS_POLL_S": "0.2",
-    }.items():
-        pipeline.env[key] = value
+    mongo = alerting(pipeline)
     with receiver() as rx:
         store = open_alerts("mongo", mongo=mongo)
         sub, secret = admin.add(store, rx.url, cooldown_s=0, settings=alert_settings())
@@ -56,11 +74,7 @@ def test_two_workers_deliver_each_spike_once(pipeline: Pipeline, tmp_path: Path)
         sent: list[str] = []
         while time.monotonic() < deadline and sorted(sent) != want:
             time.sleep(0.5)
-            sent = [
-                s["spike_id"]
-                for r in list(rx.requests)
-                for s in Webhook(secret).verify(r.body, r.headers)["data"]["spikes"]
-            ]
+            sent = spike_ids(secret, list(rx.requests))
         time.sleep(2)  # nothing more should come
         deliveries = store.deliveries(sub.id)
         store.close()
@@ -68,4 +82,46 @@ def test_two_workers_deliver_each_spike_once(pipeline: Pipeline, tmp_path: Path)
     assert sorted(sent) == want, f"sent {sorted(sent)} want {want}\n{pipeline.tail()}"
     ids = [r.headers["webhook-id"] for r in requests]
     assert len(ids) == len(set(ids))
-    assert all(d.status == "delivered" for d in deliveries)
+    assert all(d.status == "delivered" for d in deliveries), [
+        (d.id, d.status, d.spike_ids, d.attempts, d.last_result) for d in deliveries
+    ]
+
+
+def test_a_worker_killed_mid_schedule_resumes_it_after_a_restart(
+    pipeline: Pipeline,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    want = expected_spikes()
+    mongo = alerting(pipeline)
+    with receiver(lambda i, r: Reply(500 if i == 0 else 200)) as rx:
+        store = open_alerts("mongo", mongo=mongo)
+        sub, secret = admin.add(store, rx.url, cooldown_s=0, settings=alert_settings())
+        worker = pipeline.start_worker(tmp_path, "w1")
+        pipeline.wait_stable(1)
+        pipeline.publish(snapshots(0, 180))
+        deadline = time.monotonic() + 120
+        while not rx.requests:
+            assert time.monotonic() < deadline, pipeline.tail()
+            time.sleep(0.05)
+        os.killpg(worker.pid, signal.SIGKILL)  # right after its first attempt
+        worker.wait()
+        pipeline.start_worker(tmp_path, "w1")
+        deadline = time.monotonic() + 120
+        while sorted(spike_ids(secret, list(rx.requests)[1:])) != want:
+            assert time.monotonic() < deadline, (
+                f"{[(r.headers['webhook-id'], spike_ids(secret, [r])) for r in rx.requests]} "
+                f"{[(d.id, d.status, d.spike_ids, d.attempts) for d in store.deliveries(sub.id)]}"
+                f"\n{pipeline.tail()}"
+            )
+            time.sleep(0.5)
+        time.sleep(2)  # nothing more should come
+        requests = list(rx.requests)
+        deliveries = store.deliveries(sub.id)
+        store.close()
+    taken = requests[1:]
+    assert sorted(spike_ids(secret, taken)) == want  # each spike once among the answered
+    ids = [r.headers["webhook-id"] for r in taken]
+    assert len(ids) == len(set(ids)) and requests[0].headers["webhook-id"] in ids
+    assert all(d.status == "delivered" for d in deliveries), [
+        (d.id, d.status, d.spike_ids, d.attempts, d.last_result) for d in deliveries
+    ]

@@ -52,6 +52,12 @@ def store(backend: tuple[str, object]) -> Iterator[AlertStore]:
     s.close()
 
 
+def one(delivery_id: str, spike_id: str, **fields: int) -> Delivery:
+    """A delivery of one spike."""
+    spike = make_spike(spike_id=spike_id)
+    return Delivery(id=delivery_id, sub_id="sub", spike_ids=[spike_id], spikes=[spike], **fields)
+
+
 def test_subscriptions_round_trip(store: AlertStore) -> None:
     a, secret = admin.add(store, "https://a.example/h", kinds=["sound"])
     b, _ = admin.add(store, "https://b.example/h", fmt="slack")
@@ -86,9 +92,7 @@ def test_a_spike_is_placed_once_and_the_cooldown_is_atomic(store: AlertStore) ->
 
 def test_a_claim_seals_leases_and_is_exclusive(store: AlertStore) -> None:
     for i, due in enumerate((300, 100, 200)):
-        store.create_delivery(
-            Delivery(id=f"msg_{i}", sub_id="sub", spike_ids=[f"s{i}"], created_ms=i, due_ms=due)
-        )
+        store.create_delivery(one(f"msg_{i}", f"s{i}", created_ms=i, due_ms=due))
     assert store.next_due_ms() == 100
     assert store.claim(50, 1000) is None
     first = store.claim(250, 1000)
@@ -173,9 +177,7 @@ def test_the_dispatcher_over_ferretdb_retries_resumes_and_delivers_once_with_two
 def test_concurrent_claims_take_each_delivery_once(backend: tuple[str, object]) -> None:
     stores = [open_store(backend) for _ in range(4)]
     for i in range(30):
-        stores[0].create_delivery(
-            Delivery(id=f"msg_{i:02}", sub_id="sub", spike_ids=[f"s{i}"], created_ms=i, due_ms=i)
-        )
+        stores[0].create_delivery(one(f"msg_{i:02}", f"s{i}", created_ms=i, due_ms=i))
     taken: list[list[str]] = [[] for _ in stores]
 
     def work(k: int) -> None:

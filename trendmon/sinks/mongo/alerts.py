@@ -5,20 +5,22 @@
   placed in: one per subscription and spike, whoever offers it and however often;
 - ``alert_deliveries``: ``_id`` = delivery id (the ``webhook-id``); its ``spike_ids`` and
   ``spikes`` are written when it is sealed, from its placements;
-- ``alert_claims``: ``_id`` = ``delivery|due|lease``, one per attempt slot: the claim lock;
+- ``alert_claims``: ``_id`` = ``delivery|due|lease|period``, one per attempt slot and lease
+  period: the claim lock;
 - ``alert_attempts``: ``_id`` = ``delivery|n``, the log;
 - ``alert_cooldowns``: ``_id`` = ``subscription|entity``, the event time of the last alert.
 
-**Why inserts.** FerretDB v1 runs an update as read, change, write, without a lock: measured
-here, 8 threads of 50 ``$inc`` each left 96, and a compare-and-set ``update_one`` let two
-writers win the same value. The one thing it keeps atomic is a unique ``_id`` (PostgreSQL's
-primary key). So every step that must happen once is an insert: a spike's placement, a
-delivery's creation, and each claim (the ``_id`` names the state the claimer saw, so two
-workers that saw the same state race for the same ``_id`` and one loses; once the winner's
-lease lapses, the state, and so the ``_id``, is new). Updates are only made by the holder of a
-claim. A spike placed in a delivery at the moment it is sealed is found when the delivery is
-claimed or finished (a placement its ``spike_ids`` lacks) and moved to a new delivery, so it
-is neither lost nor sent under two ids.
+**Why inserts.** FerretDB v1 runs an update as read, change, write, without a lock: measured here,
+8 threads of 50 ``$inc`` each left 96, and a compare-and-set ``update_one`` let two writers win the
+same value. The one thing it keeps atomic is a unique ``_id`` (PostgreSQL's primary key). So every
+step that must happen once is an insert: a spike's placement, a delivery's creation, and each claim
+(the ``_id`` names the state the claimer saw, so two workers that saw the same state in the same
+lease period race for the same ``_id`` and one loses; once the winner's lease lapses, the state,
+and so the ``_id``, is new; a claimer that died before it wrote its lease holds the delivery until
+the period ends). Two claimers either side of a period's end could both win: the delivery then goes
+twice, under its one id. Updates are only made by the holder of a claim. A spike placed in a
+delivery at the moment it is sealed is found when the delivery is claimed or finished (a placement
+its ``spike_ids`` lacks) and moved to a new delivery, so it is neither lost nor sent under two ids.
 
 The per-entity cooldown is a read then a write: two workers could both pass it for the same
 entity at the same instant, which costs one extra alert, never a duplicate of a spike (spikes
@@ -27,6 +29,8 @@ of an entity come from the one stage-2 partition that owns it).
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
@@ -43,6 +47,8 @@ from trendmon.errors import ServiceUnavailableError, UnknownAlertError
 from trendmon.events import Spike
 from trendmon.settings import MongoSettings
 from trendmon.sinks.mongo.history import redact
+
+log = logging.getLogger(__name__)
 
 Doc = dict[str, Any]
 T = TypeVar("T")
@@ -134,8 +140,26 @@ class MongoAlerts:
     # -- queueing -----------------------------------------------------------------------------
 
     def has_spike(self, sub_id: str, spike_id: str) -> bool:
-        doc = self._call(self._placements.find_one, {"_id": f"{sub_id}|{spike_id}"}, {"_id": 1})
-        return doc is not None
+        doc = self._call(self._placements.find_one, {"_id": f"{sub_id}|{spike_id}"})
+        if doc is None:
+            return False
+        if self._call(self._deliveries.find_one, {"_id": doc["delivery_id"]}, {"_id": 1}) is None:
+            # Placed by a writer that died before it stored the delivery: store it now.
+            now = int(time.time() * 1000)
+            with suppress(DuplicateKeyError):
+                self._call(
+                    self._deliveries.insert_one,
+                    {
+                        "_id": doc["delivery_id"],
+                        **to_doc(
+                            Delivery(
+                                id=doc["delivery_id"], sub_id=sub_id, created_ms=now, due_ms=now
+                            )
+                        ),
+                    },
+                )
+            log.warning("alert %s of %s was placed but not queued: queued now", spike_id, sub_id)
+        return True
 
     def pass_cooldown(
         self, sub_id: str, entity: str, spike_id: str, detected_ms: int, cooldown_ms: int
@@ -197,13 +221,15 @@ class MongoAlerts:
         return int(docs[0]["created_ms"]) if docs else None
 
     def create_delivery(self, delivery: Delivery) -> bool:
-        doc = {"_id": delivery.id, **to_doc(delivery)}
+        # Placements first: a delivery is never seen by a claimer without its spikes (a
+        # placement whose delivery is missing is repaired by has_spike).
+        placed = [s for s in delivery.spikes if self._place(delivery.sub_id, s, delivery.id)]
+        if delivery.spikes and not placed:
+            return False
         try:
-            self._call(self._deliveries.insert_one, doc)
+            self._call(self._deliveries.insert_one, {"_id": delivery.id, **to_doc(delivery)})
         except DuplicateKeyError:
             return False
-        for spike in delivery.spikes:
-            self._place(delivery.sub_id, spike, delivery.id)
         return True
 
     # -- dispatching --------------------------------------------------------------------------
@@ -219,7 +245,9 @@ class MongoAlerts:
             )
         )
         for doc in candidates:
-            token = f"{doc['_id']}|{doc['due_ms']}|{doc['lease_ms']}"
+            # The state seen, and the lease period we are in: a claimer that died between this
+            # insert and its update of the delivery holds it for one lease period, not forever.
+            token = f"{doc['_id']}|{doc['due_ms']}|{doc['lease_ms']}|{now_ms // lease_ms}"
             try:
                 self._call(self._claims.insert_one, {"_id": token, "at_ms": now_ms})
             except DuplicateKeyError:
@@ -227,6 +255,10 @@ class MongoAlerts:
             d = _struct(doc, Delivery)
             if not d.sealed:
                 placed = self._placed(d.id)
+                if not placed:  # not possible by create_delivery's order; never send nothing
+                    d.due_ms = now_ms + 1000
+                    self._save(d)
+                    continue
                 d.spike_ids = [s.spike_id for s in placed]
                 d.spikes = placed
             d.sealed, d.lease_ms = True, now_ms + lease_ms

@@ -51,7 +51,7 @@ from trendmon.alerts.records import Attempt, Delivery, Outcome, delivery_id
 from trendmon.alerts.schedule import Schedule
 from trendmon.alerts.subscriptions import Subscription, matches, signing_secrets
 from trendmon.alerts.transport import Answer, SafeTransport
-from trendmon.errors import DeliveryError, UnsafeTargetError
+from trendmon.errors import DeliveryError, UnknownAlertError, UnsafeTargetError
 from trendmon.events import Spike
 from trendmon.settings import AlertSettings
 from trendmon.sinks.alerts import AlertStore
@@ -192,10 +192,10 @@ class Dispatcher:
 
     def _attempt(self, d: Delivery) -> tuple[Subscription | None, Answer | None, str]:
         """Send one delivery (a thread of the pool); returns the subscription, the answer,
-        and the error when there is no answer. Does not touch the store."""
+        and the error when there is no answer. Only reads the store (its subscription)."""
         try:
             sub = self.store.subscription(d.sub_id)
-        except Exception:
+        except UnknownAlertError:
             return None, None, "its subscription was removed"
         if sub.disabled or not sub.enabled:
             return sub, None, ""

@@ -8,9 +8,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 TRENDMON := $(VENV)/bin/trendmon
 STAMP := $(VENV)/.installed-stamp
-COMPILED := trendmon/streams/_compiled/manifest.json
+COMPILED := trendmon/engine/_compiled/manifest.json
 # The compiled modules and those they call (scripts/compile.py: MODULES, USED).
-ENGINE_SOURCES := $(addprefix trendmon/streams/,velocity.py sightings.py trends.py breadth.py \
+ENGINE_SOURCES := $(addprefix trendmon/engine/,velocity.py sightings.py trends.py breadth.py \
     partitioned.py engine.py windows.py spikes.py fanout.py detect.py ranking.py entities.py \
     boards.py scoring.py)
 PYTEST_ARGS ?=
@@ -54,6 +54,7 @@ services-stop:
 lint: install
 	$(VENV)/bin/ruff check trendmon tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-logo
 
 test-fast: install
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
@@ -68,4 +69,4 @@ bench: install
 	$(PY) bench/engine.py
 
 clean:
-	rm -rf $(VENV) .trendmon .pytest_cache .mypy_cache .ruff_cache build trendmon/streams/_compiled trendmon/streams/*.so
+	rm -rf $(VENV) .trendmon .pytest_cache .mypy_cache .ruff_cache .import_linter_cache build trendmon/engine/_compiled trendmon/engine/*.so

@@ -35,16 +35,16 @@ from pathlib import Path
 
 import msgspec
 
+from trendmon.engine.engine import Engine
+from trendmon.engine.velocity import Stage1
 from trendmon.events import VideoDelta, VideoSnapshot, encode
+from trendmon.log.base import SNAPSHOTS, Message
+from trendmon.log.embedded import EmbeddedLog
 from trendmon.producers.simulator.observe import Simulation
+from trendmon.runtimes.embedded import Sinks, replay
 from trendmon.settings import EngineSettings, LogSettings, SimulatorSettings
-from trendmon.sinks.history import open_history
+from trendmon.sinks.factory import open_history
 from trendmon.sinks.redis.store import LiveStore
-from trendmon.streams.bus.base import SNAPSHOTS, Message
-from trendmon.streams.bus.embedded import EmbeddedLog
-from trendmon.streams.engine import Engine
-from trendmon.streams.runtime import Sinks, replay
-from trendmon.streams.velocity import Stage1
 
 
 def simulate(count: int, videos: int) -> list[bytes]:

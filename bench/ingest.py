@@ -27,10 +27,10 @@ from pathlib import Path
 import orjson
 
 from trendmon.cli.importer import import_files
+from trendmon.log.embedded import EmbeddedLog
 from trendmon.producers.publish import Publisher
 from trendmon.producers.simulator import ItemStructRenderer, Simulation
 from trendmon.settings import LogSettings, SimulatorSettings
-from trendmon.streams.bus.embedded import EmbeddedLog
 
 CACHE = Path(tempfile.gettempdir()) / "trendmon-bench"
 

@@ -42,8 +42,13 @@ from pathlib import Path
 
 from kafka import KafkaConsumer, TopicPartition
 
+from trendmon.engine.velocity import Stage1
 from trendmon.events import VideoDelta, VideoSnapshot, encode
+from trendmon.log.base import SNAPSHOTS, Message
+from trendmon.log.kafka import KafkaBus
+from trendmon.partitioner import partition_for
 from trendmon.producers.simulator.observe import Simulation
+from trendmon.runtimes.distributed import ensure_topics
 from trendmon.settings import (
     EngineSettings,
     KafkaSettings,
@@ -51,12 +56,8 @@ from trendmon.settings import (
     RedisSettings,
     SimulatorSettings,
 )
-from trendmon.sinks.history import open_history
+from trendmon.sinks.factory import open_history
 from trendmon.sinks.redis.store import LiveStore
-from trendmon.streams.bus.base import SNAPSHOTS, Message, partition_for
-from trendmon.streams.bus.kafka import KafkaBus
-from trendmon.streams.distributed import ensure_topics
-from trendmon.streams.velocity import Stage1
 
 PARTITIONS = 4
 RETENTION_H = 1_000_000  # the simulated snapshots are months old; retention goes by timestamp

@@ -48,9 +48,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from trendmon.events import Author, Music, Stats, VideoSnapshot, encode, new_snapshot
+from trendmon.log.base import SNAPSHOTS, Message
+from trendmon.log.embedded import EmbeddedLog
 from trendmon.sinks.redis.store import LiveStore
-from trendmon.streams.bus.base import SNAPSHOTS, Message
-from trendmon.streams.bus.embedded import EmbeddedLog
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -2,7 +2,7 @@
 
 The simulator plants breakouts in a world; the engine runs over its snapshots in the batches
 the embedded runtime uses, and hands its spikes to the alert service exactly as ``trendmon
-run`` does (:class:`~trendmon.alerts.service.AlertService` over the SQLite store, its thread
+run`` does (:class:`~trendmon.runtimes.alerts.AlertService` over the SQLite store, its thread
 sending what is due). Three webhook subscriptions point at three local receivers (threaded
 ``http.server`` on 127.0.0.1). For each (spike, subscription) the delay is the receiver's
 clock when the body listing it arrived minus the moment the engine's batch that found it was
@@ -29,13 +29,13 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from trendmon.alerts import admin
-from trendmon.alerts.delivery import Dispatcher
-from trendmon.alerts.service import AlertService
+from trendmon.engine.engine import Engine
 from trendmon.producers.simulator.observe import Simulation
+from trendmon.runtimes.alerts import AlertService
 from trendmon.settings import AlertSettings, EngineSettings, SimulatorSettings
 from trendmon.sinks.sqlite.alerts import SqliteAlerts
-from trendmon.streams.engine import Engine
+from trendmon.sinks.webhooks import admin
+from trendmon.sinks.webhooks.delivery import Dispatcher
 
 BATCH = 2000
 """Snapshots per engine batch, as the embedded runtime reads them."""

@@ -1,8 +1,8 @@
-"""Compile the engine's hot modules with mypyc, into ``trendmon/streams/_compiled/``.
+"""Compile the engine's hot modules with mypyc, into ``trendmon/engine/_compiled/``.
 
 The engine is plain, strictly typed Python; mypyc turns its per-snapshot paths (stage 1, the
 engine loop, stage 2's bookkeeping) into C extensions, about a fifth faster end to end. The
-package uses them only while they match their sources (``trendmon/streams/__init__.py`` checks
+package uses them only while they match their sources (``trendmon/engine/__init__.py`` checks
 the hashes in the manifest written here), so an edited module runs as Python until this runs
 again (``make install`` does, when a source changed).
 
@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGE = ROOT / "trendmon" / "streams"
+PACKAGE = ROOT / "trendmon" / "engine"
 TARGET = PACKAGE / "_compiled"
 MODULES = ("velocity", "sightings", "trends", "breadth", "partitioned", "engine")
 """Compiled one by one: each gets its own runtime library inside the package."""
@@ -43,7 +43,7 @@ def compile_all() -> str | None:
         print(f"[compile] {module}.py", file=sys.stderr, flush=True)
         try:
             done = subprocess.run(
-                [str(mypyc), f"trendmon/streams/{module}.py"],
+                [str(mypyc), f"trendmon/engine/{module}.py"],
                 cwd=ROOT,
                 env={**os.environ, "MYPYC_OPT_LEVEL": "3"},
                 capture_output=True,

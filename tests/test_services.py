@@ -8,7 +8,7 @@ from collections import defaultdict
 
 import pytest
 
-from trendmon.streams.bus.base import partition_for
+from trendmon.partitioner import partition_for
 
 pytestmark = pytest.mark.services
 

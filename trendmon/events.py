@@ -190,7 +190,7 @@ class VideoDelta(Struct, frozen=True, gc=False, tag_field="type", tag="video_del
     late snapshot is folded in at the same point whichever way the partitions interleave."""
     posted: bool = False
     """First sighting of a video posted within ``POSTED_WITHIN_MS`` (a new video: adoption
-    evidence, see :mod:`trendmon.streams.spikes`)."""
+    evidence, see :mod:`trendmon.engine.spikes`)."""
     eligible: bool = False
     """A later sighting of a video old enough that its own curve no longer rises by itself."""
     accelerated: bool = False
@@ -241,7 +241,7 @@ class Spike(Struct, frozen=True, gc=False, kw_only=True, tag_field="type", tag="
     value: float
     """Plays per hour of the entity over the spike's window."""
     baseline: float
-    """Its usual plays per hour (decayed average of its past: :mod:`trendmon.streams.spikes`)."""
+    """Its usual plays per hour (decayed average of its past: :mod:`trendmon.engine.spikes`)."""
     mad: float
     """Unused since format 2 of the detector (kept so that older records still decode)."""
     z: float

@@ -12,10 +12,10 @@ import orjson
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from trendmon.alerts import admin
-from trendmon.alerts.delivery import Dispatcher
 from trendmon.alerts.records import Delivery
 from trendmon.sinks.sqlite.alerts import SqliteAlerts
+from trendmon.sinks.webhooks import admin
+from trendmon.sinks.webhooks.delivery import Dispatcher
 
 from .conftest import alert_settings, make_spike
 from .receivers import Clock, Received, Reply, receiver

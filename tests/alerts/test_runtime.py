@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from trendmon.alerts import admin
 from trendmon.events import encode
-from trendmon.sinks.history import open_history
+from trendmon.log.base import SNAPSHOTS, Message
+from trendmon.log.embedded import EmbeddedLog
+from trendmon.sinks.factory import open_history
 from trendmon.sinks.sqlite.alerts import SqliteAlerts
-from trendmon.streams.bus.base import SNAPSHOTS, Message
-from trendmon.streams.bus.embedded import EmbeddedLog
+from trendmon.sinks.webhooks import admin
 
 from ..dashboard.world import snapshots
 from .conftest import alert_settings

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from trendmon.alerts.transport import SafeTransport, refusal
 from trendmon.errors import DeliveryError, UnsafeTargetError
+from trendmon.sinks.webhooks.transport import SafeTransport, refusal
 
 from .receivers import Reply, receiver
 
@@ -226,7 +226,7 @@ def test_https_checks_the_certificate_against_the_name_not_the_pinned_address() 
 
 
 def test_errors_do_not_carry_the_targets_path() -> None:
-    from trendmon.alerts.transport import Checked, _scrub
+    from trendmon.sinks.webhooks.transport import Checked, _scrub
 
     target = Checked(
         "https://hooks.slack.com/services/T0/B0/SECRET", "hooks.slack.com", 443, "1.2.3.4"

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from trendmon.alerts import admin
+from trendmon.engine.engine import Engine
 from trendmon.settings import EngineSettings, MongoSettings
-from trendmon.sinks.alerts import open_alerts
-from trendmon.streams.engine import Engine
+from trendmon.sinks.factory import open_alerts
+from trendmon.sinks.webhooks import admin
 
 from ..dashboard.world import snapshots
-from ..streams.test_distributed import PARTITIONS, Pipeline, pipeline  # noqa: F401 - fixture
+from ..runtimes.test_distributed import PARTITIONS, Pipeline, pipeline  # noqa: F401 - fixture
 from .conftest import alert_settings
 from .receivers import Received, Reply, receiver
 

@@ -64,9 +64,9 @@ def test_add_list_test_rotate_pause_and_remove() -> None:
 
 
 def test_log_redeliver_and_recover(tmp_path: Path) -> None:
-    from trendmon.alerts.delivery import Dispatcher
     from trendmon.settings import AlertSettings
     from trendmon.sinks.sqlite.alerts import SqliteAlerts
+    from trendmon.sinks.webhooks.delivery import Dispatcher
 
     from ..alerts.conftest import make_spike
 

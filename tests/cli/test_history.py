@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from trendmon.events import Spike, utc
-from trendmon.sinks.history import HistoryStore, open_history
+from trendmon.sinks.factory import open_history
+from trendmon.sinks.history import HistoryStore
 
 T0_MS = int(utc("2026-01-05T10:00:00Z").timestamp() * 1000)
 MIN = 60_000

@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 from trendmon.cli import app
 from trendmon.events import DeadLetter, VideoSnapshot, decode_event
+from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS
+from trendmon.log.embedded import EmbeddedLog
 from trendmon.settings import LogSettings
-from trendmon.streams.bus.base import DEAD_LETTERS, SNAPSHOTS
-from trendmon.streams.bus.embedded import EmbeddedLog
 
 SAMPLES = (Path(__file__).resolve().parents[2] / "../shared/samples").resolve()
 

@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 
 from trendmon.cli import app
 from trendmon.events import decode_snapshot
+from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS
+from trendmon.log.kafka import KafkaBus
 from trendmon.settings import KafkaSettings
-from trendmon.streams.bus.base import DEAD_LETTERS, SNAPSHOTS
-from trendmon.streams.bus.kafka import KafkaBus
 
 pytestmark = pytest.mark.services
 

@@ -11,12 +11,12 @@ from typer.testing import CliRunner
 
 from trendmon.cli import app
 from trendmon.events import decode_snapshot, encode
+from trendmon.log.base import SNAPSHOTS, Message
+from trendmon.log.embedded import EmbeddedLog
+from trendmon.log.kafka import KafkaBus
 from trendmon.settings import KafkaSettings
-from trendmon.streams.bus.base import SNAPSHOTS, Message
-from trendmon.streams.bus.embedded import EmbeddedLog
-from trendmon.streams.bus.kafka import KafkaBus
 
-from ..streams.factory import snap
+from ..engine.factory import snap
 
 SNAPS = [
     snap(video=str(7_000_000_000_000_000_000 + i % 3), minutes=i, plays=1000 + i) for i in range(12)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from trendmon.events import encode
 
-from ..streams.factory import snap
+from ..engine.factory import snap
 
 
 def trendmon(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -118,7 +118,7 @@ def test_the_namespace_setting_reaches_run(tmp_path: Path) -> None:
         env={**os.environ, "TRENDMON_REDIS_NAMESPACE": "team2"},
     )
     assert result.returncode == 0, result.stderr
-    from trendmon.sinks.history import open_history
+    from trendmon.sinks.factory import open_history
 
     ours, default = (open_history("sqlite", home=home, namespace=ns) for ns in ("team2", "tm"))
     try:

@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 from trendmon.cli import app
 from trendmon.events import SourceHealth, VideoSnapshot, decode_event
+from trendmon.log.base import SNAPSHOTS, SOURCE_HEALTH
+from trendmon.log.embedded import EmbeddedLog
 from trendmon.settings import LogSettings
-from trendmon.streams.bus.base import SNAPSHOTS, SOURCE_HEALTH
-from trendmon.streams.bus.embedded import EmbeddedLog
 
 TRENDING = "/api/recommend/item_list/"
 

@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 
 from trendmon.cli import app
 from trendmon.events import decode_snapshot
+from trendmon.log.base import SNAPSHOTS
+from trendmon.log.embedded import EmbeddedLog
 from trendmon.settings import LogSettings
-from trendmon.streams.bus.base import SNAPSHOTS
-from trendmon.streams.bus.embedded import EmbeddedLog
 
 SMALL = ["--seed", "5", "--creators", "40", "--videos", "60", "--markets", "US,GB",
          "--interval", "10m", "--hours", "2", "--breakouts", "2"]

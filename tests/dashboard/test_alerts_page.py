@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from trendmon.alerts.delivery import Dispatcher
 from trendmon.dashboard.alerts_data import AlertsData
 from trendmon.dashboard.app import create_app
 from trendmon.dashboard.server import DashboardServer
 from trendmon.settings import DashboardSettings
-from trendmon.sinks.alerts import open_alerts
+from trendmon.sinks.factory import open_alerts
 from trendmon.sinks.sqlite.alerts import SqliteAlerts
+from trendmon.sinks.webhooks.delivery import Dispatcher
 
 from ..alerts.conftest import alert_settings, make_spike
 from ..alerts.receivers import Reply, receiver
@@ -108,7 +108,7 @@ def test_bad_input_is_a_panel_naming_the_field(page: Any, admin_server: Dashboar
 def test_the_health_page_names_a_disabled_subscription(
     page: Any, admin_server: DashboardServer, world: World
 ) -> None:
-    from trendmon.alerts import admin
+    from trendmon.sinks.webhooks import admin
 
     with receiver(lambda i, r: Reply(410)) as rx:
         store = SqliteAlerts(world.home)

@@ -9,10 +9,10 @@ import pytest
 
 from trendmon.dashboard.data import DashboardData, UnknownEntityError, VideoFilter, bins
 from trendmon.events import SourceHealth, encode, utc
-from trendmon.sinks.history import open_history
+from trendmon.log.base import SNAPSHOTS, SOURCE_HEALTH, Message
+from trendmon.log.embedded import EmbeddedLog
+from trendmon.sinks.factory import open_history
 from trendmon.sinks.redis.store import LiveStore
-from trendmon.streams.bus.base import SNAPSHOTS, SOURCE_HEALTH, Message
-from trendmon.streams.bus.embedded import EmbeddedLog
 
 from .world import GREEN_SCREEN, HOSTILE_VIDEO, SURGE_AUTHOR, T0, VERIFIED_AUTHOR, VIDEOS, World
 

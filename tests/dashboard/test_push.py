@@ -21,7 +21,7 @@ from trendmon.dashboard.data import DashboardData
 from trendmon.dashboard.push import Stream
 from trendmon.dashboard.server import DashboardServer
 from trendmon.settings import DashboardSettings
-from trendmon.sinks.history import open_history
+from trendmon.sinks.factory import open_history
 from trendmon.sinks.redis.store import LiveStore
 
 from .conftest import serve

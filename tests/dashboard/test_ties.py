@@ -13,10 +13,10 @@ import pytest
 
 from trendmon.dashboard.app import create_app
 from trendmon.dashboard.server import DashboardServer
+from trendmon.engine.boards import Ranker
 from trendmon.events import Candidate, VideoDelta
 from trendmon.settings import DashboardSettings
 from trendmon.sinks.redis.store import LiveStore
-from trendmon.streams.boards import Ranker
 
 AT_MS = 1_767_571_200_000  # 2026-01-05T00:00Z
 TAG_SCORES = {"t1": 5.0, "t2": 5.0, "t3": 5.0, "t4": 3.0, "t5": 3.0, "t6": 2.0, "t7": 2.0,

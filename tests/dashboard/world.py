@@ -14,12 +14,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from trendmon.events import Author, Effect, Music, Stats, VideoSnapshot, encode, new_snapshot
+from trendmon.log.base import SNAPSHOTS, Message
+from trendmon.log.embedded import EmbeddedLog
+from trendmon.runtimes.embedded import EmbeddedRuntime, Sinks
 from trendmon.settings import EngineSettings
-from trendmon.sinks.history import open_history
+from trendmon.sinks.factory import open_history
 from trendmon.sinks.redis.store import LiveStore
-from trendmon.streams.bus.base import SNAPSHOTS, Message
-from trendmon.streams.bus.embedded import EmbeddedLog
-from trendmon.streams.runtime import EmbeddedRuntime, Sinks
 
 T0 = datetime(2026, 1, 5, tzinfo=UTC)
 HOSTILE_VIDEO = "7999999999999999999"

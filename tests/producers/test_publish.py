@@ -6,11 +6,12 @@ import base64
 from pathlib import Path
 
 from trendmon.events import DeadLetter, decode_event, decode_snapshot
-from trendmon.producers.publish import Publisher, Rejected
-from trendmon.streams.bus.base import DEAD_LETTERS, SNAPSHOTS
-from trendmon.streams.bus.embedded import EmbeddedLog
+from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS
+from trendmon.log.dead_letters import Rejected
+from trendmon.log.embedded import EmbeddedLog
+from trendmon.producers.publish import Publisher
 
-from ..streams.factory import snap
+from ..engine.factory import snap
 
 
 def test_publishes_in_batches_counts_duplicates_and_dead_letters(tmp_path: Path) -> None:

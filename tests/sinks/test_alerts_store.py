@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from trendmon.alerts import admin
-from trendmon.alerts.delivery import Dispatcher
 from trendmon.alerts.records import Attempt, Delivery
 from trendmon.errors import UnknownAlertError
 from trendmon.settings import MongoSettings
-from trendmon.sinks.alerts import AlertStore, open_alerts
+from trendmon.sinks.alerts import AlertStore
+from trendmon.sinks.factory import open_alerts
+from trendmon.sinks.webhooks import admin
+from trendmon.sinks.webhooks.delivery import Dispatcher
 
 from ..alerts.conftest import alert_settings, make_spike
 from ..alerts.receivers import Clock, Reply, receiver

@@ -1,11 +1,14 @@
-"""Spike alerts: subscriptions, signed deliveries to webhooks, Slack and Discord.
+"""Spike alerts, the pure part: what a subscriber asked for and what is sent.
 
-The pure parts, bottom up: :mod:`~trendmon.alerts.subscriptions` (what a subscriber asked for,
-validated), :mod:`~trendmon.alerts.signing` (Standard Webhooks signatures),
-:mod:`~trendmon.alerts.formats` (the bodies), :mod:`~trendmon.alerts.schedule` (when to try
-again). The I/O parts: :mod:`~trendmon.alerts.transport` (the one outbound HTTP client, SSRF-safe)
-and :mod:`~trendmon.alerts.delivery` (spikes in, deliveries queued, attempts made and logged), over
-a store from :mod:`trendmon.sinks.alerts` (SQLite embedded, MongoDB distributed);
-:mod:`~trendmon.alerts.service` runs the dispatcher in a thread beside a runtime. The user's
-guide is docs/alerts.md.
+:mod:`~trendmon.alerts.subscriptions` (a subscription, validated, its filters),
+:mod:`~trendmon.alerts.signing` (Standard Webhooks signatures), :mod:`~trendmon.alerts.formats`
+(the webhook, Slack and Discord bodies), :mod:`~trendmon.alerts.schedule` (when to try again),
+:mod:`~trendmon.alerts.records` (deliveries and attempts, as stored). No I/O here.
+
+The rest lives in the rooms of the layout: the stores in :mod:`trendmon.sinks.alerts`
+(interface), ``sinks/sqlite/alerts.py`` and ``sinks/mongo/alerts.py``; the outbound side, a sink
+to receivers, in :mod:`trendmon.sinks.webhooks` (the SSRF-safe transport, the dispatcher, the
+admin calls); the runtimes' parts in :mod:`trendmon.runtimes.alerts` (a thread beside
+``trendmon run``) and :mod:`trendmon.runtimes.alert_agent` (the worker's Faust agent). The
+user's guide is docs/alerts.md.
 """

@@ -79,7 +79,7 @@ def _clean_list(values: Iterable[str], field: str) -> list[str]:
 
 def check_target_shape(target: str, fmt: str, *, allow_http: bool) -> str:
     """The target URL, stripped, if its shape is acceptable (where it resolves to is checked
-    by :mod:`trendmon.alerts.transport` before every connection)."""
+    by :mod:`trendmon.sinks.webhooks.transport` before every connection)."""
     target = target.strip()
     if not target:
         raise SubscriptionError("target: empty; give the receiver's URL, https://...", "target")

@@ -1,10 +1,9 @@
 """``trendmon alerts``: spike alert subscriptions, their delivery log, redelivery by hand.
 
-Each command opens the alert store (SQLite under TRENDMON_HOME, or MongoDB with --mongo),
-calls one library function (:mod:`trendmon.alerts.admin`, :class:`~trendmon.alerts.delivery.
-Dispatcher`) and prints data as JSON (Lines) on stdout. Secrets are printed once, by ``add``
-and ``update --rotate-secret``, and never again.
-"""
+Each command opens the alert store (SQLite under TRENDMON_HOME, or MongoDB with --mongo), calls one
+library function (:mod:`trendmon.sinks.webhooks.admin`, :class:`~trendmon.sinks.webhooks.delivery.
+Dispatcher`) and prints data as JSON (Lines) on stdout. Secrets are printed once, by ``add`` and
+``update --rotate-secret``, and never again. """
 
 from __future__ import annotations
 
@@ -15,8 +14,6 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from trendmon.alerts import admin
-from trendmon.alerts.delivery import Dispatcher
 from trendmon.alerts.records import Delivery, to_doc
 from trendmon.alerts.schedule import parse_wait
 from trendmon.alerts.subscriptions import public_view
@@ -24,7 +21,10 @@ from trendmon.cli.common import HomeOption, err, fail, parse_time_ms, print_json
 from trendmon.errors import TrendmonError
 from trendmon.events import utc
 from trendmon.settings import AlertSettings, CoreSettings, load
-from trendmon.sinks.alerts import AlertStore, open_alerts
+from trendmon.sinks.alerts import AlertStore
+from trendmon.sinks.factory import open_alerts
+from trendmon.sinks.webhooks import admin
+from trendmon.sinks.webhooks.delivery import Dispatcher
 
 T = TypeVar("T")
 

@@ -14,8 +14,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from trendmon.events import utc
+from trendmon.log import Bus, open_bus
 from trendmon.settings import CoreSettings, load
-from trendmon.streams.bus import Bus, open_bus
 
 err = Console(stderr=True)
 """Progress, logs and messages go to stderr; data goes to stdout."""

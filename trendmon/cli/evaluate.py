@@ -22,12 +22,7 @@ from trendmon.cli.simulate import (
     VideosOption,
     world_settings,
 )
-from trendmon.errors import TrendmonError
-from trendmon.events import VideoSnapshot
-from trendmon.producers.simulator import Simulation
-from trendmon.producers.simulator.breakouts import iso
-from trendmon.settings import EngineSettings, SimulatorSettings, load
-from trendmon.streams.accuracy import (
+from trendmon.engine.accuracy import (
     STAGE_WINDOW,
     Accuracy,
     Cell,
@@ -38,6 +33,11 @@ from trendmon.streams.accuracy import (
     summarize,
     worst,
 )
+from trendmon.errors import TrendmonError
+from trendmon.events import VideoSnapshot
+from trendmon.producers.simulator import Simulation
+from trendmon.producers.simulator.breakouts import iso
+from trendmon.settings import EngineSettings, SimulatorSettings, load
 
 HELP = """Run the simulator with planted breakouts through the engine and score what it finds.
 

@@ -10,7 +10,8 @@ from trendmon.cli.common import HomeOption, fail, parse_time_ms, print_jsonl
 from trendmon.errors import TrendmonError
 from trendmon.events import Spike, utc
 from trendmon.settings import CoreSettings, RedisSettings, load
-from trendmon.sinks.history import HistoryStore, open_history
+from trendmon.sinks.factory import open_history
+from trendmon.sinks.history import HistoryStore
 
 SPIKES_HELP = """Print spikes as JSON Lines, oldest first, one spike a line.
 

@@ -12,7 +12,7 @@ import typer
 from trendmon.cli.common import BusOption, HomeOption, bus_from_options, parse_time_ms, print_json
 from trendmon.errors import SchemaError
 from trendmon.events import DeadLetter, SourceHealth, VideoSnapshot, decode_event
-from trendmon.streams.bus.base import SNAPSHOTS, Record
+from trendmon.log.base import SNAPSHOTS, Record
 
 log_app = typer.Typer(
     help="Inspect the log: tail, stats and export of a topic.", no_args_is_help=True

@@ -13,10 +13,13 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from trendmon.alerts.service import start_alerts
 from trendmon.cli.common import BusOption, HomeOption, err, parse_time_ms, print_json
 from trendmon.errors import ConfigError
 from trendmon.events import utc
+from trendmon.log import Bus, open_bus
+from trendmon.log.embedded import EmbeddedLog
+from trendmon.runtimes.alerts import start_alerts
+from trendmon.runtimes.embedded import EmbeddedRuntime, RunStats, Sinks, replay
 from trendmon.settings import (
     CoreSettings,
     DashboardSettings,
@@ -26,11 +29,8 @@ from trendmon.settings import (
     SimulatorSettings,
     load,
 )
-from trendmon.sinks.history import open_history
+from trendmon.sinks.factory import open_history
 from trendmon.sinks.redis.store import LiveStore
-from trendmon.streams.bus import Bus, open_bus
-from trendmon.streams.bus.embedded import EmbeddedLog
-from trendmon.streams.runtime import EmbeddedRuntime, RunStats, Sinks, replay
 
 NamespaceOption = Annotated[
     str | None,

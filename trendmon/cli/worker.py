@@ -56,7 +56,7 @@ def worker(
     """
     import faust
 
-    from trendmon.streams.distributed import WorkerOptions, build_app, ensure_topics
+    from trendmon.runtimes.distributed import WorkerOptions, build_app, ensure_topics
 
     kafka = load(KafkaSettings)
     engine = load(EngineSettings)

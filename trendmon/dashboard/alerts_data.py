@@ -1,5 +1,5 @@
 """The admin page's data module: the alert store, read and changed through the library
-(:mod:`trendmon.alerts.admin`, the dispatcher); nothing else of the dashboard talks to it.
+(:mod:`trendmon.sinks.webhooks.admin`, the dispatcher); nothing else of the dashboard talks to it.
 
 Rows are what may be shown (:func:`~trendmon.alerts.subscriptions.public_view`: no secret, a
 masked target); a secret leaves this module once, in the answer to :meth:`AlertsData.add` or
@@ -14,13 +14,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from trendmon.alerts import admin
-from trendmon.alerts.delivery import Dispatcher
 from trendmon.alerts.records import STATUSES
 from trendmon.alerts.subscriptions import public_view
 from trendmon.events import utc
 from trendmon.settings import AlertSettings
 from trendmon.sinks.alerts import AlertStore
+from trendmon.sinks.webhooks import admin
+from trendmon.sinks.webhooks.delivery import Dispatcher
 
 ACTIONS = ("pause", "resume", "remove", "test", "rotate")
 
@@ -159,7 +159,7 @@ def open_alerts_data(home: Path | None = None) -> AlertsData:
     """The alert store of the runtime the dashboard shows: SQLite under ``home`` (embedded) or
     MongoDB (``TRENDMON_BUS=kafka``)."""
     from trendmon.settings import CoreSettings, load
-    from trendmon.sinks.alerts import open_alerts
+    from trendmon.sinks.factory import open_alerts
 
     core = load(CoreSettings, home=home)
     if core.bus == "embedded":

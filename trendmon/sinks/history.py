@@ -6,6 +6,9 @@ Two implementations answer the same queries the same way:
   under ``TRENDMON_HOME``;
 - :class:`~trendmon.sinks.mongo.history.MongoHistory` (distributed): MongoDB, or FerretDB v1.
 
+Both import this module, which imports neither; :func:`~trendmon.sinks.factory.open_history`
+opens one.
+
 Writes are append-only and idempotent: every row has a deterministic id (a snapshot's
 ``event_id``; ``entity|market|window|at_ms`` for a score; a spike's ``spike_id``), and a row whose
 id is already stored is skipped, so a replayed or retried batch changes nothing. Snapshots are
@@ -33,15 +36,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict
+from typing import Any, Protocol, TypedDict
 
+from trendmon.engine.entities import entities_of
 from trendmon.errors import ConfigError
 from trendmon.events import Spike, TrendScore, VideoSnapshot
-from trendmon.streams.entities import entities_of
-
-if TYPE_CHECKING:
-    from trendmon.settings import MongoSettings
 
 DEFAULT_NAMESPACE = "tm"
 """The live namespace; a replay rebuilds into another one and leaves the live history alone."""
@@ -167,7 +166,7 @@ def score_id(score: TrendScore) -> str:
 
 
 KEYFRAME_MS = 3_600_000
-"""Boards are published in full at every whole hour of event time (see trendmon.streams.trends)."""
+"""Boards are published in full at every whole hour of event time (see trendmon.engine.trends)."""
 
 
 def rebuild_board(rows: Iterable[TrendScore], n: int) -> list[TrendScore]:
@@ -205,24 +204,3 @@ def namespaced(name: str, namespace: str) -> str:
     check_namespace(namespace)
     return name if namespace == DEFAULT_NAMESPACE else f"{name}_{namespace}"
 
-
-def open_history(
-    backend: Literal["sqlite", "mongo"],
-    *,
-    home: Path | None = None,
-    namespace: str = DEFAULT_NAMESPACE,
-    mongo: MongoSettings | None = None,
-) -> HistoryStore:
-    """Open the history store of a runtime; the client of the other backend is never imported.
-
-    >>> store = open_history("sqlite", home=Path(tmp))  # doctest: +SKIP
-    """
-    if backend == "sqlite":
-        from trendmon.settings import CoreSettings, load
-        from trendmon.sinks.sqlite.history import SqliteHistory
-
-        return SqliteHistory(home or load(CoreSettings).home, namespace=namespace)
-    from trendmon.settings import MongoSettings, load
-    from trendmon.sinks.mongo.history import MongoHistory
-
-    return MongoHistory(mongo or load(MongoSettings), namespace=namespace)

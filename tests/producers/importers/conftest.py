@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from trendmon.events import VideoSnapshot
+from trendmon.log.dead_letters import Rejected
 from trendmon.producers.importers import ImportStream, import_file
-from trendmon.producers.publish import Rejected
 
 SAMPLES = (Path(__file__).resolve().parents[3] / "../shared/samples").resolve()
 NOW = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)

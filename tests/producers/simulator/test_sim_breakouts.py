@@ -70,8 +70,13 @@ def test_planted_entities_take_off_at_their_onset(
 def test_truth_lists_organic_trends_unplanted(small: Callable[..., SimulatorSettings]) -> None:
     truth = Simulation(small(hours=48, breakouts=2)).truth()
     organic = [b for b in truth["breakouts"] if not b["planted"]]  # type: ignore[index, union-attr]
-    assert organic, "a two-day world has some big organic lifecycles"
+    assert organic, "a two-day world has organic lifecycles rising"
     assert all({"kind", "id", "onset", "peak", "market"} <= set(b) for b in organic)
+    # Rising in the run: peaking after its start, the rise under way before its end; small
+    # ones too (a small tag early in its rise also grows several times within a day).
+    for b in organic:
+        assert b["peak"] > truth["start"] and b["onset"] < truth["end"], b  # type: ignore[index]
+    assert min(b["amplitude"] for b in organic) < 6  # type: ignore[index]
 
 
 def test_planted_entities_are_unique_names(small: Callable[..., SimulatorSettings]) -> None:

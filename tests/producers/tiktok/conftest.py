@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
+from trendmon.log.embedded import EmbeddedLog
 from trendmon.settings import LogSettings, ScrapeSettings
-from trendmon.streams.bus.embedded import EmbeddedLog
 
 
 def _load_replay_helpers() -> ModuleType:

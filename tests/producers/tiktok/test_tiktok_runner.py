@@ -23,12 +23,12 @@ from tiktok_replay import (
 
 from trendmon.errors import ConfigError
 from trendmon.events import DeadLetter, SourceHealth, VideoSnapshot, decode_event
+from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS, SOURCE_HEALTH
+from trendmon.log.embedded import EmbeddedLog
 from trendmon.producers.tiktok.client import TikTokClient
 from trendmon.producers.tiktok.runner import Attempt, Runner
 from trendmon.producers.tiktok.targets import Target
 from trendmon.settings import ScrapeSettings
-from trendmon.streams.bus.base import DEAD_LETTERS, SNAPSHOTS, SOURCE_HEALTH
-from trendmon.streams.bus.embedded import EmbeddedLog
 
 TRENDING = "/api/recommend/item_list/"
 TREND = Target("trending", None, 30, 600)

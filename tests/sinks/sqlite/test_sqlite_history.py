@@ -9,7 +9,7 @@ import pytest
 
 from trendmon.errors import ConfigError
 from trendmon.events import Author, Stats, VideoSnapshot, new_snapshot, utc
-from trendmon.sinks.history import open_history
+from trendmon.sinks.factory import open_history
 from trendmon.sinks.sqlite.history import SqliteHistory
 
 

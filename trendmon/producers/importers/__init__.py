@@ -26,11 +26,11 @@ import orjson
 
 from trendmon.errors import ConfigError, FormatError
 from trendmon.events import VideoSnapshot
+from trendmon.log.dead_letters import Rejected
 from trendmon.producers.importers import apify, flat, research, tiktok, tikwm
 from trendmon.producers.importers.jsonstream import DocumentReader, Item, read_lines
 from trendmon.producers.importers.timing import Clock
 from trendmon.producers.itemstruct import BadItem, is_live_or_empty
-from trendmon.producers.publish import Rejected
 
 Parser = Callable[..., VideoSnapshot]
 

@@ -17,9 +17,9 @@ from datetime import datetime
 from typing import IO, Any, Final
 
 from trendmon.events import VideoSnapshot
+from trendmon.log.dead_letters import Rejected
 from trendmon.producers.importers.jsonstream import MAX_RECORD, Item
 from trendmon.producers.itemstruct import BadItem, hashtags_in, parse_item
-from trendmon.producers.publish import Rejected
 
 CSV: Final = "flat-csv"
 JSON: Final = "flat-json"

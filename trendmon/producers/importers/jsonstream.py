@@ -2,7 +2,7 @@
 
 Two readers, both yielding ``(label, raw, value)`` where ``label`` is where the record was (a line
 number, or ``"#INDEX"``), ``raw`` its original bytes or text, and ``value`` the parsed record or a
-:class:`~trendmon.producers.publish.Rejected` for what could not be read:
+:class:`~trendmon.log.dead_letters.Rejected` for what could not be read:
 
 - :func:`read_lines`: JSON Lines, one ``orjson.loads`` per line (the fast path of big imports);
 - :class:`DocumentReader`: one JSON document (a list, a page, a ``{"data": ...}`` wrapper),
@@ -30,7 +30,7 @@ from typing import IO, Any, Final
 import orjson
 
 from trendmon.errors import FormatError
-from trendmon.producers.publish import Rejected
+from trendmon.log.dead_letters import Rejected
 
 CHUNK: Final = 1 << 20
 MAX_RECORD: Final = 1 << 28

@@ -32,8 +32,6 @@ MAX_FALL_S: Final = 72 * HOUR
 BIRTHS_PER_H: Final = {("hashtag", True): 0.6, ("sound", True): 0.3, ("hashtag", False): 0.2,
                        ("sound", False): 0.2, ("effect", False): 0.1}
 """Organic entities born per hour, by (kind, per market?)."""
-ORGANIC_TREND_AMPLITUDE: Final = 6.0
-"""Organic entities at least this popular (top ~10%) are listed in the truth file, unplanted."""
 PRUNE_AFTER_S: Final = 4 * 24 * HOUR
 """Entities gone this long are dropped from the pools."""
 QUANTUM_S: Final = 600

@@ -16,7 +16,7 @@ from tenacity import AsyncRetrying, RetryCallState
 from tenacity.wait import wait_base, wait_exponential, wait_random_exponential
 
 from trendmon.events import SourceHealth, encode
-from trendmon.streams.bus.base import SOURCE_HEALTH, Bus, Message
+from trendmon.log.base import SOURCE_HEALTH, Bus, Message
 
 
 class Backoff:

@@ -28,12 +28,13 @@ import orjson
 
 from trendmon.errors import RetryableError, SchemaError, TerminalError
 from trendmon.events import VideoSnapshot
+from trendmon.log.base import Bus
+from trendmon.log.dead_letters import Rejected
 from trendmon.producers.itemstruct import is_live_or_empty, parse_item
-from trendmon.producers.publish import Publisher, Rejected
+from trendmon.producers.publish import Publisher
 from trendmon.producers.tiktok.health import Backoff, HealthBook, publish_health
 from trendmon.producers.tiktok.targets import Target
 from trendmon.settings import ScrapeSettings
-from trendmon.streams.bus.base import Bus
 
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]

@@ -47,7 +47,7 @@ key                                             type   holds
 
 **Order.** Every board is read in one total order: score descending, ties broken by member
 (video id or entity key) ascending, which is the order in which the engine ranks entity boards
-(``trendmon/streams/boards.py``). Redis's own reverse order would list tied members descending;
+(``trendmon/engine/boards.py``). Redis's own reverse order would list tied members descending;
 :meth:`LiveStore.board` reads pages through a script that puts each tie in ascending order.
 Entity boards hold the engine's ranked entries (at most its ``board_size``; an entity that
 leaves is removed). Video boards hold every video seen within their window and are pruned by

@@ -1,0 +1,42 @@
+"""The trend engine: events in, events out; no I/O, no clock, no threads (``trendmon.runtimes``
+drives it).
+
+The engine's hot modules may also be compiled (mypyc, by ``make install``: see
+``scripts/compile.py``) into ``_compiled/``. They are used only while every one matches its
+source, byte for byte (the hashes in ``_compiled/manifest.json``), and not when
+``TRENDMON_PURE_PYTHON=1``; otherwise the same modules run as Python. :data:`COMPILED` says
+which.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+
+
+def compiled_dir(package: Path) -> Path | None:
+    """``package/_compiled`` if its manifest matches the sources and this Python, else None."""
+    target = package / "_compiled"
+    try:
+        manifest = json.loads((target / "manifest.json").read_text())
+        modules: dict[str, str] = manifest["modules"]
+        if manifest["python"] != sys.implementation.cache_tag or not modules:
+            return None
+        for module, digest in modules.items():
+            source = (package / f"{module}.py").read_bytes()
+            if hashlib.sha256(source).hexdigest() != digest:
+                return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return target
+
+
+_pure = os.environ.get("TRENDMON_PURE_PYTHON") == "1"
+_found = None if _pure else compiled_dir(Path(__file__).parent)
+if _found is not None:
+    __path__.insert(0, str(_found))
+COMPILED = _found is not None
+"""The engine's hot modules run compiled."""

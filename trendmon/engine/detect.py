@@ -1,0 +1,283 @@
+"""Spike detection at a bucket's close: both tests of :mod:`trendmon.engine.spikes` over every
+window, in arrays, for the aggregates with enough evidence to pass; riders and the spikes' words
+for the few that do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from trendmon.engine.signals import ACCEL, ADOPT, ELIG, PLAYS, POSTED, T_ACCEL, T_ELIG, T_POSTED
+from trendmon.engine.spikes import adoption, carrier, push, severity, summary
+from trendmon.engine.windows import HOUR_MS, Ints
+from trendmon.events import Spike, SpikeEvidence
+
+RECENT_STRENGTH = 1.0
+"""The latest part of a passing window must be above chance at one in ten (-log10)."""
+
+if TYPE_CHECKING:
+    from trendmon.engine.trends import Stage2
+
+
+@dataclass(slots=True)
+class Found:
+    """The best passing window of each test for one aggregate (index -1: that test failed)."""
+
+    aid: int
+    adopt_w: int
+    adopt_s: float
+    adopt_r: float
+    push_w: int
+    push_s: float
+    push_r: float
+
+    @property
+    def strength(self) -> float:
+        return max(self.adopt_s, self.push_s)
+
+    @property
+    def window(self) -> int:
+        """The window of the stronger evidence."""
+        return self.adopt_w if self.adopt_s >= self.push_s else self.push_w
+
+
+def spikes(stage: Stage2, b: int) -> None:
+    """Test the aggregates at the close of bucket ``b``; mark the ones taking off (``a_hot``)
+    and emit a spike for those out of their cooldown, which runs from the last close at which
+    a test passed (one spike per take-off, however long it lasts)."""
+    first = stage.first_bucket
+    if first is None:
+        return
+    found = _passing(stage, watched=b - first + 1 >= stage.rule.min_history)
+    if not found:
+        return
+    by_aid = {f.aid: f for f in found}
+    end_ms = (b + 1) * stage.bucket_ms
+    for f in found:
+        if _rider(stage, f, b, by_aid):
+            continue
+        stage.a_hot[f.aid] = end_ms
+        if stage.a_cool[f.aid] <= b * stage.bucket_ms:
+            _spike(stage, f, b)
+        # One spike per take-off: the cooldown runs from the last close that still passed.
+        stage.a_cool[f.aid] = end_ms + stage.settings.spike_cooldown_s * 1000
+
+
+def _passing(stage: Stage2, *, watched: bool) -> list[Found]:
+    """Every aggregate for which a test passes on some window, with its best windows (the
+    adoption test only once the stage has ``watched`` enough of the past to have baselines;
+    the push test compares with the market at the same time and needs no past)."""
+    rule = stage.rule
+    sig = stage.signals
+    n = stage.n_aggs
+    longest = sig.win[int(np.argmax(rule.windows)), :, :n]
+    # "All" markets of an entity in one market is that market, already tested.
+    single = (stage.a_mid[:n] == 0) & (stage.a_markets[:n] < 2)
+    able = stage.a_alive[:n] & ~single
+    able &= (longest[ADOPT] >= rule.min_adopters) | (longest[ACCEL] >= rule.min_accelerated)
+    cands = np.flatnonzero(able)
+    if not len(cands):
+        return []
+    mwin, mbase = sig.market_windows(stage.market_names)
+    mids = stage.a_mid[cands]
+    n0 = sig.base[ADOPT, cands]
+    total0 = mbase[mids, T_POSTED]
+    k = len(cands)
+    best = {
+        "adopt": (np.full(k, -1), np.zeros(k), np.zeros(k)),
+        "push": (np.full(k, -1), np.zeros(k), np.zeros(k)),
+    }
+    recent: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for i in range(len(rule.windows)):
+        win = sig.win[i][:, cands].astype(np.float64)
+        s_a, r_a = adoption(win[ADOPT], n0, mwin[i, mids, T_POSTED].astype(np.float64), total0)
+        ok_a = (s_a >= rule.surprise) & (win[ADOPT] >= rule.min_adopters)
+        ok_a &= (r_a >= rule.min_ratio) & (total0 > 0) & watched
+        s_p, r_p = push(
+            win[ACCEL], win[ELIG], mwin[i, mids, T_ACCEL].astype(np.float64),
+            mwin[i, mids, T_ELIG].astype(np.float64),
+        )
+        ok_p = (s_p >= rule.surprise) & (win[ACCEL] >= rule.min_accelerated)
+        ok_p &= r_p >= rule.min_ratio
+        for name, ok, s, r in (("adopt", ok_a, s_a, r_a), ("push", ok_p, s_p, r_p)):
+            # Still going on: the window's latest part (the next shorter window) is itself
+            # above chance (a one-in-ten bound) and several times what chance expects, so that
+            # a burst hours ago inside a long window is not a take-off now.
+            if name in recent:
+                s_recent, r_recent = recent[name]
+                ok &= (s_recent >= RECENT_STRENGTH) & (r_recent >= rule.min_ratio)
+            recent[name] = (s, r)
+            w, strength, ratio = best[name]
+            better = ok & (s > strength)
+            w[better] = i
+            strength[better] = s[better]
+            ratio[better] = r[better]
+    aw, a_s, a_r = best["adopt"]
+    pw, p_s, p_r = best["push"]
+    rows = np.flatnonzero((aw >= 0) | (pw >= 0))
+    return [
+        Found(int(cands[r]), int(aw[r]), float(a_s[r]), float(a_r[r]), int(pw[r]),
+              float(p_s[r]), float(p_r[r]))
+        for r in rows.tolist()
+    ]
+
+
+def key_of(stage: Stage2, aid: int) -> str:
+    ent = stage.agg_entity[aid]
+    assert ent is not None
+    return ent.key
+
+
+def _evidence_videos(stage: Stage2, f: Found, b: int) -> list[tuple[str, ...]]:
+    """The entity tuples of the aggregate's videos that are its evidence in its window."""
+    ent = stage.agg_entity[f.aid]
+    assert ent is not None
+    mid = int(stage.a_mid[f.aid])
+    since = b - stage.rule.windows[f.window] + 1
+    seen = stage.seen
+    found = []
+    for vid in ent.members:
+        v = stage.videos.get(vid)
+        if v is None or (mid and v.mid != mid):
+            continue
+        if (f.adopt_w >= 0 and seen.posted_b[v.idx] >= since) or (
+            f.push_w >= 0 and seen.accel_b[v.idx] >= since
+        ):
+            found.append(v.ents)
+    return found
+
+
+def _rider(stage: Stage2, f: Found, b: int, passing: dict[int, Found]) -> bool:
+    """Whether the surge is another entity's that spikes now with more evidence (see
+    :mod:`trendmon.engine.spikes`), and the rest of it alone would not pass."""
+    evidence = _evidence_videos(stage, f, b)
+    carried = carrier(key_of(stage, f.aid), evidence)
+    if carried is None:
+        return False
+    other_key, shared = carried
+    other = stage.entities.get(other_key)
+    if other is None:
+        return False
+    mid = int(stage.a_mid[f.aid])
+    other_aid = other.aggs.get(mid)
+    if other_aid is None or other_aid not in passing:
+        return False
+    if len(_evidence_videos(stage, passing[other_aid], b)) <= len(evidence):
+        return False
+    keep = 1.0 - shared / len(evidence)
+    return not _passes_with(stage, f, keep)
+
+
+def _passes_with(stage: Stage2, f: Found, keep: float) -> bool:
+    """Whether a test of ``f`` still passes with only ``keep`` of its evidence."""
+    rule = stage.rule
+    sig = stage.signals
+    mwin, mbase = sig.market_windows(stage.market_names)
+    mid = int(stage.a_mid[f.aid])
+
+    def one(x: float) -> np.ndarray:
+        return np.array([x], dtype=np.float64)
+
+    if f.adopt_w >= 0:
+        w = sig.win[f.adopt_w, :, f.aid]
+        n = float(w[ADOPT]) * keep
+        s, r = adoption(
+            one(n),
+            one(float(sig.base[ADOPT, f.aid])),
+            one(float(mwin[f.adopt_w, mid, T_POSTED])),
+            one(float(mbase[mid, T_POSTED])),
+        )
+        if s[0] >= rule.surprise and n >= rule.min_adopters and r[0] >= rule.min_ratio:
+            return True
+    if f.push_w >= 0:
+        w = sig.win[f.push_w, :, f.aid]
+        a = float(w[ACCEL]) * keep
+        s, r = push(one(a), one(float(w[ELIG])), one(float(mwin[f.push_w, mid, T_ACCEL])),
+                    one(float(mwin[f.push_w, mid, T_ELIG])))
+        if s[0] >= rule.surprise and a >= rule.min_accelerated and r[0] >= rule.min_ratio:
+            return True
+    return False
+
+
+def _support(stage: Stage2, aid: int, since_ms: int) -> int:
+    """Distinct videos of the aggregate seen since ``since_ms``."""
+    ent = stage.agg_entity[aid]
+    assert ent is not None
+    mid = int(stage.a_mid[aid])
+    last = stage.seen.last_ms
+    count = 0
+    for vid in ent.members:
+        v = stage.videos.get(vid)
+        if v is not None and (mid == 0 or v.mid == mid) and last[v.idx] >= since_ms:
+            count += 1
+    return count
+
+
+def _spike(stage: Stage2, f: Found, b: int) -> None:
+    rule = stage.rule
+    sig = stage.signals
+    aid = f.aid
+    ent = stage.agg_entity[aid]
+    assert ent is not None
+    bucket_ms = stage.bucket_ms
+    start = b * bucket_ms
+    end = start + bucket_ms
+    market = stage.market_names[int(stage.a_mid[aid])]
+    window = f.window
+    length = rule.windows[window]
+    hours = length * bucket_ms / HOUR_MS
+    plays = float(sig.win[window, PLAYS, aid]) / hours
+    weight = float(sig.baseline_weight(np.array([stage.a_first[aid] // bucket_ms]))[0])
+    usual = float(sig.base[PLAYS, aid]) / weight * stage.bph if weight > 0 else 0.0
+    adopt: Ints = sig.win[max(f.adopt_w, 0), :, aid]
+    pushed: Ints = sig.win[max(f.push_w, 0), :, aid]
+    posted, was_pushed = f.adopt_w >= 0, f.push_w >= 0
+    evidence: SpikeEvidence = "both" if posted and was_pushed else "posted" if posted else "pushed"
+    window_s = length * bucket_ms // 1000
+    stage.a_cool[aid] = end + stage.settings.spike_cooldown_s * 1000
+    stage.a_spike[aid] = end
+    stage.out.spikes.append(
+        Spike(
+            spike_id=f"{ent.key}|{market}|{start}",
+            entity=ent.key,
+            kind=ent.kind,
+            name=ent.label,
+            market=market,
+            bucket_ms=start,
+            detected_ms=end,
+            value=round(plays, 1),
+            baseline=round(usual, 1),
+            mad=0.0,
+            z=round(f.strength, 2),
+            severity=severity(f.strength, rule.surprise),
+            videos=_support(stage, aid, end - length * bucket_ms),
+            evidence=evidence,
+            accelerating=int(pushed[ACCEL]) if was_pushed else 0,
+            window_s=window_s,
+            new_videos=int(adopt[POSTED]) if posted else 0,
+            new_creators=int(adopt[ADOPT]) if posted else 0,
+            posting_ratio=_finite(f.adopt_r) if posted else 0.0,
+            out_there=int(pushed[ELIG]) if was_pushed else 0,
+            push_ratio=round(f.push_r, 2) if was_pushed else 0.0,
+            summary=summary(
+                adopt_window_s=rule.windows[max(f.adopt_w, 0)] * bucket_ms // 1000,
+                push_window_s=rule.windows[max(f.push_w, 0)] * bucket_ms // 1000,
+                new_videos=int(adopt[POSTED]),
+                new_creators=int(adopt[ADOPT]),
+                posting_ratio=f.adopt_r,
+                posted=posted,
+                accelerated=int(pushed[ACCEL]),
+                out_there=int(pushed[ELIG]),
+                push_ratio=f.push_r,
+                pushed=was_pushed,
+            ),
+        )
+    )
+
+
+def _finite(x: float) -> float:
+    """A ratio for the record: -1 stands for "none before" (an infinite ratio)."""
+    return round(x, 2) if np.isfinite(x) else -1.0

@@ -1,0 +1,109 @@
+"""The trend engine: both stages in one process, for the embedded runtime and for replays.
+
+Pure and deterministic: snapshots in (in log order), outputs out, no clock, no I/O. The same log
+always gives the same deltas, scores, spikes and boards::
+
+    engine = Engine(EngineSettings())
+    out = engine.process(snapshots)      # any batching gives the same results
+    out.deltas, out.scores, out.spikes, out.rejected
+
+The distributed runtime runs :class:`~trendmon.engine.velocity.Stage1` and
+:class:`~trendmon.engine.trends.Stage2` in separate agents; this class only wires them directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from trendmon.engine.boards import Ranker
+from trendmon.engine.partitioned import EntityPartition
+from trendmon.engine.velocity import Stage1
+from trendmon.events import Spike, TrendScore, VideoDelta, VideoSnapshot
+from trendmon.settings import EngineSettings
+
+
+@dataclass
+class EngineOutput:
+    """What one call of :meth:`Engine.process` produced."""
+
+    accepted: list[int] = field(default_factory=list)
+    """Positions, in the order given, of the snapshots that were accepted (not duplicates, not
+    refused): the engine keeps no reference to its input, so that a caller that streams
+    snapshots in need not hold them (see :meth:`select`)."""
+    deltas: list[VideoDelta] = field(default_factory=list)
+    scores: list[TrendScore] = field(default_factory=list)
+    spikes: list[Spike] = field(default_factory=list)
+    rejected: list[tuple[VideoSnapshot, str]] = field(default_factory=list)
+    """Snapshots refused by the engine, with the reason (they go to the dead-letter topic)."""
+    watermark_ms: int = 0
+
+    def select(self, snapshots: Sequence[VideoSnapshot]) -> list[VideoSnapshot]:
+        """The accepted ones of the ``snapshots`` that were processed."""
+        return [snapshots[i] for i in self.accepted]
+
+
+class Engine:
+    """Stage 1 and stage 2 wired in one process.
+
+    ``partitions`` is the partition count of the snapshots topic whose log is processed: stage 1
+    keeps a watermark per partition and stage 2 closes a bucket when all are past it, as the
+    distributed runtime does, so that both give the same boards and spikes from the same log.
+    With 1 (the embedded runtime's default) a bucket closes on the first later snapshot.
+    """
+
+    def __init__(self, settings: EngineSettings | None = None, *, partitions: int = 1) -> None:
+        self.settings = settings or EngineSettings()
+        self.stage1 = Stage1(self.settings, partitions=partitions)
+        # Both stages live and are checkpointed together here, so stage 1 never hands stage 2
+        # the same delta twice: the per-video dedup marks are only needed when distributed.
+        self.entities = EntityPartition(self.settings, 0, partitions)
+        self.stage2 = self.entities.stage
+        self.ranker = Ranker(self.settings.board_size)
+        self._first: list[int | None] = [None] * partitions
+
+    def process(self, snapshots: Iterable[VideoSnapshot]) -> EngineOutput:
+        """Run a batch of snapshots through both stages."""
+        out = EngineOutput()
+        stage1, entities = self.stage1, self.entities
+        marks, first = stage1.marks, self._first
+        deltas = out.deltas
+        accepted = out.accepted
+        process, accept, feed = stage1.process, accepted.append, entities.delta
+        apply = entities.stage.apply
+        single = stage1.partitions == 1
+        # The per-snapshot path, kept lean: a delta that is not held goes straight to stage 2,
+        # and with one partition nothing closes below the next mark.
+        limit, next_mark = entities.open_end_ms, entities.next_mark_ms
+        for pos, snap in enumerate(snapshots):
+            before = len(deltas)
+            process(snap, deltas)
+            made = len(deltas) - before
+            if not made:
+                continue
+            accept(pos)
+            if made == 1:
+                d = deltas[before]
+                if d.collected_ms < limit and d.wm_ms < limit:
+                    apply(d)
+                else:
+                    feed(d)
+            else:
+                for d in deltas[before:]:
+                    feed(d)
+            part = 0 if single else stage1.videos[snap.video_id].part
+            mark = first[part]
+            if mark is None:
+                mark = first[part] = min(d.collected_ms for d in deltas[before:])
+            if not single or marks[part] >= next_mark:
+                entities.mark(part, marks[part], mark)
+                limit, next_mark = entities.open_end_ms, entities.next_mark_ms
+        stage1.evicted.clear()
+        produced = entities.drain()
+        publish = self.ranker.publish_ticks
+        out.scores = [score for tick in produced.ticks for score in publish((tick,))]
+        out.spikes = produced.spikes
+        out.rejected = stage1.counters.rejected
+        stage1.counters.rejected = []
+        out.watermark_ms = stage1.watermark_ms
+        return out

@@ -1,0 +1,366 @@
+"""The embedded runtime: the log in, the engine, the stores out, on one machine.
+
+One loop reads the ``snapshots`` topic of the embedded log from its position, decodes batches,
+runs them through the :class:`~trendmon.engine.engine.Engine`, writes the outputs to the live
+store (Redis) and the history store, and moves on. Invalid records and snapshots the engine
+refuses go to ``dead-letters`` with the reason and the offset they came from.
+
+**Crashes.** Every few seconds the loop writes a checkpoint, the engine's whole state and the
+next offset in one file (written aside, then renamed, so it is never torn), under
+``TRENDMON_HOME/engine-NAMESPACE.ckpt``. After a crash the runtime resumes from the checkpoint and
+processes again what followed it; the engine is deterministic, so it produces the same outputs,
+and every store write is idempotent (absolute values guarded by version, deterministic ids), so
+nothing is lost and nothing is counted twice.
+
+**Replay.** :func:`replay` rebuilds state, boards and history from the log (optionally a time
+range) into a separate namespace, with a fresh engine and no checkpoint: the same log always
+gives the same boards and spikes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from trendmon.engine import COMPILED
+from trendmon.engine.engine import Engine, EngineOutput
+from trendmon.errors import BusError, ConfigError, SchemaError
+from trendmon.events import VideoSnapshot, decode_snapshot, utc
+from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS, Bus, Message, Record
+from trendmon.log.dead_letters import Rejected
+from trendmon.log.embedded import EmbeddedLog
+from trendmon.settings import EngineSettings
+from trendmon.sinks.history import HistoryStore
+from trendmon.sinks.redis.store import LiveStore
+
+if TYPE_CHECKING:
+    from trendmon.runtimes.alerts import AlertService
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_VERSION = 6
+BUILD = "compiled" if COMPILED else "python"
+"""How the engine runs (see :mod:`trendmon.engine`): its pickled state differs between the two,
+so a checkpoint says which wrote it."""
+MAX_CHECKPOINT_FAILURES = 3
+
+
+@dataclass
+class Sinks:
+    """Where engine outputs go. Either store may be absent (tests, benchmarks)."""
+
+    live: LiveStore | None = None
+    history: HistoryStore | None = None
+    alerts: AlertService | None = None
+    """Spike alerts (``trendmon run`` only): spikes are queued durably before the checkpoint."""
+
+    def write(self, accepted: list[VideoSnapshot], out: EngineOutput) -> None:
+        """Write an engine output, and the snapshots it ``accepted``."""
+        if self.history is not None:
+            self.history.write(accepted, out.scores, out.spikes)
+        if self.live is not None:
+            self.live.write(accepted, out.deltas, out.scores, out.spikes, out.watermark_ms)
+        if self.alerts is not None and out.spikes:
+            self.alerts.offer(out.spikes)
+
+    def close(self) -> None:
+        if self.alerts is not None:
+            self.alerts.close()
+        if self.history is not None:
+            self.history.close()
+        if self.live is not None:
+            self.live.close()
+
+
+@dataclass
+class RunStats:
+    """What a run has done so far (for the status line and tests)."""
+
+    records: int = 0
+    snapshots: int = 0
+    dead_letters: int = 0
+    deltas: int = 0
+    scores: int = 0
+    spikes: int = 0
+    batches: int = 0
+    next_offset: int = 0
+    watermark_ms: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+
+def _write_atomically(path: Path, *state: object) -> None:
+    """Pickle each of ``state`` in turn into ``path``, atomically (a header can be read alone)."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    with tmp.open("wb") as fp:
+        for part in state:
+            pickle.dump(part, fp, protocol=pickle.HIGHEST_PROTOCOL)
+        fp.flush()
+        os.fsync(fp.fileno())
+    os.replace(tmp, path)
+
+
+def _dead_letter(record: Record, reason: str, snapshot: VideoSnapshot | None = None) -> Message:
+    # Named by origin, reason and bytes: processing the same record again after a crash stores
+    # the letter once; bytes that are not UTF-8 are kept whole (raw_b64).
+    at = snapshot.collected_at if snapshot is not None else _record_time(record)
+    return Rejected(
+        reason=reason, origin=f"{record.topic}@{record.offset}", raw=record.value
+    ).message(at)
+
+
+def _record_time(record: Record) -> datetime:
+    return utc(record.timestamp_ms / 1000)
+
+
+class EmbeddedRuntime:
+    """The engine loop over the embedded log."""
+
+    def __init__(
+        self,
+        log_: Bus,
+        sinks: Sinks,
+        settings: EngineSettings | None = None,
+        *,
+        namespace: str = "tm",
+        checkpoint_every_s: float = 5.0,
+        batch_size: int = 2000,
+        partitions: int = 1,
+        publish_dead_letters: bool = True,
+    ) -> None:
+        self.log = log_
+        self.sinks = sinks
+        self.settings = settings or EngineSettings()
+        self.namespace = namespace
+        home = log_.home if isinstance(log_, EmbeddedLog) else Path(".")
+        self.checkpoint_path = home / f"engine-{namespace}.ckpt"
+        self.checkpoint_every_s = checkpoint_every_s
+        self.batch_size = batch_size
+        self.publish_dead_letters = publish_dead_letters
+        self.engine = Engine(self.settings, partitions=partitions)
+        self.stats = RunStats()
+        self._last_checkpoint = time.monotonic()
+        self._child: int | None = None
+        self.checkpoint_failures = 0
+
+    # -- checkpoints --------------------------------------------------------------------------
+
+    def restore(self) -> bool:
+        """Load the checkpoint if there is one; True if loaded.
+
+        A checkpoint that cannot be read, or that was made with other engine settings, is a
+        ConfigError: starting over would leave the old outputs in the stores (their writes are
+        guarded against going back in time), so the fix is a replay into a new namespace.
+        """
+        for stale in self.checkpoint_path.parent.glob(f"{self.checkpoint_path.name}.*.tmp"):
+            stale.unlink(missing_ok=True)  # a checkpoint writer that was killed mid-write
+        try:
+            fp = self.checkpoint_path.open("rb")
+        except FileNotFoundError:
+            return False
+        unreadable = (
+            f"cannot read the engine checkpoint {self.checkpoint_path}; delete it and rebuild "
+            "with `trendmon replay --into NEW`, or run with another --namespace"
+        )
+        with fp:
+            try:
+                version, settings, offset, build = pickle.load(fp)  # our own file
+            except Exception as exc:
+                raise ConfigError(f"{unreadable} ({type(exc).__name__})") from None
+            if version != CHECKPOINT_VERSION:
+                raise ConfigError(
+                    f"the engine checkpoint {self.checkpoint_path} was written by another version "
+                    f"of trendmon (checkpoint format {version}, this one reads "
+                    f"{CHECKPOINT_VERSION}); rebuild with `trendmon replay --into NEW` and show "
+                    "that namespace"
+                )
+            if settings != self.settings.model_dump():
+                raise ConfigError(
+                    f"the engine checkpoint {self.checkpoint_path} was made with other engine "
+                    "settings (TRENDMON_ENGINE_*); rebuild with `trendmon replay --into NEW` and "
+                    "show that namespace, or restore the settings"
+                )
+            if build != BUILD:
+                raise ConfigError(
+                    f"the engine checkpoint {self.checkpoint_path} was written by the {build} "
+                    f"engine and this one runs as {BUILD} (see `make install`, "
+                    "TRENDMON_PURE_PYTHON): its state cannot be read across the two; run the "
+                    "same build, or rebuild with `trendmon replay --into NEW`"
+                )
+            try:
+                engine = pickle.load(fp)
+            except Exception as exc:
+                raise ConfigError(f"{unreadable} ({type(exc).__name__})") from None
+        self.engine = engine
+        self.stats.next_offset = offset
+        self.stats.watermark_ms = engine.stage1.watermark_ms
+        return True
+
+    def checkpoint(self, *, background: bool = True) -> None:
+        """Write the engine's state and the next offset atomically.
+
+        In the background by default: a forked child (copy-on-write, like Redis' BGSAVE)
+        pickles and writes while the loop goes on, so a large state does not stall the stream.
+        A new one is not started while the last is still writing.
+        """
+        if self._child is not None:
+            pid, status = os.waitpid(self._child, 0 if not background else os.WNOHANG)
+            if pid == 0:
+                return  # still writing the previous one
+            self._child = None
+            if status != 0:
+                self.checkpoint_failures += 1
+                log.error("engine checkpoint failed (%d in a row)", self.checkpoint_failures)
+                if self.checkpoint_failures >= MAX_CHECKPOINT_FAILURES:
+                    raise BusError(
+                        f"{self.checkpoint_failures} engine checkpoints in a row could not be "
+                        f"written to {self.checkpoint_path} (disk full?); stopping rather than "
+                        "running without a way to resume"
+                    )
+            else:
+                self.checkpoint_failures = 0
+        self._last_checkpoint = time.monotonic()
+        header = (CHECKPOINT_VERSION, self.settings.model_dump(), self.stats.next_offset, BUILD)
+        state = (header, self.engine)
+        if background and hasattr(os, "fork"):
+            pid = os.fork()
+            if pid == 0:  # the child: write and leave without running any cleanup of the parent
+                code = 1
+                try:
+                    _write_atomically(self.checkpoint_path, *state)
+                    code = 0
+                except BaseException:
+                    traceback.print_exc()
+                finally:
+                    os._exit(code)
+            self._child = pid
+            return
+        _write_atomically(self.checkpoint_path, *state)
+
+    # -- the loop -----------------------------------------------------------------------------
+
+    def step(self, *, from_time_ms: int | None = None, to_time_ms: int | None = None) -> int:
+        """Process at most one batch of what the log holds now; return how many records."""
+        try:
+            records = list(
+                self.log.read(
+                    SNAPSHOTS,
+                    from_offset=self.stats.next_offset,
+                    from_time_ms=from_time_ms,
+                    to_time_ms=to_time_ms,
+                    limit=self.batch_size,
+                )
+            )
+        except BusError:
+            if SNAPSHOTS in self.log.topics():
+                raise
+            return 0  # nothing published yet
+        if not records:
+            return 0
+        self.process(records)
+        return len(records)
+
+    def process(self, records: list[Record]) -> EngineOutput:
+        """Decode, run and store one batch of records."""
+        snapshots: list[VideoSnapshot] = []
+        origin: dict[int, Record] = {}
+        dead: list[Message] = []
+        for record in records:
+            try:
+                snap = decode_snapshot(record.value)
+            except SchemaError as exc:
+                dead.append(_dead_letter(record, str(exc)))
+                continue
+            origin[id(snap)] = record
+            snapshots.append(snap)
+        out = self.engine.process(snapshots)
+        for snap, reason in out.rejected:
+            dead.append(_dead_letter(origin[id(snap)], reason, snap))
+        if dead and self.publish_dead_letters:
+            self.log.publish(DEAD_LETTERS, dead)
+        self.sinks.write(out.select(snapshots), out)
+        st = self.stats
+        st.records += len(records)
+        st.snapshots += len(out.accepted)
+        st.dead_letters += len(dead)
+        st.deltas += len(out.deltas)
+        st.scores += len(out.scores)
+        st.spikes += len(out.spikes)
+        st.batches += 1
+        st.next_offset = records[-1].offset + 1
+        st.watermark_ms = out.watermark_ms
+        if time.monotonic() - self._last_checkpoint >= self.checkpoint_every_s:
+            self.checkpoint()
+        return out
+
+    def run(
+        self,
+        *,
+        follow: bool = True,
+        should_stop: Callable[[], bool] = lambda: False,
+        on_batch: Callable[[RunStats], None] | None = None,
+        idle_sleep_s: float = 0.05,
+    ) -> RunStats:
+        """Process the log until its end (``follow=False``) or until ``should_stop()``."""
+        while not should_stop():
+            n = self.step()
+            if n and on_batch is not None:
+                on_batch(self.stats)
+            if n == 0:
+                if not follow:
+                    break
+                time.sleep(idle_sleep_s)
+        self.checkpoint(background=False)
+        return self.stats
+
+
+def replay(
+    log_: Bus,
+    sinks: Sinks,
+    settings: EngineSettings | None = None,
+    *,
+    from_time_ms: int | None = None,
+    to_time_ms: int | None = None,
+    namespace: str = "replay",
+    batch_size: int = 5000,
+    on_batch: Callable[[RunStats], None] | None = None,
+) -> RunStats:
+    """Rebuild state, boards and history from the log (event-time range) with a fresh engine.
+
+    The log is the embedded one or Kafka (whose offsets are found by timestamp). On Kafka the
+    engine keeps a watermark per partition of the snapshots topic, as the distributed workers
+    do, so the replay gives their boards and spikes however the partitions' records interleave;
+    its dead letters are counted, not published again (the live run published them).
+
+    The caller clears the target namespace first when it wants a rebuild rather than a merge;
+    either way the writes are idempotent, so replaying twice changes nothing.
+    """
+    embedded = isinstance(log_, EmbeddedLog)
+    runtime = EmbeddedRuntime(
+        log_,
+        sinks,
+        settings,
+        namespace=namespace,
+        batch_size=batch_size,
+        checkpoint_every_s=float("inf"),
+        partitions=1 if embedded else log_.stats(SNAPSHOTS).partitions,
+        publish_dead_letters=embedded,
+    )
+    batch: list[Record] = []
+    for record in log_.read(SNAPSHOTS, from_time_ms=from_time_ms, to_time_ms=to_time_ms):
+        batch.append(record)
+        if len(batch) >= batch_size:
+            runtime.process(batch)
+            batch = []
+            if on_batch is not None:
+                on_batch(runtime.stats)
+    if batch:
+        runtime.process(batch)
+    return runtime.stats

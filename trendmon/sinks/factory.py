@@ -1,0 +1,52 @@
+"""Opening the stores that a runtime or the dashboard writes and reads.
+
+The history's interface and the rules both backends share are in :mod:`trendmon.sinks.history`,
+beneath the backends; this module, above them, picks one, so that the client of the other
+backend is never imported.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from trendmon.settings import CoreSettings, MongoSettings, load
+from trendmon.sinks.alerts import AlertStore
+from trendmon.sinks.history import DEFAULT_NAMESPACE, HistoryStore
+
+
+def open_history(
+    backend: Literal["sqlite", "mongo"],
+    *,
+    home: Path | None = None,
+    namespace: str = DEFAULT_NAMESPACE,
+    mongo: MongoSettings | None = None,
+) -> HistoryStore:
+    """Open the history store of a runtime; the client of the other backend is never imported.
+
+    >>> store = open_history("sqlite", home=Path(tmp))  # doctest: +SKIP
+    """
+    if backend == "sqlite":
+        from trendmon.sinks.sqlite.history import SqliteHistory
+
+        return SqliteHistory(home or load(CoreSettings).home, namespace=namespace)
+    from trendmon.sinks.mongo.history import MongoHistory
+
+    return MongoHistory(mongo or load(MongoSettings), namespace=namespace)
+
+
+def open_alerts(
+    backend: Literal["sqlite", "mongo"],
+    *,
+    home: Path | None = None,
+    mongo: MongoSettings | None = None,
+) -> AlertStore:
+    """Open the alert store of a runtime (``home/alerts.sqlite3``, or the ``alert_*``
+    collections of MongoDB); the client of the other backend is never imported."""
+    if backend == "sqlite":
+        from trendmon.sinks.sqlite.alerts import SqliteAlerts
+
+        return SqliteAlerts(home or load(CoreSettings).home)
+    from trendmon.sinks.mongo.alerts import MongoAlerts
+
+    return MongoAlerts(mongo or load(MongoSettings))

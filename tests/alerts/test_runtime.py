@@ -115,15 +115,21 @@ def test_kill_9_in_the_middle_of_a_schedule_then_a_restart_delivers_once(tmp_pat
         store = SqliteAlerts(home)
         sub, secret = admin.add(store, rx.url, cooldown_s=0, settings=alert_settings())
         proc = run(home)
-        wait_for(lambda: store.attempts(sub_id=sub.id))  # the 500 is in the log
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-        assert len(rx.requests) == 1
-        again = run(home)
-        wait_for(lambda: len(rx.requests) == 2)
-        time.sleep(1.5)  # nothing more should come
-        again.send_signal(signal.SIGTERM)
-        again.wait(timeout=60)
+        again: subprocess.Popen[bytes] | None = None
+        try:
+            wait_for(lambda: store.attempts(sub_id=sub.id))  # the 500 is in the log
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+            assert len(rx.requests) == 1
+            again = run(home)
+            wait_for(lambda: len(rx.requests) == 2)
+            time.sleep(1.5)  # nothing more should come
+        finally:
+            # Stopped as a user would (SIGTERM), so that the embedded Redis goes with it.
+            for p in (proc, again):
+                if p is not None and p.poll() is None:
+                    p.send_signal(signal.SIGTERM)
+                    p.wait(timeout=60)
         [delivery] = store.deliveries(sub.id)
         store.close()
     assert delivery.status == "delivered" and delivery.attempts == 2

@@ -9,10 +9,14 @@ raises them with enough context (the input, the field, the fix) to make that mes
     │   ├── SchemaError               an event failed validation (names the field)
     │   │   └── SchemaVersionError    an event of a version this build cannot read
     │   ├── FormatError               an input file of an unknown or broken format
-    │   └── BusError                  a log/topic operation that cannot succeed as asked
+    │   ├── BusError                  a log/topic operation that cannot succeed as asked
+    │   ├── SubscriptionError         an alert subscription's field is invalid (names it)
+    │   ├── UnknownAlertError         no subscription or delivery has the id given
+    │   └── UnsafeTargetError         an alert target refused by the outbound rules (SSRF)
     └── RetryableError                the same call may succeed later (network, server restart)
         ├── SourceBlockedError        TikTok answered empty, with a captcha, or not at all
-        └── ServiceUnavailableError   Kafka, Redis or MongoDB did not answer
+        ├── ServiceUnavailableError   Kafka, Redis or MongoDB did not answer
+        └── DeliveryError             an alert's receiver did not take it (network, timeout)
 """
 
 from __future__ import annotations
@@ -72,3 +76,23 @@ class ServiceUnavailableError(RetryableError):
     def __init__(self, message: str, service: str = "") -> None:
         super().__init__(message)
         self.service = service
+
+
+class SubscriptionError(TerminalError):
+    """An alert subscription's field is invalid; ``field`` names it (``target``, ``markets``)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class UnknownAlertError(TerminalError):
+    """No alert subscription or delivery has the id given."""
+
+
+class UnsafeTargetError(TerminalError):
+    """An alert target that the outbound rules refuse: the message says why and what to set."""
+
+
+class DeliveryError(RetryableError):
+    """One delivery attempt failed before an answer (refused, reset, timed out)."""

@@ -380,3 +380,53 @@ class DashboardSettings(BaseSettings):
 
 
 COMPONENTS["dashboard"] = DashboardSettings
+
+
+class AlertSettings(BaseSettings):
+    """Spike alerts: subscriptions' deliveries (docs/alerts.md)."""
+
+    model_config = _config("TRENDMON_ALERTS_")
+
+    enabled: bool = Field(True, description="Deliver alerts from `trendmon run` and the workers.")
+    schedule: str = Field(
+        "5s,5m,30m,2h,5h,10h,10h",
+        description="Waits between a delivery's attempts, in order (after the last: failed).",
+    )
+    jitter: float = Field(
+        0.1, ge=0, le=0.5, description="Each wait is moved by up to this share, at random."
+    )
+    timeout_s: float = Field(15, gt=0, le=120, description="Seconds an attempt may take.")
+    group_window_s: float = Field(
+        30, ge=0, description="Spikes of a subscription within this many seconds go as one."
+    )
+    cooldown_s: int = Field(
+        3600, ge=0, description="Default quiet time per entity and subscription after an alert."
+    )
+    max_response_bytes: int = Field(
+        4096, ge=0, le=1_048_576, description="Most bytes of a receiver's answer read and logged."
+    )
+    max_retry_after_s: float = Field(
+        3600, gt=0, description="Longest Retry-After (429, 503) honoured; longer ones are cut."
+    )
+    disable_after_s: float = Field(
+        5 * 86_400, gt=0, description="A subscription failing for this long is disabled."
+    )
+    rotation_grace_s: int = Field(
+        86_400, ge=0, description="A rotated secret stays valid (both signatures) this long."
+    )
+    allow_networks: str = Field(
+        "",
+        description="Comma-separated networks alerts may reach though private (e.g. "
+        "127.0.0.0/8 for tests); empty: public addresses only.",
+    )
+    allow_http: bool = Field(False, description="Allow http:// targets (https otherwise).")
+    concurrency: int = Field(4, ge=1, le=64, description="Deliveries attempted at once.")
+    poll_s: float = Field(
+        1.0, gt=0, le=60, description="Seconds between looks for due retries when idle."
+    )
+    dashboard_url: str = Field(
+        "http://127.0.0.1:8050", description="Base URL of the dashboard, for alerts' links."
+    )
+
+
+COMPONENTS["alerts"] = AlertSettings

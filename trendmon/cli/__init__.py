@@ -10,6 +10,7 @@ from __future__ import annotations
 import typer
 
 from trendmon.cli import (
+    alerts,
     dashboard,
     evaluate,
     history,
@@ -34,7 +35,7 @@ app = typer.Typer(
 )
 
 for module in (
-    scrape, importer, simulate, run, worker, evaluate, history, log, settings, dashboard
+    scrape, importer, simulate, run, worker, evaluate, history, alerts, log, settings, dashboard
 ):
     module.register(app)
 

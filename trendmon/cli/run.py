@@ -18,6 +18,7 @@ from trendmon.errors import ConfigError
 from trendmon.events import utc
 from trendmon.log import Bus, open_bus
 from trendmon.log.embedded import EmbeddedLog
+from trendmon.runtimes.alerts import start_alerts
 from trendmon.runtimes.embedded import EmbeddedRuntime, RunStats, Sinks, replay
 from trendmon.settings import (
     CoreSettings,
@@ -45,6 +46,7 @@ def _open_sinks(home: Path, namespace: str) -> Sinks:
     return Sinks(
         live=LiveStore.open(home=home, namespace=namespace),
         history=open_history("sqlite", home=home, namespace=namespace),
+        alerts=start_alerts(home),
     )
 
 

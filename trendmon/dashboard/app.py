@@ -17,6 +17,7 @@ path                         page
 ``/video/ID``                a video's detail
 ``/spikes``                  live feed and history of spikes (:mod:`.pages.spikes`)
 ``/health``                  data health: rates, lag, scrapers, dead letters (:mod:`.pages.health`)
+``/alerts``                  alert subscriptions and their delivery log (:mod:`.pages.alerts`)
 ``/stream``                  Server-Sent Events (:mod:`.push`)
 ``/export/NAME.csv|json``    any table as a file (:mod:`.tables`, :mod:`.export`)
 ===========================  ==============================================================
@@ -36,8 +37,10 @@ from flask import Response, abort, request
 
 from trendmon.dashboard import components as ui
 from trendmon.dashboard import guard
+from trendmon.dashboard.alerts_data import AlertsData, open_alerts_data
 from trendmon.dashboard.data import DashboardData, UnknownEntityError
 from trendmon.dashboard.export import to_csv, to_json
+from trendmon.dashboard.pages import alerts as alerts_page
 from trendmon.dashboard.pages import detail, health, home, rankings, spikes, trends, wall
 from trendmon.dashboard.push import Stream
 from trendmon.dashboard.tables import TABLES
@@ -102,6 +105,7 @@ def create_app(
     home: Path | None = None,
     *,
     data: DashboardData | None = None,
+    alerts: AlertsData | None = None,
 ) -> Dash:
     """The dashboard over the stores of ``home`` (or over ``data`` when given).
 
@@ -110,6 +114,7 @@ def create_app(
     """
     settings = settings or load(DashboardSettings)
     data = data or open_data(settings, home)
+    alerts = alerts or open_alerts_data(home)
     app = Dash(
         __name__,
         title="trendmon",
@@ -140,13 +145,19 @@ def create_app(
     def render(pathname: str | None, search: str | None) -> tuple[Any, Any, str]:
         path = pathname or "/"
         query = dict(parse_qsl((search or "").lstrip("?")))
-        page = ui.guarded(lambda: route(data, settings, path, query))
+        if path.rstrip("/") == "/alerts":
+            page = ui.guarded(lambda: alerts_page.layout(alerts))
+        else:
+            page = ui.guarded(lambda: route(data, settings, path, query))
+        if path.rstrip("/") == "/health":
+            page = html.Div([alerts_page.notice(alerts), page])
         if path.rstrip("/") == "/wall":
             return page, None, "wall-page"
         return page, ui.navbar(path), ""
 
     for module in (wall, rankings, trends, detail, spikes, health):
         module.register(app, data, settings)
+    alerts_page.register(app, alerts)
     guard.install(app)
     return app
 

@@ -399,6 +399,9 @@ def build_app(
 
     if opts.sinks:
         _add_sink(app, opts, kafka, engine, redis, mongo)
+        from trendmon.runtimes.alert_agent import add_alerts
+
+        add_alerts(app, kafka, mongo, spikes_topic=SPIKES, within_s=opts.within_s)
 
     return app
 

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from trendmon.engine import COMPILED
 from trendmon.engine.engine import Engine, EngineOutput
@@ -39,6 +40,9 @@ from trendmon.log.embedded import EmbeddedLog
 from trendmon.settings import EngineSettings
 from trendmon.sinks.history import HistoryStore
 from trendmon.sinks.redis.store import LiveStore
+
+if TYPE_CHECKING:
+    from trendmon.runtimes.alerts import AlertService
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +59,8 @@ class Sinks:
 
     live: LiveStore | None = None
     history: HistoryStore | None = None
+    alerts: AlertService | None = None
+    """Spike alerts (``trendmon run`` only): spikes are queued durably before the checkpoint."""
 
     def write(self, accepted: list[VideoSnapshot], out: EngineOutput) -> None:
         """Write an engine output, and the snapshots it ``accepted``."""
@@ -62,8 +68,12 @@ class Sinks:
             self.history.write(accepted, out.scores, out.spikes)
         if self.live is not None:
             self.live.write(accepted, out.deltas, out.scores, out.spikes, out.watermark_ms)
+        if self.alerts is not None and out.spikes:
+            self.alerts.offer(out.spikes)
 
     def close(self) -> None:
+        if self.alerts is not None:
+            self.alerts.close()
         if self.history is not None:
             self.history.close()
         if self.live is not None:

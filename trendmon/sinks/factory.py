@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 from trendmon.settings import CoreSettings, MongoSettings, load
+from trendmon.sinks.alerts import AlertStore
 from trendmon.sinks.history import DEFAULT_NAMESPACE, HistoryStore
 
 
@@ -32,3 +33,20 @@ def open_history(
     from trendmon.sinks.mongo.history import MongoHistory
 
     return MongoHistory(mongo or load(MongoSettings), namespace=namespace)
+
+
+def open_alerts(
+    backend: Literal["sqlite", "mongo"],
+    *,
+    home: Path | None = None,
+    mongo: MongoSettings | None = None,
+) -> AlertStore:
+    """Open the alert store of a runtime (``home/alerts.sqlite3``, or the ``alert_*``
+    collections of MongoDB); the client of the other backend is never imported."""
+    if backend == "sqlite":
+        from trendmon.sinks.sqlite.alerts import SqliteAlerts
+
+        return SqliteAlerts(home or load(CoreSettings).home)
+    from trendmon.sinks.mongo.alerts import MongoAlerts
+
+    return MongoAlerts(mongo or load(MongoSettings))

@@ -23,9 +23,11 @@ the runtime fans out to each entity the video belongs to. Rules, all on event ti
 - **Evidence flags** for spike detection (:mod:`trendmon.engine.spikes`): a first sighting of a
   video posted within a day is ``posted``; a later sighting of a video at least 3 hours old is
   ``eligible``, and ``accelerated`` when its plays since the previous sighting at least doubled
-  its rate between the two sightings before (not the smoothed one: a smoothed rate lags behind
-  a young video's rising curve, which would look like acceleration), by more than counting
-  noise and rounding explain.
+  its rate before, by more than counting noise and rounding explain. Its rate before is the
+  lower of its rate between the two sightings before and its smoothed rate: a video pushed
+  gradually doubles against where it was half an hour ago, not from one scrape to the next,
+  and a mature video's own curve only decays (the smoothed rate, lagging, is then the higher;
+  young videos, whose curve rises, are not eligible).
 
 A gap in the stream, however long, is no reason to refuse anything: a snapshot from the future
 is refused against the wall clock where it enters the system (:mod:`trendmon.producers.publish`),
@@ -318,7 +320,7 @@ class Stage1:
         eligible = created is not None and prev_ms - created >= MATURE_MS
         accelerated = False
         if eligible:
-            mu = st.rate * dt / 3_600_000
+            mu = min(st.rate, st.velocity) * dt / 3_600_000
             # Rounding: a step of the shown count (either end of the increment may be one,
             # and a reading that is a multiple of its step was almost surely rounded).
             unit = display_step(c0) if rounded and c0 >= ROUNDED_FROM else 0

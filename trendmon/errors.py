@@ -9,7 +9,12 @@ raises them with enough context (the input, the field, the fix) to make that mes
     │   ├── SchemaError               an event failed validation (names the field)
     │   │   └── SchemaVersionError    an event of a version this build cannot read
     │   ├── FormatError               an input file of an unknown or broken format
-    │   └── BusError                  a log/topic operation that cannot succeed as asked
+    │   ├── BusError                  a log/topic operation that cannot succeed as asked
+    │   └── AccountError              an account, session or kiosk operation refused
+    │       ├── PasswordPolicyError   a new password too short, too long or too common
+    │       ├── UnknownAccountError   no such account (or kiosk link)
+    │       ├── AccountExistsError    an account of that name exists already
+    │       └── AuthenticationError   wrong name or password, or a disabled account
     └── RetryableError                the same call may succeed later (network, server restart)
         ├── SourceBlockedError        TikTok answered empty, with a captcha, or not at all
         └── ServiceUnavailableError   Kafka, Redis or MongoDB did not answer
@@ -72,3 +77,23 @@ class ServiceUnavailableError(RetryableError):
     def __init__(self, message: str, service: str = "") -> None:
         super().__init__(message)
         self.service = service
+
+
+class AccountError(TerminalError):
+    """An account, session or kiosk operation that cannot succeed as asked."""
+
+
+class PasswordPolicyError(AccountError):
+    """A new password is too short, too long or among the most common passwords."""
+
+
+class UnknownAccountError(AccountError):
+    """No account (or kiosk link) of that name or id."""
+
+
+class AccountExistsError(AccountError):
+    """An account of that name exists already."""
+
+
+class AuthenticationError(AccountError):
+    """Wrong name or password, or a disabled account. The edges show one generic message."""

@@ -14,11 +14,13 @@ from trendmon.cli import (
     evaluate,
     history,
     importer,
+    kiosk,
     log,
     run,
     scrape,
     settings,
     simulate,
+    users,
     worker,
 )
 from trendmon.cli.common import say_error
@@ -34,7 +36,8 @@ app = typer.Typer(
 )
 
 for module in (
-    scrape, importer, simulate, run, worker, evaluate, history, log, settings, dashboard
+    scrape, importer, simulate, run, worker, evaluate, history, log, settings, dashboard, users,
+    kiosk,
 ):
     module.register(app)
 

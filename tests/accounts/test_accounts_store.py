@@ -140,6 +140,6 @@ def test_a_kiosk_link_is_exchanged_once_and_revoked_for_good(store: AccountStore
     assert kiosks.resolve(store, cookie, now()) is None
     with pytest.raises(UnknownAccountError):
         kiosks.revoke(store, "nope")
-    expired, late = kiosks.create(store, "lobby", now(), 1)
+    _, late = kiosks.create(store, "lobby", now(), 1)
     with pytest.raises(AuthenticationError):
         kiosks.exchange(store, late, now() + 1000)

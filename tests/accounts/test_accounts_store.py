@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from trendmon.accounts import kiosks, sessions, users
+from trendmon.accounts import apitokens, kiosks, sessions, users
 from trendmon.accounts.roles import Role
 from trendmon.accounts.store import AccountStore
 from trendmon.accounts.tokens import digest
@@ -143,3 +143,19 @@ def test_a_kiosk_link_is_exchanged_once_and_revoked_for_good(store: AccountStore
     _, late = kiosks.create(store, "lobby", now(), 1)
     with pytest.raises(AuthenticationError):
         kiosks.exchange(store, late, now() + 1000)
+
+
+def test_an_api_token_works_until_it_expires_or_is_revoked(store: AccountStore) -> None:
+    token, secret = apitokens.create(store, "BI export", "analyst", now(), 3_600_000)
+    assert secret.startswith("tm_") and len(secret) >= 46
+    assert secret not in repr(store.tokens()) and store.find_token("token_hash", secret) is None
+    found = apitokens.resolve(store, secret, now())
+    assert found is not None and found.role == "analyst"
+    used = store.find_token("id", token.id)
+    assert used is not None and used.last_used_ms is not None
+    for bad in (secret[:-1] + "x", "tm_", "Bearer " + secret, secret[3:]):
+        assert apitokens.resolve(store, bad, now()) is None
+    assert apitokens.resolve(store, secret, now() + 3_600_001) is None
+    apitokens.revoke(store, token.id)
+    assert apitokens.resolve(store, secret, now()) is None
+    assert [t.revoked for t in store.tokens()] == [True]

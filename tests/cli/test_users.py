@@ -81,3 +81,14 @@ def test_a_sign_in_link_for_an_account() -> None:
     run("users", "add", "cy", "--password-stdin", stdin="violet engine morning\n")
     code, out, _ = run("users", "link", "cy", "--url", "http://h:1")
     assert code == 0 and out.startswith("http://h:1/signin/")
+
+
+def test_an_api_token_is_printed_once_listed_and_revoked() -> None:
+    code, out, _ = run("tokens", "create", "BI export", "--role", "analyst", "--days", "7")
+    secret = out.strip()
+    assert code == 0 and secret.startswith("tm_")
+    code, out, _ = run("tokens", "list")
+    (row,) = map(orjson.loads, out.splitlines())
+    assert row["role"] == "analyst" and row["revoked"] is False and secret not in out
+    assert run("tokens", "revoke", row["id"])[0] == 0
+    assert orjson.loads(run("tokens", "list")[1])["revoked"] is True

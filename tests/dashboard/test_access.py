@@ -15,7 +15,7 @@ import socket
 import time
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from dash import Input, Output
@@ -364,3 +364,22 @@ def test_a_kiosk_reads_the_wall_and_nothing_else_and_revoking_cuts_its_stream(
     assert call(server, "GET", "/stream", kiosk_headers)[0] == 401
     forged = session_headers({"trendmon_kiosk": "A" * 43})
     assert call(server, "GET", "/wall", forged)[0] == 302
+
+
+def test_after_sign_in_the_browser_goes_only_to_a_local_page(server: DashboardServer) -> None:
+    store = accounts_of(server)
+    if store.get_user("nina") is None:
+        users.add(store, "nina", "viewer", "marble copper lighthouse", 0)
+    for target, expected in (("/spikes?kind=hashtag", "/spikes?kind=hashtag"),
+                             ("//evil.example/x", "/"), ("https://evil.example", "/"),
+                             ("/\\evil.example", "/")):  # fmt: skip
+        _, headers, page = call(server, "GET", "/login")
+        token = re.search(rb'name="csrf_token" value="([^"]+)"', page)
+        assert token is not None
+        cookie = next(c for c in headers.get_all("Set-Cookie") or [] if "trendmon_login" in c)
+        form = urlencode({"name": "nina", "password": "marble copper lighthouse",
+                          "csrf_token": token.group(1).decode(), "next": target})  # fmt: skip
+        status, answer, _ = call(server, "POST", "/login", {
+            "Cookie": cookie.split(";")[0], "Content-Type": "application/x-www-form-urlencoded",
+        }, form.encode())  # fmt: skip
+        assert (status, answer["Location"]) == (303, expected), target

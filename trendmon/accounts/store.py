@@ -1,10 +1,10 @@
-"""The records of accounts, sessions, kiosk links and sign-in links, and their store's interface.
+"""The records of accounts, sessions, kiosk, sign-in links and API tokens, and their store.
 
 Two implementations keep them beside the history: ``trendmon.sinks.sqlite.accounts`` (the file
 ``TRENDMON_HOME/accounts.sqlite3``) and ``trendmon.sinks.mongo.accounts`` (collections
-``users``, ``sessions``, ``kiosks``, ``signins`` of the history's database). One test suite
-runs against both. Times are epoch milliseconds; secrets are stored only as their SHA-256
-(:func:`~trendmon.accounts.tokens.digest`).
+``users``, ``sessions``, ``kiosks``, ``signins``, ``api_tokens`` of the history's database).
+One test suite runs against both. Times are epoch milliseconds; secrets are stored only as
+their SHA-256 (:func:`~trendmon.accounts.tokens.digest`).
 """
 
 from __future__ import annotations
@@ -60,6 +60,20 @@ class SignIn:
     expires_ms: int
 
 
+@dataclass(frozen=True)
+class ApiToken:
+    """An API token for ``/api/v1/`` (``Authorization: Bearer ...``) with a role."""
+
+    id: str
+    name: str
+    role: str
+    token_hash: str
+    created_ms: int
+    expires_ms: int
+    last_used_ms: int | None = None
+    revoked: bool = False
+
+
 class AccountStore(Protocol):
     """Where accounts and sessions live. Both backends pass one test suite."""
 
@@ -113,5 +127,17 @@ class AccountStore(Protocol):
     def take_signin(self, token_hash: str) -> SignIn | None:
         """Remove and return a sign-in link (it works once)."""
         ...
+
+    def add_token(self, token: ApiToken) -> None: ...
+
+    def tokens(self) -> list[ApiToken]:
+        """Every API token, oldest first."""
+        ...
+
+    def find_token(self, field: str, value: str) -> ApiToken | None:
+        """The API token whose ``id`` or ``token_hash`` is ``value``."""
+        ...
+
+    def update_token(self, token_id: str, **fields: Any) -> bool: ...
 
     def close(self) -> None: ...

@@ -20,6 +20,7 @@ from trendmon.cli import (
     scrape,
     settings,
     simulate,
+    tokens,
     users,
     worker,
 )
@@ -37,7 +38,7 @@ app = typer.Typer(
 
 for module in (
     scrape, importer, simulate, run, worker, evaluate, history, log, settings, dashboard, users,
-    kiosk,
+    kiosk, tokens,
 ):
     module.register(app)
 

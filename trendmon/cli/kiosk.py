@@ -19,7 +19,7 @@ from trendmon.cli.users import open_store
 app = typer.Typer(help="Kiosk links for wall displays: create, list, revoke.")
 
 
-def _iso(ms: int | None) -> str | None:
+def iso(ms: int | None) -> str | None:
     return None if ms is None else datetime.fromtimestamp(ms / 1000, UTC).isoformat()
 
 
@@ -44,7 +44,7 @@ def create(
     finally:
         store.close()
     err.print(
-        f"kiosk {kiosk.id} ({kiosk.name}) until {_iso(kiosk.expires_ms)}; the link opens once:"
+        f"kiosk {kiosk.id} ({kiosk.name}) until {iso(kiosk.expires_ms)}; the link opens once:"
     )
     typer.echo(f"{url.rstrip('/')}/kiosk/{token}")
 
@@ -67,8 +67,8 @@ def list_(home: HomeOption = None) -> None:
                 else ("unused" if k.token_hash else "in use")
             )
             print_jsonl(
-                {"id": k.id, "name": k.name, "created": _iso(k.created_ms),
-                 "expires": _iso(k.expires_ms), "last_used": _iso(k.last_used_ms),
+                {"id": k.id, "name": k.name, "created": iso(k.created_ms),
+                 "expires": iso(k.expires_ms), "last_used": iso(k.last_used_ms),
                  "state": state}
             )  # fmt: skip
     finally:

@@ -61,6 +61,9 @@ ROUTES: Final[Mapping[str, Access]] = {
     "trendmon_stream": WALL,
     "trendmon_logout": WALL,
     "trendmon_export": ANALYST,
+    "trendmon_api_index": VIEWER,
+    "trendmon_api_openapi": VIEWER,
+    "trendmon_api": ANALYST,
 }
 """Flask endpoints and what they need (before the page or callback check)."""
 

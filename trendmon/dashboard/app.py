@@ -22,6 +22,7 @@ path                         page
 ``/login`` ``/logout``       signing in and out (:mod:`.login`)
 ``/signin/T`` ``/kiosk/T``   one-time sign-in and kiosk links (:mod:`.login`)
 ``/healthz``                 "ok", for a load balancer; no data
+``/api/v1/TABLE``            the tables as paginated JSON, for API tokens (:mod:`.api`)
 ===========================  ==============================================================
 
 Every request passes :mod:`.gate` first: without a session only the login page, the links
@@ -41,7 +42,7 @@ from dash import Dash, Input, Output, dcc, html
 from flask import Response, abort, request
 
 from trendmon.accounts.store import AccountStore
-from trendmon.dashboard import access, gate, guard, login
+from trendmon.dashboard import access, api, gate, guard, login
 from trendmon.dashboard import components as ui
 from trendmon.dashboard.data import DashboardData, UnknownEntityError
 from trendmon.dashboard.export import to_csv, to_json
@@ -159,6 +160,7 @@ def create_app(
         "data": data, "settings": settings, "stream": stream, "accounts": accounts,
     }  # fmt: skip
     _register_exports(app, data)
+    api.install(app, data)
 
     @app.callback(
         Output("page", "children"),

@@ -3,9 +3,9 @@
 :func:`install` adds a ``before_request`` hook to the Flask server, ahead of every route:
 
 1. an endpoint in :data:`~.access.OPEN` (login page, sign-in and kiosk links, health) passes;
-2. otherwise the session cookie (an account) or the kiosk cookie is resolved against the account
-   store; without either, a page is redirected to ``/login?next=…`` and anything else is
-   answered 401;
+2. otherwise the session cookie (an account), the kiosk cookie, or under ``/api/`` an API
+   token (``Authorization: Bearer``) is resolved against the account store; without one, a page
+   is redirected to ``/login?next=…`` and anything else is answered 401;
 3. a state-changing method (anything but GET, HEAD, OPTIONS) must carry the session's CSRF token
    in ``X-CSRFToken`` (Dash's renderer sends it from the ``_csrf_token`` cookie) or in the
    form's ``csrf_token`` field: 403 otherwise;
@@ -30,7 +30,7 @@ from dash import Dash
 from flask import Flask, g, redirect, request
 from werkzeug.wrappers import Response
 
-from trendmon.accounts import kiosks, sessions
+from trendmon.accounts import apitokens, kiosks, sessions
 from trendmon.accounts.roles import Role
 from trendmon.accounts.sessions import Principal
 from trendmon.accounts.store import AccountStore
@@ -45,6 +45,7 @@ KIOSK_COOKIE: Final = "trendmon_kiosk"
 CSRF_COOKIE: Final = "_csrf_token"
 """The cookie Dash's renderer reads and sends back as ``X-CSRFToken``."""
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
+API_PREFIX: Final = "/api/"
 
 
 def _now_ms() -> int:
@@ -57,8 +58,14 @@ def kiosk_csrf(cookie: str) -> str:
 
 
 def resolve(store: AccountStore, settings: DashboardSettings) -> Principal | None:
-    """Who the current request comes from, by its cookies (None: nobody signed in)."""
+    """Who the current request comes from, by its cookies, or for the API by its bearer token
+    (None: nobody signed in)."""
     now = _now_ms()
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and request.path.startswith(API_PREFIX):
+        api = apitokens.resolve(store, secret.strip(), now)
+        # A token never opens a page, and its request needs no CSRF token: no cookie is used.
+        return None if api is None else Principal(f"token {api.name}", Role[api.role], "")
     token = request.cookies.get(SESSION_COOKIE, "")
     if token:
         who = sessions.resolve(store, token, now, settings.session_idle_s, settings.session_max_s)

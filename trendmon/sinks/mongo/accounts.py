@@ -15,14 +15,14 @@ from pymongo import ASCENDING, MongoClient, ReturnDocument
 from pymongo.collection import Collection
 from pymongo.errors import ConnectionFailure, DuplicateKeyError
 
-from trendmon.accounts.store import Kiosk, Session, SignIn, User
+from trendmon.accounts.store import ApiToken, Kiosk, Session, SignIn, User
 from trendmon.errors import ServiceUnavailableError
 from trendmon.settings import MongoSettings
 from trendmon.sinks.mongo.history import redact
 
 Doc = dict[str, Any]
-R = TypeVar("R", User, Session, Kiosk, SignIn)
-_KEYS = {User: "name", Session: "id_hash", Kiosk: "id", SignIn: "token_hash"}
+R = TypeVar("R", User, Session, Kiosk, SignIn, ApiToken)
+_KEYS = {User: "name", Session: "id_hash", Kiosk: "id", SignIn: "token_hash", ApiToken: "id"}
 
 
 def _doc(record: Any) -> Doc:
@@ -59,10 +59,12 @@ class MongoAccounts:
         self._sessions: Collection[Doc] = db["sessions"]
         self._kiosks: Collection[Doc] = db["kiosks"]
         self._signins: Collection[Doc] = db["signins"]
+        self._tokens: Collection[Doc] = db["api_tokens"]
         try:
             self._sessions.create_index([("user", ASCENDING)], name="user")
             self._kiosks.create_index([("token_hash", ASCENDING)], name="token_hash")
             self._kiosks.create_index([("cookie_hash", ASCENDING)], name="cookie_hash")
+            self._tokens.create_index([("token_hash", ASCENDING)], name="token_hash")
         except ConnectionFailure as exc:
             self._client.close()
             raise ServiceUnavailableError(
@@ -134,6 +136,21 @@ class MongoAccounts:
 
     def take_signin(self, token_hash: str) -> SignIn | None:
         return _record(SignIn, self._signins.find_one_and_delete({"_id": token_hash}))
+
+    def add_token(self, token: ApiToken) -> None:
+        self._tokens.insert_one(_doc(token))
+
+    def tokens(self) -> list[ApiToken]:
+        docs = self._tokens.find({}).sort([("created_ms", ASCENDING), ("_id", ASCENDING)])
+        return [t for t in (_record(ApiToken, d) for d in docs) if t is not None]
+
+    def find_token(self, field: str, value: str) -> ApiToken | None:
+        if field not in ("id", "token_hash"):
+            raise ValueError(f"API tokens are not found by {field}")
+        return _record(ApiToken, self._tokens.find_one({"_id" if field == "id" else field: value}))
+
+    def update_token(self, token_id: str, **fields_: Any) -> bool:
+        return self._tokens.update_one({"_id": token_id}, {"$set": fields_}).matched_count > 0
 
     def close(self) -> None:
         self._client.close()

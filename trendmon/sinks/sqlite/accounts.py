@@ -13,7 +13,7 @@ from dataclasses import astuple, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
-from trendmon.accounts.store import Kiosk, Session, SignIn, User
+from trendmon.accounts.store import ApiToken, Kiosk, Session, SignIn, User
 from trendmon.errors import ConfigError
 
 _SCHEMA = """
@@ -31,15 +31,21 @@ CREATE TABLE IF NOT EXISTS kiosks (
     expires_ms INTEGER NOT NULL, token_hash TEXT UNIQUE, cookie_hash TEXT UNIQUE,
     last_used_ms INTEGER, revoked INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS api_tokens (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, token_hash TEXT UNIQUE NOT NULL,
+    created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL, last_used_ms INTEGER,
+    revoked INTEGER NOT NULL DEFAULT 0
+);
 CREATE TABLE IF NOT EXISTS signins (
     token_hash TEXT PRIMARY KEY, user TEXT NOT NULL, expires_ms INTEGER NOT NULL
 );
 """
 
-R = TypeVar("R", User, Session, Kiosk, SignIn)
+R = TypeVar("R", User, Session, Kiosk, SignIn, ApiToken)
 _COLUMNS = {
     "users": {f.name for f in fields(User)},
     "kiosks": {f.name for f in fields(Kiosk)},
+    "api_tokens": {f.name for f in fields(ApiToken)},
 }
 
 
@@ -47,7 +53,7 @@ def _row(cls: type[R], row: Any) -> R | None:
     if row is None:
         return None
     values = list(row)
-    if cls in (User, Kiosk):  # booleans are stored as integers
+    if cls in (User, Kiosk, ApiToken):  # booleans are stored as integers
         names = [f.name for f in fields(cls)]
         for flag in ("disabled", "revoked"):
             if flag in names:
@@ -159,6 +165,22 @@ class SqliteAccounts:
                 "DELETE FROM signins WHERE token_hash = ? RETURNING *", (token_hash,)
             )
             return _row(SignIn, cur.fetchone())
+
+    def add_token(self, token: ApiToken) -> None:
+        self._run("INSERT INTO api_tokens VALUES (?, ?, ?, ?, ?, ?, ?, ?)", astuple(token))
+
+    def tokens(self) -> list[ApiToken]:
+        with self._lock:
+            rows = self._db.execute("SELECT * FROM api_tokens ORDER BY created_ms, id").fetchall()
+        return [t for t in (_row(ApiToken, r) for r in rows) if t is not None]
+
+    def find_token(self, field: str, value: str) -> ApiToken | None:
+        if field not in ("id", "token_hash"):
+            raise ValueError(f"API tokens are not found by {field}")
+        return self._one(ApiToken, "api_tokens", field, value)
+
+    def update_token(self, token_id: str, **fields_: Any) -> bool:
+        return self._update("api_tokens", "id", token_id, fields_)
 
     def close(self) -> None:
         with self._lock:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from trendmon.accounts import apitokens, kiosks, sessions, users
+from trendmon.accounts import apitokens, audit, kiosks, sessions, users
 from trendmon.accounts.roles import Role
 from trendmon.accounts.store import AccountStore
 from trendmon.accounts.tokens import digest
@@ -159,3 +159,12 @@ def test_an_api_token_works_until_it_expires_or_is_revoked(store: AccountStore) 
     apitokens.revoke(store, token.id)
     assert apitokens.resolve(store, secret, now()) is None
     assert [t.revoked for t in store.tokens()] == [True]
+
+
+def test_the_audit_log_keeps_the_latest_events_newest_first(store: AccountStore) -> None:
+    for i in range(5):
+        audit.record(store, "ann", f"action{i}", "bob", "10.0.0.1")
+        time.sleep(0.002)
+    events = store.audit(3)
+    assert [e.action for e in events] == ["action4", "action3", "action2"]
+    assert events[0].who == "ann" and events[0].target == "bob" and events[0].source == "10.0.0.1"

@@ -42,6 +42,18 @@ def test_users_are_added_changed_disabled_and_removed() -> None:
     assert run("users", "disable", "ann", "--enable")[0] == 0
     assert listed()["ann"]["disabled"] is False
     assert run("users", "remove", "ann")[0] == 0 and "ann" not in listed()
+    _, out, _ = run("users", "audit", "-n", "10")
+    events = [orjson.loads(line) for line in out.splitlines()]
+    assert [e["action"] for e in events] == [
+        "users.remove",
+        "users.enable",
+        "users.disable",
+        "users.passwd",
+        "users.role",
+        "users.add",
+    ]
+    assert all(e["target"] == "ann" and e["from"] == "cli" for e in events)
+    assert "velvet" not in out and "violet" not in out  # never a password
 
 
 def test_bad_input_is_one_line_and_no_account() -> None:

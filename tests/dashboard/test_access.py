@@ -307,6 +307,12 @@ def test_failed_logins_are_throttled_per_account_and_per_address(
     assert login("tester", "nope nope") == 401
     statuses = [login(f"u{i}", "nope nope") for i in range(20)]
     assert statuses[-1] == 429 and 401 in statuses
+    # Each attempt is in the audit log, with its address and without its password.
+    events = accounts_of(server).audit(1000)
+    tina = [e for e in events if e.target == "tina"]
+    assert [e.action for e in tina] == ["login-throttled"] + ["login-failed"] * 5
+    assert all(e.source == "127.0.0.1" for e in tina)
+    assert not any("wrong one" in repr(e) or "orchid" in repr(e) for e in events)
 
 
 def test_an_oversized_or_tokenless_login_post_is_refused(server: DashboardServer) -> None:

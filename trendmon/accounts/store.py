@@ -2,7 +2,8 @@
 
 Two implementations keep them beside the history: ``trendmon.sinks.sqlite.accounts`` (the file
 ``TRENDMON_HOME/accounts.sqlite3``) and ``trendmon.sinks.mongo.accounts`` (collections
-``users``, ``sessions``, ``kiosks``, ``signins``, ``api_tokens`` of the history's database).
+``users``, ``sessions``, ``kiosks``, ``signins``, ``api_tokens``, ``audit`` of the history's
+database).
 One test suite runs against both. Times are epoch milliseconds; secrets are stored only as
 their SHA-256 (:func:`~trendmon.accounts.tokens.digest`).
 """
@@ -74,6 +75,17 @@ class ApiToken:
     revoked: bool = False
 
 
+@dataclass(frozen=True)
+class AuditEvent:
+    """Who did what, when, from where (an address, or ``cli`` for the command line)."""
+
+    at_ms: int
+    who: str
+    action: str
+    target: str
+    source: str
+
+
 class AccountStore(Protocol):
     """Where accounts and sessions live. Both backends pass one test suite."""
 
@@ -139,5 +151,11 @@ class AccountStore(Protocol):
         ...
 
     def update_token(self, token_id: str, **fields: Any) -> bool: ...
+
+    def add_audit(self, event: AuditEvent) -> None: ...
+
+    def audit(self, limit: int) -> list[AuditEvent]:
+        """The latest ``limit`` audit events, newest first."""
+        ...
 
     def close(self) -> None: ...

@@ -37,8 +37,19 @@ app = typer.Typer(
 )
 
 for module in (
-    scrape, importer, simulate, run, worker, evaluate, history, log, settings, dashboard, users,
-    kiosk, tokens,
+    scrape,
+    importer,
+    simulate,
+    run,
+    worker,
+    evaluate,
+    history,
+    log,
+    settings,
+    dashboard,
+    users,
+    kiosk,
+    tokens,
 ):
     module.register(app)
 

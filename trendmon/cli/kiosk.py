@@ -14,7 +14,7 @@ import typer
 
 from trendmon.accounts import kiosks
 from trendmon.cli.common import HomeOption, err, print_jsonl
-from trendmon.cli.users import open_store
+from trendmon.cli.users import audited, open_store
 
 app = typer.Typer(help="Kiosk links for wall displays: create, list, revoke.")
 
@@ -41,6 +41,7 @@ def create(
     store = open_store(home)
     try:
         kiosk, token = kiosks.create(store, name, int(time.time() * 1000), int(days * 86_400_000))
+        audited(store, "kiosk.create", kiosk.id)
     finally:
         store.close()
     err.print(
@@ -87,6 +88,7 @@ def revoke(
     store = open_store(home)
     try:
         kiosk = kiosks.revoke(store, kiosk_id)
+        audited(store, "kiosk.revoke", kiosk.id)
     finally:
         store.close()
     err.print(f"revoked kiosk {kiosk.id} ({kiosk.name})")

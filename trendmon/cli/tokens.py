@@ -11,7 +11,7 @@ from trendmon.accounts import apitokens
 from trendmon.accounts.roles import ROLES
 from trendmon.cli.common import HomeOption, err, print_jsonl
 from trendmon.cli.kiosk import iso
-from trendmon.cli.users import open_store
+from trendmon.cli.users import audited, open_store
 
 app = typer.Typer(help="API tokens for /api/v1/: create, list, revoke.")
 
@@ -33,6 +33,7 @@ def create(
     try:
         now = int(time.time() * 1000)
         token, secret = apitokens.create(store, name, role, now, int(days * 86_400_000))
+        audited(store, "tokens.create", token.id)
     finally:
         store.close()
     err.print(f"token {token.id} ({token.name}, {token.role}) until {iso(token.expires_ms)}:")
@@ -69,6 +70,7 @@ def revoke(
     store = open_store(home)
     try:
         token = apitokens.revoke(store, token_id)
+        audited(store, "tokens.revoke", token.id)
     finally:
         store.close()
     err.print(f"revoked token {token.id} ({token.name})")

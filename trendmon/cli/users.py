@@ -1,4 +1,4 @@
-"""``trendmon users``: the dashboard's accounts (admin, analyst, viewer) in the account store.
+"""``trendmon users``: the dashboard's accounts (admin, analyst, viewer), and the audit log.
 
 There is no default account and no default password. Passwords are asked twice on a terminal
 (never on the command line, where other users could see them) or read from stdin with
@@ -7,6 +7,7 @@ There is no default account and no default password. Passwords are asked twice o
 
 from __future__ import annotations
 
+import getpass
 import sys
 import time
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from trendmon.accounts import sessions, users
+from trendmon.accounts import audit, sessions, users
 from trendmon.accounts.roles import ROLES
 from trendmon.accounts.store import AccountStore
 from trendmon.cli.common import HomeOption, err, print_jsonl
@@ -35,6 +36,15 @@ def open_store(home: Path | None) -> AccountStore:
 
     core = load(CoreSettings, home=home)
     return open_accounts("sqlite" if core.bus == "embedded" else "mongo", home=core.home)
+
+
+def audited(store: AccountStore, action: str, target: str) -> None:
+    """Record a change made from the command line, by the system user who ran it."""
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):
+        who = "unknown"
+    audit.record(store, f"cli {who}", action, target, "cli")
 
 
 def _now_ms() -> int:
@@ -63,6 +73,7 @@ def add(
     store = open_store(home)
     try:
         user = users.add(store, name, role, _password(password_stdin), _now_ms())
+        audited(store, "users.add", name)
     finally:
         store.close()
     err.print(f"added {user.name} ({user.role})")
@@ -94,6 +105,7 @@ def role(name: NameArg, new_role: RoleArg, home: HomeOption = None) -> None:
     store = open_store(home)
     try:
         ended = users.set_role(store, name, new_role)
+        audited(store, "users.role", name)
     finally:
         store.close()
     err.print(f"{name} is now {new_role}; {ended} session(s) ended")
@@ -108,6 +120,7 @@ def passwd(name: NameArg, password_stdin: StdinOption = False, home: HomeOption 
     store = open_store(home)
     try:
         ended = users.set_password(store, name, _password(password_stdin))
+        audited(store, "users.passwd", name)
     finally:
         store.close()
     err.print(f"password of {name} changed; {ended} session(s) ended")
@@ -126,6 +139,7 @@ def disable(
     store = open_store(home)
     try:
         ended = users.set_disabled(store, name, not enable)
+        audited(store, "users.enable" if enable else "users.disable", name)
     finally:
         store.close()
     err.print(f"{name} {'enabled' if enable else 'disabled'}; {ended} session(s) ended")
@@ -140,9 +154,29 @@ def remove(name: NameArg, home: HomeOption = None) -> None:
     store = open_store(home)
     try:
         ended = users.remove(store, name)
+        audited(store, "users.remove", name)
     finally:
         store.close()
     err.print(f"removed {name}; {ended} session(s) ended")
+
+
+@app.command("audit")
+def audit_(
+    n: Annotated[int, typer.Option("-n", min=1, max=100_000, help="How many events.")] = 100,
+    home: HomeOption = None,
+) -> None:
+    """The audit log as JSON Lines, newest first: sign-ins (and failed ones), sign-outs, kiosk
+    links opened, and every change to accounts, kiosk links and API tokens.
+
+    Example: trendmon users audit -n 20
+    """
+    store = open_store(home)
+    try:
+        for event in store.audit(n):
+            print_jsonl({"at_ms": event.at_ms, "who": event.who, "action": event.action,
+                         "target": event.target, "from": event.source})  # fmt: skip
+    finally:
+        store.close()
 
 
 @app.command("link")
@@ -160,6 +194,7 @@ def link(
     store = open_store(home)
     try:
         token = sessions.create_signin(store, users.get(store, name), _now_ms())
+        audited(store, "users.link", name)
     finally:
         store.close()
     typer.echo(f"{url.rstrip('/')}/signin/{token}")

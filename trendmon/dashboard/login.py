@@ -20,7 +20,7 @@ from dash import Dash
 from flask import Flask, redirect, request
 from werkzeug.wrappers import Response
 
-from trendmon.accounts import kiosks, sessions, users
+from trendmon.accounts import audit, kiosks, sessions, users
 from trendmon.accounts.store import AccountStore, User
 from trendmon.accounts.tokens import new_token, same
 from trendmon.dashboard import gate
@@ -121,6 +121,7 @@ def install(app: Dash, store: AccountStore, settings: DashboardSettings) -> None
         address = f"ip:{request.remote_addr}"
         if per_account.blocked(f"user:{name}") or per_address.blocked(address):
             gate.log.warning("429 login throttled for %r from %s", name, request.remote_addr)
+            audit.record(store, name, "login-throttled", name, request.remote_addr or "")
             return _login_page(429, GENERIC, next_)
         try:
             user = users.authenticate(store, name, form.get("password", ""))
@@ -128,15 +129,20 @@ def install(app: Dash, store: AccountStore, settings: DashboardSettings) -> None
             per_account.fail(f"user:{name}")
             per_address.fail(address)
             gate.log.warning("401 failed login for %r from %s", name, request.remote_addr)
+            audit.record(store, name, "login-failed", name, request.remote_addr or "")
             return _login_page(401, GENERIC, next_)
         per_account.clear(f"user:{name}")
         gate.log.info("login of %s from %s", user.name, request.remote_addr)
+        audit.record(store, user.name, "login", user.name, request.remote_addr or "")
         return start_session(store, user, settings, next_)
 
     def login_css() -> Response:
         return Response(CSS, mimetype="text/css", headers={"Cache-Control": "max-age=3600"})
 
     def logout() -> Response:
+        who = gate.principal()
+        if who is not None:
+            audit.record(store, who.name, "logout", who.name, request.remote_addr or "")
         sessions.end(store, request.cookies.get(gate.SESSION_COOKIE, ""))
         response = redirect("/login", 303)
         gate.clear_cookies(response)
@@ -147,7 +153,9 @@ def install(app: Dash, store: AccountStore, settings: DashboardSettings) -> None
             user = sessions.redeem_signin(store, token, int(time.time() * 1000))
         except AuthenticationError:
             gate.log.warning("403 unusable sign-in link from %s", request.remote_addr)
+            audit.record(store, "", "login-link-refused", "", request.remote_addr or "")
             return _login_page(403, "This sign-in link does not work (any more). Sign in below.")
+        audit.record(store, user.name, "login-link", user.name, request.remote_addr or "")
         return start_session(store, user, settings, "/")
 
     def kiosk(token: str) -> Response:
@@ -155,9 +163,13 @@ def install(app: Dash, store: AccountStore, settings: DashboardSettings) -> None
             cookie = kiosks.exchange(store, token, int(time.time() * 1000))
         except AuthenticationError:
             gate.log.warning("403 unusable kiosk link from %s", request.remote_addr)
+            audit.record(store, "", "kiosk-link-refused", "", request.remote_addr or "")
             return Response("This link does not open anything. Ask for a new one.\n",
                             status=403, mimetype="text/plain")  # fmt: skip
         kiosk = kiosks.resolve(store, cookie, int(time.time() * 1000))
+        if kiosk is not None:
+            where = request.remote_addr or ""
+            audit.record(store, f"kiosk {kiosk.name}", "kiosk-opened", kiosk.id, where)
         ttl = max((kiosk.expires_ms - time.time() * 1000) / 1000, 0) if kiosk else 0
         response = redirect("/wall", 303)
         gate.set_cookie(response, gate.KIOSK_COOKIE, cookie, ttl, https=settings.https)

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import asdict, fields
 from typing import Any, TypeVar
 
-from pymongo import ASCENDING, MongoClient, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, MongoClient, ReturnDocument
 from pymongo.collection import Collection
 from pymongo.errors import ConnectionFailure, DuplicateKeyError
 
-from trendmon.accounts.store import ApiToken, Kiosk, Session, SignIn, User
+from trendmon.accounts.store import ApiToken, AuditEvent, Kiosk, Session, SignIn, User
 from trendmon.errors import ServiceUnavailableError
 from trendmon.settings import MongoSettings
 from trendmon.sinks.mongo.history import redact
@@ -60,11 +60,13 @@ class MongoAccounts:
         self._kiosks: Collection[Doc] = db["kiosks"]
         self._signins: Collection[Doc] = db["signins"]
         self._tokens: Collection[Doc] = db["api_tokens"]
+        self._audit: Collection[Doc] = db["audit"]
         try:
             self._sessions.create_index([("user", ASCENDING)], name="user")
             self._kiosks.create_index([("token_hash", ASCENDING)], name="token_hash")
             self._kiosks.create_index([("cookie_hash", ASCENDING)], name="cookie_hash")
             self._tokens.create_index([("token_hash", ASCENDING)], name="token_hash")
+            self._audit.create_index([("at_ms", DESCENDING)], name="at_ms")
         except ConnectionFailure as exc:
             self._client.close()
             raise ServiceUnavailableError(
@@ -151,6 +153,16 @@ class MongoAccounts:
 
     def update_token(self, token_id: str, **fields_: Any) -> bool:
         return self._tokens.update_one({"_id": token_id}, {"$set": fields_}).matched_count > 0
+
+    def add_audit(self, event: AuditEvent) -> None:
+        self._audit.insert_one(asdict(event))
+
+    def audit(self, limit: int) -> list[AuditEvent]:
+        docs = self._audit.find({}).sort([("at_ms", DESCENDING), ("_id", DESCENDING)])
+        return [
+            AuditEvent(d["at_ms"], d["who"], d["action"], d["target"], d["source"])
+            for d in docs.limit(limit)
+        ]
 
     def close(self) -> None:
         self._client.close()

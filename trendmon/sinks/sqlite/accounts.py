@@ -13,7 +13,7 @@ from dataclasses import astuple, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
-from trendmon.accounts.store import ApiToken, Kiosk, Session, SignIn, User
+from trendmon.accounts.store import ApiToken, AuditEvent, Kiosk, Session, SignIn, User
 from trendmon.errors import ConfigError
 
 _SCHEMA = """
@@ -36,12 +36,17 @@ CREATE TABLE IF NOT EXISTS api_tokens (
     created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL, last_used_ms INTEGER,
     revoked INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS audit (
+    at_ms INTEGER NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL,
+    source TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_time ON audit (at_ms);
 CREATE TABLE IF NOT EXISTS signins (
     token_hash TEXT PRIMARY KEY, user TEXT NOT NULL, expires_ms INTEGER NOT NULL
 );
 """
 
-R = TypeVar("R", User, Session, Kiosk, SignIn, ApiToken)
+R = TypeVar("R", User, Session, Kiosk, SignIn, ApiToken, AuditEvent)
 _COLUMNS = {
     "users": {f.name for f in fields(User)},
     "kiosks": {f.name for f in fields(Kiosk)},
@@ -181,6 +186,16 @@ class SqliteAccounts:
 
     def update_token(self, token_id: str, **fields_: Any) -> bool:
         return self._update("api_tokens", "id", token_id, fields_)
+
+    def add_audit(self, event: AuditEvent) -> None:
+        self._run("INSERT INTO audit VALUES (?, ?, ?, ?, ?)", astuple(event))
+
+    def audit(self, limit: int) -> list[AuditEvent]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM audit ORDER BY at_ms DESC, rowid DESC LIMIT ?", (limit,)
+            ).fetchall()
+        return [AuditEvent(*row) for row in rows]
 
     def close(self) -> None:
         with self._lock:

@@ -18,6 +18,9 @@ Chromium through Playwright.
    which splits each delay into the engine's part (publish to the change message) and the push
    path's part (change message to the number on screen).
 
+The wall is opened through a kiosk link (as the office TV would be), the explorer pages with
+an admin's one-time sign-in link: the dashboard is closed without a session.
+
 4. Opens ``--streams`` idle ``/stream`` connections (300: TVs and tabs left open) and measures
    the same delay again. They share the dashboard's one subscription to the change channel,
    so they should cost the wall nothing.
@@ -47,9 +50,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from trendmon.accounts import kiosks, sessions, users
 from trendmon.events import Author, Music, Stats, VideoSnapshot, encode, new_snapshot
 from trendmon.log.base import SNAPSHOTS, Message
 from trendmon.log.embedded import EmbeddedLog
+from trendmon.sinks.factory import open_accounts
 from trendmon.sinks.redis.store import LiveStore
 
 CHROMIUM = "/usr/bin/chromium"
@@ -164,10 +169,54 @@ def wait_until(check: Any, what: str, timeout_s: float) -> None:
         time.sleep(0.5)
 
 
+def cookies_of(url: str, path: str) -> dict[str, str]:
+    """The cookies a sign-in or kiosk link at ``path`` sets (the link then no longer works)."""
+    import http.client
+    from http.cookies import SimpleCookie
+
+    address = urlsplit(url)
+    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=30)
+    connection.request("GET", path)
+    response = connection.getresponse()
+    response.read()
+    jar: SimpleCookie = SimpleCookie()
+    for header in response.headers.get_all("Set-Cookie") or []:
+        jar.load(header)
+    connection.close()
+    return {k: m.value for k, m in jar.items() if m.value}
+
+
+def healthy(url: str) -> bool:
+    try:
+        address = urlsplit(url)
+        with socket.create_connection((address.hostname, address.port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def signed_in(url: str, home: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """Cookies of a local admin's session and of a kiosk for the wall."""
+    wait_until(lambda: healthy(url), "the dashboard", 120)
+    store = open_accounts("sqlite", home=home)
+    now = int(time.time() * 1000)
+    signin = sessions.create_signin(store, users.local_admin(store, now), now)
+    _, kiosk = kiosks.create(store, "bench TV", now, 86_400_000)
+    store.close()
+    return cookies_of(url, f"/signin/{signin}"), cookies_of(url, f"/kiosk/{kiosk}")
+
+
+def context(browser: Any, url: str, cookies: dict[str, str]) -> Any:
+    # bypass_csp: wait_for_function evaluates strings, which the page's policy forbids.
+    ctx = browser.new_context(viewport={"width": 1920, "height": 1080}, bypass_csp=True)
+    ctx.add_cookies([{"name": k, "value": v, "url": f"{url}/"} for k, v in cookies.items()])
+    return ctx
+
+
 def first_render(browser: Any, url: str, ready: str, runs: int = 3) -> list[float]:
     times = []
     for _ in range(runs):
-        page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        page = browser.new_page()
         started = time.perf_counter()
         page.goto(url, wait_until="commit")
         page.wait_for_selector(ready, timeout=120_000)
@@ -176,13 +225,17 @@ def first_render(browser: Any, url: str, ready: str, runs: int = 3) -> list[floa
     return times
 
 
-def open_streams(url: str, n: int) -> list[socket.socket]:
-    """``n`` idle ``/stream`` connections, each past its hello event (or refused)."""
+def open_streams(url: str, n: int, cookies: dict[str, str]) -> list[socket.socket]:
+    """``n`` idle ``/stream`` connections of a kiosk, each past its hello event (or refused)."""
     address = urlsplit(url)
+    cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
     socks = []
     for _ in range(n):
         sock = socket.create_connection((address.hostname, address.port), timeout=30)
-        sock.sendall(b"GET /stream HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n")
+        sock.sendall(
+            b"GET /stream HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n"
+            + f"Cookie: {cookie}\r\n\r\n".encode()
+        )
         socks.append(sock)
     opened = 0
     for sock in socks:
@@ -311,12 +364,14 @@ def main() -> None:
 
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            wall = first_render(browser, f"{url}/wall", "#wall-videos .w-row:not(.blank)")
-            rankings = first_render(browser, f"{url}/rankings", "#table-rankings tbody tr")
+            admin_cookies, kiosk_cookies = signed_in(url, home)
+            admin, tv = context(browser, url, admin_cookies), context(browser, url, kiosk_cookies)
+            wall = first_render(tv, f"{url}/wall", "#wall-videos .w-row:not(.blank)")
+            rankings = first_render(admin, f"{url}/rankings", "#table-rankings tbody tr")
             filtered = first_render(
-                browser, f"{url}/rankings?hashtag=tag7&verified=1", "#table-rankings"
+                admin, f"{url}/rankings?hashtag=tag7&verified=1", "#table-rankings"
             )
-            page = browser.new_page(viewport={"width": 1920, "height": 1080})
+            page = tv.new_page()
             page.goto(f"{url}/wall")
             page.wait_for_function("window.trendmonWall && window.trendmonWall.messages > 0")
             page.evaluate(OBSERVE)
@@ -335,7 +390,7 @@ def main() -> None:
             warm_listener.join(timeout=5)
             time.sleep(1)
             alone = measure(page, log, live, args, 2)
-            streams = open_streams(url, args.streams)
+            streams = open_streams(url, args.streams, kiosk_cookies)
             try:
                 crowded = measure(page, log, live, args, 2 + int(args.seconds * args.rate))
             finally:

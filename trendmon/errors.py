@@ -12,7 +12,12 @@ raises them with enough context (the input, the field, the fix) to make that mes
     │   ├── BusError                  a log/topic operation that cannot succeed as asked
     │   ├── SubscriptionError         an alert subscription's field is invalid (names it)
     │   ├── UnknownAlertError         no subscription or delivery has the id given
-    │   └── UnsafeTargetError         an alert target refused by the outbound rules (SSRF)
+    │   ├── UnsafeTargetError         an alert target refused by the outbound rules (SSRF)
+    │   └── AccountError              an account, session or kiosk operation refused
+    │       ├── PasswordPolicyError   a new password too short, too long or too common
+    │       ├── UnknownAccountError   no such account (or kiosk link)
+    │       ├── AccountExistsError    an account of that name exists already
+    │       └── AuthenticationError   wrong name or password, or a disabled account
     └── RetryableError                the same call may succeed later (network, server restart)
         ├── SourceBlockedError        TikTok answered empty, with a captcha, or not at all
         ├── ServiceUnavailableError   Kafka, Redis or MongoDB did not answer
@@ -96,3 +101,23 @@ class UnsafeTargetError(TerminalError):
 
 class DeliveryError(RetryableError):
     """One delivery attempt failed before an answer (refused, reset, timed out)."""
+
+
+class AccountError(TerminalError):
+    """An account, session or kiosk operation that cannot succeed as asked."""
+
+
+class PasswordPolicyError(AccountError):
+    """A new password is too short, too long or among the most common passwords."""
+
+
+class UnknownAccountError(AccountError):
+    """No account (or kiosk link) of that name or id."""
+
+
+class AccountExistsError(AccountError):
+    """An account of that name exists already."""
+
+
+class AuthenticationError(AccountError):
+    """Wrong name or password, or a disabled account. The edges show one generic message."""

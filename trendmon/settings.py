@@ -377,6 +377,23 @@ class DashboardSettings(BaseSettings):
         ge=1,
         description="Most /stream push connections open at once; the next is refused (503).",
     )
+    session_idle_s: float = Field(
+        1800, gt=0, description="A signed-in session ends after this many idle seconds."
+    )
+    session_max_s: float = Field(
+        43_200, gt=0, description="A signed-in session ends this many seconds after sign-in."
+    )
+    https: bool = Field(
+        False,
+        description="Served to browsers over https (a proxy in front): cookies get Secure, "
+        "responses HSTS.",
+    )
+    proxy_hops: int = Field(
+        0,
+        ge=0,
+        le=5,
+        description="Reverse proxies in front whose X-Forwarded-For/-Proto to trust (0: none).",
+    )
 
 
 COMPONENTS["dashboard"] = DashboardSettings

@@ -20,6 +20,7 @@ from trendmon.sinks.webhooks.delivery import Dispatcher
 
 from ..alerts.conftest import alert_settings, make_spike
 from ..alerts.receivers import Reply, receiver
+from .conftest import start
 from .world import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -29,7 +30,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 def admin_server(world: World) -> Iterator[DashboardServer]:
     alerts = AlertsData(lambda: open_alerts("sqlite", home=world.home), alert_settings())
     app = create_app(DashboardSettings(history_ttl_s=0.0), world.home, alerts=alerts)
-    server = DashboardServer(app, "127.0.0.1", 0).start()
+    server = start(app)  # with a signed-in admin: the page is admin-only
     yield server
     server.stop()
     for sub in SqliteAlerts(world.home).subscriptions():

@@ -12,6 +12,8 @@ import pytest
 
 from trendmon.dashboard.server import DashboardServer
 
+from .conftest import SESSIONS, session_headers
+
 RENDER = "..page.children...nav.children...page.className.."
 VALID = {
     "output": RENDER,
@@ -48,6 +50,7 @@ def call(server: DashboardServer, method: str, path: str, body: bytes | None = N
     connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=30)
     try:
         headers = {"Content-Type": "application/json"} if body is not None else {}
+        headers.update(session_headers(SESSIONS[server.port]))
         connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
         return response.status, response.read()

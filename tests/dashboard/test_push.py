@@ -24,7 +24,7 @@ from trendmon.settings import DashboardSettings
 from trendmon.sinks.factory import open_history
 from trendmon.sinks.redis.store import LiveStore
 
-from .conftest import serve
+from .conftest import SESSIONS, serve, session_headers, start
 from .world import World
 
 pytestmark = pytest.mark.slow
@@ -92,7 +92,11 @@ class RawStream:
     def __init__(self, url: str) -> None:
         address = urlsplit(url)
         self.sock = socket.create_connection((address.hostname, address.port), timeout=30)
-        self.sock.sendall(b"GET /stream HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+        cookie = session_headers(SESSIONS[address.port or 0])["Cookie"]
+        self.sock.sendall(
+            b"GET /stream HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n"
+            + f"Cookie: {cookie}\r\n\r\n".encode()
+        )
         self.head = b""
 
     def status_and_first_event(self) -> tuple[int, bytes]:
@@ -201,8 +205,7 @@ def test_a_store_that_is_away_is_named_not_its_files(tmp_path: Path) -> None:
     secret = "embedded Redis of /srv/secret/live.rdb (socket /tmp/secret/redis.socket)"
     live = LiveStore(client, address=secret)
     data = DashboardData(live, lambda: open_history("sqlite", home=tmp_path))
-    app = create_app(DashboardSettings(heartbeat_s=1.0), data=data)
-    server = DashboardServer(app, "127.0.0.1", 0).start()
+    server = start(create_app(DashboardSettings(heartbeat_s=1.0), data=data))
     try:
         with pytest.raises(urllib.error.HTTPError) as caught:
             urllib.request.urlopen(f"{server.url}/export/rankings.json", timeout=30)

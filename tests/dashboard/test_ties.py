@@ -18,6 +18,8 @@ from trendmon.events import Candidate, VideoDelta
 from trendmon.settings import DashboardSettings
 from trendmon.sinks.redis.store import LiveStore
 
+from .conftest import start
+
 AT_MS = 1_767_571_200_000  # 2026-01-05T00:00Z
 TAG_SCORES = {"t1": 5.0, "t2": 5.0, "t3": 5.0, "t4": 3.0, "t5": 3.0, "t6": 2.0, "t7": 2.0,
               "t8": 2.0}  # fmt: skip
@@ -55,8 +57,7 @@ def tied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def tied_server(tied: Path) -> Iterator[DashboardServer]:
-    app = create_app(DashboardSettings(heartbeat_s=1.0, history_ttl_s=0.0), tied)
-    server = DashboardServer(app, "127.0.0.1", 0).start()
+    server = start(create_app(DashboardSettings(heartbeat_s=1.0, history_ttl_s=0.0), tied))
     yield server
     server.stop()
 

@@ -8,7 +8,7 @@ import pytest
 
 from trendmon.dashboard.server import DashboardServer
 
-from .conftest import screenshot, serve
+from .conftest import screenshot, serve, start
 from .world import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -118,7 +118,7 @@ def test_an_empty_store_says_there_is_no_data_yet(page: Any, tmp_path: Any) -> N
     from trendmon.settings import DashboardSettings
 
     app = create_app(DashboardSettings(heartbeat_s=1), tmp_path / "empty")
-    with DashboardServer(app, "127.0.0.1", 0) as server:
+    with start(app) as server:
         page.goto(f"{server.url}/wall")
         page.wait_for_selector("#wall-banner", state="visible")
         assert "No data yet" in page.inner_text("#wall-banner")

@@ -15,11 +15,14 @@ from trendmon.cli import (
     evaluate,
     history,
     importer,
+    kiosk,
     log,
     run,
     scrape,
     settings,
     simulate,
+    tokens,
+    users,
     worker,
 )
 from trendmon.cli.common import say_error
@@ -35,7 +38,20 @@ app = typer.Typer(
 )
 
 for module in (
-    scrape, importer, simulate, run, worker, evaluate, history, alerts, log, settings, dashboard
+    scrape,
+    importer,
+    simulate,
+    run,
+    worker,
+    evaluate,
+    history,
+    alerts,
+    log,
+    settings,
+    dashboard,
+    users,
+    kiosk,
+    tokens,
 ):
     module.register(app)
 

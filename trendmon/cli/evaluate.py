@@ -208,8 +208,8 @@ def _stored(
         fail(f"cannot read the truth file {path}: {exc.strerror}")
     except (ValueError, KeyError, TypeError) as exc:
         fail(
-            f"{path} is not a truth file ({exc}); write {{\"breakouts\": [{{\"kind\": "
-            f"\"hashtag\", \"id\": \"NAME\", \"onset\": \"2026-01-05T10:00:00Z\"}}]}}"
+            f'{path} is not a truth file ({exc}); write {{"breakouts": [{{"kind": '
+            f'"hashtag", "id": "NAME", "onset": "2026-01-05T10:00:00Z"}}]}}'
         )
     try:
         store = open_store(mongo, namespace, home)

@@ -14,6 +14,7 @@ import typer
 from rich.markup import escape
 
 from trendmon.cli.common import BusOption, HomeOption, err, parse_time_ms, print_json
+from trendmon.cli.dashboard import local_link
 from trendmon.errors import ConfigError
 from trendmon.events import utc
 from trendmon.log import Bus, open_bus
@@ -167,7 +168,10 @@ def run(
                 err.print(_status(stats), highlight=False, soft_wrap=True)
                 _report_deaths(children)
 
-        where = f"; dashboard on http://127.0.0.1:{shown}/wall" if dashboard and not once else ""
+        where = ""
+        if dashboard and not once:
+            link = local_link(core.home, f"http://127.0.0.1:{shown}")
+            where = f"; dashboard on http://127.0.0.1:{shown}/wall, sign in (once) at {link}"
         err.print(
             f"trendmon running on {core.home} (namespace {namespace}){where}; Ctrl-C to stop",
             highlight=False,

@@ -20,9 +20,16 @@ path                         page
 ``/alerts``                  alert subscriptions and their delivery log (:mod:`.pages.alerts`)
 ``/stream``                  Server-Sent Events (:mod:`.push`)
 ``/export/NAME.csv|json``    any table as a file (:mod:`.tables`, :mod:`.export`)
+``/login`` ``/logout``       signing in and out (:mod:`.login`)
+``/signin/T`` ``/kiosk/T``   one-time sign-in and kiosk links (:mod:`.login`)
+``/healthz``                 "ok", for a load balancer; no data
+``/api/v1/TABLE``            the tables as paginated JSON, for API tokens (:mod:`.api`)
 ===========================  ==============================================================
 
-Malformed requests to Dash's own routes are answered 400 or 404 by :mod:`.guard`.
+Every request passes :mod:`.gate` first: without a session only the login page, the links
+and ``/healthz`` answer; each route, page and callback needs the role :mod:`.access` gives it
+(admin when undeclared). Malformed requests to Dash's own routes are answered 400 or 404 by
+:mod:`.guard`.
 """
 
 from __future__ import annotations
@@ -35,8 +42,9 @@ from urllib.parse import parse_qsl, unquote
 from dash import Dash, Input, Output, dcc, html
 from flask import Response, abort, request
 
+from trendmon.accounts.store import AccountStore
+from trendmon.dashboard import access, api, gate, guard, login
 from trendmon.dashboard import components as ui
-from trendmon.dashboard import guard
 from trendmon.dashboard.alerts_data import AlertsData, open_alerts_data
 from trendmon.dashboard.data import DashboardData, UnknownEntityError
 from trendmon.dashboard.export import to_csv, to_json
@@ -67,6 +75,14 @@ def open_data(settings: DashboardSettings, home: Path | None = None) -> Dashboar
         lambda: open_bus(core),
         ttl_s=settings.history_ttl_s,
     )
+
+
+def open_accounts(home: Path | None = None) -> AccountStore:
+    """The account store beside the runtime's history (SQLite under ``home``, or MongoDB)."""
+    from trendmon.sinks.factory import open_accounts as open_store
+
+    core = load(CoreSettings, home=home)
+    return open_store("sqlite" if core.bus == "embedded" else "mongo", home=core.home)
 
 
 def route(
@@ -106,6 +122,7 @@ def create_app(
     *,
     data: DashboardData | None = None,
     alerts: AlertsData | None = None,
+    accounts: AccountStore | None = None,
 ) -> Dash:
     """The dashboard over the stores of ``home`` (or over ``data`` when given).
 
@@ -115,6 +132,7 @@ def create_app(
     settings = settings or load(DashboardSettings)
     data = data or open_data(settings, home)
     alerts = alerts or open_alerts_data(home)
+    accounts = accounts or open_accounts(home)
     app = Dash(
         __name__,
         title="trendmon",
@@ -122,7 +140,17 @@ def create_app(
         assets_folder=str(ASSETS),
         suppress_callback_exceptions=True,
         serve_locally=True,
+        # Both bypass the callback route that the gate checks: they stay off.
+        websocket_callbacks=False,
+        enable_mcp=False,
     )
+    if settings.proxy_hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = settings.proxy_hops
+        app.server.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.server.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
     app.layout = html.Div(
         [
             dcc.Location(id="url", refresh="callback-nav"),
@@ -132,8 +160,12 @@ def create_app(
     )
     stream = Stream(data.live.subscribe, settings.heartbeat_s, settings.max_streams)
     stream.register(app.server)
-    app.server.extensions["trendmon"] = {"data": data, "settings": settings, "stream": stream}
+    stream.authorize = lambda: gate.still_signed_in(accounts, settings)
+    app.server.extensions["trendmon"] = {
+        "data": data, "settings": settings, "stream": stream, "accounts": accounts,
+    }  # fmt: skip
     _register_exports(app, data)
+    api.install(app, data)
 
     @app.callback(
         Output("page", "children"),
@@ -144,6 +176,11 @@ def create_app(
     )
     def render(pathname: str | None, search: str | None) -> tuple[Any, Any, str]:
         path = pathname or "/"
+        who = gate.principal()
+        # The callback is open to every page's readers; the page itself is checked here, on
+        # the server, whatever pathname the client sent.
+        if who is None or not access.page_access(path).permits(who):
+            return ui.panel("Not allowed", "This page is not open to you.", "forbidden"), None, ""
         query = dict(parse_qsl((search or "").lstrip("?")))
         if path.rstrip("/") == "/alerts":
             page = ui.guarded(lambda: alerts_page.layout(alerts))
@@ -153,11 +190,18 @@ def create_app(
             page = html.Div([alerts_page.notice(alerts), page])
         if path.rstrip("/") == "/wall":
             return page, None, "wall-page"
-        return page, ui.navbar(path), ""
+        return page, ui.navbar(path, who.name, who.csrf), ""
 
+    access.declare(app, list(app.callback_map), access.WALL)
     for module in (wall, rankings, trends, detail, spikes, health):
+        before = set(app.callback_map)
         module.register(app, data, settings)
-    alerts_page.register(app, alerts)
+        # A module that declares nothing is admin-only (closed by default).
+        declared = getattr(module, "ACCESS", access.ADMIN)
+        access.declare(app, set(app.callback_map) - before, declared)
+    alerts_page.register(app, alerts)  # declares nothing: admin-only
+    gate.install(app, accounts, settings)
+    login.install(app, accounts, settings)
     guard.install(app)
     return app
 

@@ -203,12 +203,26 @@ NAV = (
 )
 
 
-def navbar(path: str) -> html.Nav:
+def navbar(path: str, user: str = "", csrf: str = "") -> html.Nav:
+    """The page links, and who is signed in with a sign-out button (a form posting the
+    session's CSRF token to ``/logout``)."""
     links = [
         dcc.Link(label, href=href, className="active" if path.startswith(href) else "")
         for label, href in NAV
     ]
-    return html.Nav([dcc.Link("trendmon", href="/", className="brand"), *links], className="navbar")
+    account = html.Form(
+        [
+            html.Span(user, className="nav-user", id="nav-user"),
+            dcc.Input(type="hidden", name="csrf_token", value=csrf),
+            html.Button("Sign out", type="submit", id="nav-logout", className="nav-logout"),
+        ],
+        method="POST",
+        action="/logout",
+        className="nav-account",
+    )
+    return html.Nav(
+        [dcc.Link("trendmon", href="/", className="brand"), *links, account], className="navbar"
+    )
 
 
 def choice(

@@ -18,6 +18,10 @@ cost no Redis connection: one :class:`~trendmon.dashboard.hub.ChangeHub` subscri
 channel out to all of them. At most ``max_streams`` are open at once; the next one is answered
 503 with ``Retry-After`` (pages and exports keep working) until one closes. An error event
 names the store that is away, never its address or files (those go to the log).
+
+Each stream checks every :data:`RECHECK_S` seconds that its session or kiosk still stands
+(:attr:`Stream.authorize`): a revoked kiosk link, a logout or an ended session closes the stream
+within seconds (``{"kind": "error", "message": "signed out"}``), and the reconnect is refused.
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ from trendmon.sinks.redis.store import ChangeFeed
 
 RETRY_MS: Final = 2000
 """How long a browser waits before it reconnects a dropped stream."""
+RECHECK_S: Final = 2.0
+"""How often an open stream checks that its session or kiosk still stands."""
 FULL_RETRY_S: Final = 30
 """``Retry-After`` of a stream refused because ``max_streams`` are open."""
 
@@ -67,6 +73,8 @@ class Stream:
         self.refused = 0
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
+        self.authorize: Callable[[], Callable[[], bool]] | None = None
+        """Called in the request: returns the check of the requester's session or kiosk."""
 
     def _reserve(self) -> bool:
         with self._lock:
@@ -80,8 +88,9 @@ class Stream:
         with self._lock:
             self.open_streams -= 1
 
-    def events(self) -> Iterator[str]:
-        """The event stream of one client, until it disconnects or the server stops."""
+    def events(self, alive: Callable[[], bool] | None = None) -> Iterator[str]:
+        """The event stream of one client, until it disconnects, the server stops or ``alive``
+        says the client's session ended."""
         try:
             listener = self.hub.join()
         except ServiceUnavailableError as exc:
@@ -92,9 +101,16 @@ class Stream:
             yield f"retry: {RETRY_MS}\n" + _event(
                 {"kind": "hello", "now_ms": _now_ms(), "retry_ms": RETRY_MS}
             )
-            last_sent = time.monotonic()
+            last_sent = last_check = time.monotonic()
             while not self.stopping.is_set():
+                if alive is not None and time.monotonic() - last_check >= RECHECK_S:
+                    if not alive():
+                        yield _event({"kind": "error", "message": "signed out"})
+                        return
+                    last_check = time.monotonic()
                 wait = max(self.heartbeat_s - (time.monotonic() - last_sent), 0.05)
+                if alive is not None:
+                    wait = min(wait, RECHECK_S)
                 try:
                     change = listener.get(timeout=wait)
                 except ServiceUnavailableError as exc:
@@ -121,8 +137,9 @@ class Stream:
                 mimetype="text/plain",
                 headers={"Retry-After": str(FULL_RETRY_S), "Cache-Control": "no-store"},
             )
+        alive = self.authorize() if self.authorize is not None else None
         response = Response(
-            self.events(),
+            self.events(alive),
             mimetype="text/event-stream",
             headers={
                 "Cache-Control": "no-cache, no-transform",

@@ -15,6 +15,7 @@ from types import TracebackType
 from dash import Dash
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from trendmon.accounts.store import AccountStore
 from trendmon.dashboard.data import DashboardData
 from trendmon.dashboard.push import Stream
 from trendmon.errors import ConfigError
@@ -38,9 +39,13 @@ class DashboardServer:
                 probe.bind((host, port))
             self._server: BaseWSGIServer = make_server(host, port, app.server, threaded=True)
         except (OSError, SystemExit) as exc:
-            data = app.server.extensions.get("trendmon", {}).pop("data", None)
+            extensions = app.server.extensions.get("trendmon", {})
+            data = extensions.pop("data", None)
             if data is not None:
                 data.close()
+            accounts = extensions.pop("accounts", None)
+            if accounts is not None:
+                accounts.close()
             reason = exc.strerror if isinstance(exc, OSError) else "address in use"
             raise ConfigError(
                 f"cannot listen on {host}:{port} ({reason}); pick another --port, or stop "
@@ -91,6 +96,9 @@ class DashboardServer:
         data: DashboardData | None = extensions.pop("data", None)
         if data is not None:
             data.close()
+        accounts: AccountStore | None = extensions.pop("accounts", None)
+        if accounts is not None:
+            accounts.close()
 
     def __enter__(self) -> DashboardServer:
         return self.start()

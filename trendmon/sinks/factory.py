@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from trendmon.accounts.store import AccountStore
 from trendmon.settings import CoreSettings, MongoSettings, load
 from trendmon.sinks.alerts import AlertStore
 from trendmon.sinks.history import DEFAULT_NAMESPACE, HistoryStore
@@ -50,3 +51,22 @@ def open_alerts(
     from trendmon.sinks.mongo.alerts import MongoAlerts
 
     return MongoAlerts(mongo or load(MongoSettings))
+
+
+def open_accounts(
+    backend: Literal["sqlite", "mongo"],
+    *,
+    home: Path | None = None,
+    mongo: MongoSettings | None = None,
+) -> AccountStore:
+    """Open the accounts beside the history of a runtime (SQLite file or MongoDB database).
+
+    >>> store = open_accounts("sqlite", home=Path(tmp))  # doctest: +SKIP
+    """
+    if backend == "sqlite":
+        from trendmon.sinks.sqlite.accounts import SqliteAccounts
+
+        return SqliteAccounts(home or load(CoreSettings).home)
+    from trendmon.sinks.mongo.accounts import MongoAccounts
+
+    return MongoAccounts(mongo or load(MongoSettings))

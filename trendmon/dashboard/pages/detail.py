@@ -19,8 +19,12 @@ from dash import Dash, dcc, html
 from trendmon.dashboard import components as ui
 from trendmon.dashboard import formatting as fmt
 from trendmon.dashboard import tables
+from trendmon.dashboard.access import VIEWER
 from trendmon.dashboard.data import DashboardData, entity_key
 from trendmon.settings import DashboardSettings
+
+ACCESS = VIEWER
+"""Every account may read this page and call its callbacks."""
 
 
 def _card(label: str, value: str) -> html.Div:

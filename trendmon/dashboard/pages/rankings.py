@@ -14,8 +14,12 @@ from dash import Dash, Input, Output, dcc, html
 
 from trendmon.dashboard import components as ui
 from trendmon.dashboard import tables
+from trendmon.dashboard.access import VIEWER
 from trendmon.dashboard.data import METRICS, DashboardData
 from trendmon.settings import DashboardSettings
+
+ACCESS = VIEWER
+"""Every account may read this page and call its callbacks."""
 
 FILTERS = ("market", "window", "metric", "hashtag", "sound", "verified", "min_followers")
 

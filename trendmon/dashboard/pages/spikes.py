@@ -13,8 +13,12 @@ from dash_extensions import SSE
 
 from trendmon.dashboard import components as ui
 from trendmon.dashboard import tables
+from trendmon.dashboard.access import VIEWER
 from trendmon.dashboard.data import KINDS, SEVERITIES, DashboardData
 from trendmon.settings import DashboardSettings
+
+ACCESS = VIEWER
+"""Every account may read this page and call its callbacks."""
 
 
 def layout(data: DashboardData, settings: DashboardSettings, query: Mapping[str, str]) -> Any:

@@ -13,8 +13,12 @@ from dash import Dash, Input, Output, State, html
 
 from trendmon.dashboard import components as ui
 from trendmon.dashboard import tables
+from trendmon.dashboard.access import VIEWER
 from trendmon.dashboard.data import KINDS, DashboardData
 from trendmon.settings import DashboardSettings
+
+ACCESS = VIEWER
+"""Every account may read this page and call its callbacks."""
 
 PLURALS: Final = {f"{kind}s": kind for kind in KINDS}
 KIND_NAMES: Final = frozenset(KINDS)

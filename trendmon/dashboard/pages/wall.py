@@ -33,11 +33,14 @@ from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, 
 from dash.exceptions import PreventUpdate
 from dash_extensions import SSE
 
+from trendmon.dashboard.access import WALL
 from trendmon.dashboard.data import DashboardData
 from trendmon.dashboard.wallboards import BOARDS, PROPS, read_boards, skeleton, values
 from trendmon.errors import TrendmonError
 from trendmon.settings import DashboardSettings
 
+ACCESS: Final = WALL
+"""Viewers and kiosks may read the wall (its callbacks, :mod:`trendmon.dashboard.access`)."""
 MAX_ROTATE_S: Final = 86_400
 """Longest rotation period (a day), far below the browsers' timer limit of 2^31-1 ms."""
 MIN_ROTATE_S: Final = 5

@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from trendmon.settings import CoreSettings, MongoSettings, load
-from trendmon.sinks.history import DEFAULT_NAMESPACE, HistoryStore
+from trendmon.settings import DEFAULT_NAMESPACE, CoreSettings, MongoSettings, load
+from trendmon.sinks.history import HistoryStore
 
 
 def open_history(

@@ -16,6 +16,7 @@ from typing import Any, Final, Literal, TypeVar
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from trendmon.durations import parse_duration
 from trendmon.errors import ConfigError
 
 DEFAULT_NAMESPACE: Final = "tm"
@@ -130,9 +131,14 @@ class ScrapeSettings(BaseSettings):
     )
     interval: str = Field(
         "10m",
-        pattern=r"^\s*\d+(\.\d+)?\s*[smhd]?\s*$",
         description="Time between runs of a target unless it says otherwise (90s, 10m, 1h).",
     )
+
+    @field_validator("interval")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)  # raises DurationError, a ValueError: pydantic reports it
+        return value
 
 
 class SimulatorSettings(BaseSettings):

@@ -9,13 +9,39 @@ Secrets are ``SecretStr`` and are masked whenever printed.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from trendmon.durations import parse_duration
 from trendmon.errors import ConfigError
+
+DEFAULT_NAMESPACE: Final = "tm"
+"""The live namespace of the stores; a replay rebuilds into another one beside it."""
+_NAMESPACE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
+NAMESPACE_RULE: Final = "1 to 40 letters, digits, '_' or '-', starting with a letter or digit"
+
+
+def check_namespace(namespace: str, where: str = "TRENDMON_REDIS_NAMESPACE") -> str:
+    """Return ``namespace`` if it can prefix Redis keys and name a file and a database.
+
+    The one rule for every store; ``where`` names the setting or flag to fix in the error.
+
+    >>> check_namespace("replay-1")
+    'replay-1'
+    """
+    if not _NAMESPACE.match(namespace):
+        raise ConfigError(f"invalid namespace {namespace!r}: set {where} to {NAMESPACE_RULE}")
+    return namespace
+
+
+def _valid_namespace(value: str) -> str:
+    if not _NAMESPACE.match(value):
+        raise ValueError(f"{value!r} is not a namespace: use {NAMESPACE_RULE}")
+    return value
 
 
 def _config(prefix: str) -> SettingsConfigDict:
@@ -105,9 +131,14 @@ class ScrapeSettings(BaseSettings):
     )
     interval: str = Field(
         "10m",
-        pattern=r"^\s*\d+(\.\d+)?\s*[smhd]?\s*$",
         description="Time between runs of a target unless it says otherwise (90s, 10m, 1h).",
     )
+
+    @field_validator("interval")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)  # raises DurationError, a ValueError: pydantic reports it
+        return value
 
 
 class SimulatorSettings(BaseSettings):
@@ -339,14 +370,23 @@ class RedisSettings(BaseSettings):
         "empty: an embedded server under TRENDMON_HOME).",
     )
     namespace: str = Field(
-        "tm",
-        pattern=r"^[A-Za-z0-9_-]{1,40}$",
+        DEFAULT_NAMESPACE,
         description="Prefix of every key; a replay can rebuild into another one side by side.",
     )
     spikes_kept: int = Field(500, ge=1, description="Latest spikes kept.")
 
+    _namespace = field_validator("namespace")(_valid_namespace)
+
 
 COMPONENTS["redis"] = RedisSettings
+
+
+def resolve_namespace(flag: str | None, option: str = "--namespace") -> str:
+    """The namespace a command works on: its flag (checked, the error names ``option``), else
+    ``TRENDMON_REDIS_NAMESPACE``."""
+    if flag is not None:
+        return check_namespace(flag, option)
+    return load(RedisSettings).namespace
 
 
 class DashboardSettings(BaseSettings):
@@ -362,9 +402,7 @@ class DashboardSettings(BaseSettings):
         120, gt=0, description="Seconds without new data before the wall says the data is stale."
     )
     namespace: str = Field(
-        "tm",
-        pattern=r"^[A-Za-z0-9_-]{1,40}$",
-        description="Namespace of the stores (live boards, history) to show.",
+        DEFAULT_NAMESPACE, description="Namespace of the stores (live boards, history) to show."
     )
     heartbeat_s: float = Field(
         5, gt=0, le=60, description="Seconds between heartbeats on the /stream push channel."
@@ -394,6 +432,8 @@ class DashboardSettings(BaseSettings):
         le=5,
         description="Reverse proxies in front whose X-Forwarded-For/-Proto to trust (0: none).",
     )
+
+    _namespace = field_validator("namespace")(_valid_namespace)
 
 
 COMPONENTS["dashboard"] = DashboardSettings

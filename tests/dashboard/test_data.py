@@ -9,7 +9,7 @@ import pytest
 
 from trendmon.dashboard.data import DashboardData, UnknownEntityError, VideoFilter, bins
 from trendmon.events import SourceHealth, encode, utc
-from trendmon.log.base import SNAPSHOTS, SOURCE_HEALTH, Message
+from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS, SOURCE_HEALTH, Message
 from trendmon.log.embedded import EmbeddedLog
 from trendmon.sinks.factory import open_history
 from trendmon.sinks.redis.store import LiveStore
@@ -154,6 +154,39 @@ def test_health_reports_rates_lag_sources_and_dead_letters(
     assert source["target"] == "hashtag:dance" and source["consecutive_failures"] == 3
     [letter] = health["dead_letters"]
     assert letter["count"] == 1 and letter["reason"].startswith("not a JSON event")
+
+
+def test_health_reads_the_counts_the_log_keeps_not_its_records(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class CountsOnly(EmbeddedLog):
+        def read(self, topic: str, **kw):  # type: ignore[no-untyped-def, override]
+            if topic in (SNAPSHOTS, DEAD_LETTERS):
+                raise AssertionError(f"the health view read the records of {topic}")
+            return super().read(topic, **kw)
+
+    data = DashboardData(
+        LiveStore.open(home=world.home),
+        lambda: open_history("sqlite", home=world.home),
+        lambda: CountsOnly(world.home),
+        ttl_s=0,
+    )
+    try:
+        health = data.health()
+    finally:
+        data.close()
+    log = EmbeddedLog(world.home)
+    try:
+        end = log.stats(SNAPSHOTS).last_ts_ms
+        assert end is not None
+        # The figures the records give: every snapshot of the last 30 minutes (whole minutes of
+        # event time), by source.
+        since = (end - 30 * 60_000 + 1) // 60_000 * 60_000
+        recent = [r for r in log.read(SNAPSHOTS, from_time_ms=since) if r.key != "x"]
+    finally:
+        log.close()
+    assert [(r["source"], r["events"]) for r in health["rates"]] == [("simulator", len(recent))]
+    assert health["dead_letters"] and health["dead_letters"][0]["count"] >= 1
 
 
 def test_history_answers_are_cached_for_the_ttl(world: World) -> None:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from trendmon.events import Author, Effect, Music, Stats, VideoSnapshot, encode, new_snapshot
-from trendmon.log.base import SNAPSHOTS, Message
+from trendmon.log.base import SNAPSHOTS, snapshot_message
 from trendmon.log.embedded import EmbeddedLog
 from trendmon.runtimes.embedded import EmbeddedRuntime, Sinks
 from trendmon.settings import EngineSettings
@@ -122,15 +122,7 @@ class World:
         """Publish to the log and run the engine over it (stores written, change published)."""
         self.log.publish(
             SNAPSHOTS,
-            [
-                Message(
-                    key=s.video_id,
-                    value=encode(s),
-                    timestamp_ms=int(s.collected_at.timestamp() * 1000),
-                    event_id=s.event_id,
-                )
-                for s in snaps
-            ],
+            [snapshot_message(s, encode(s)) for s in snaps],
         )
         self.runtime.run(follow=False)
 

@@ -57,6 +57,30 @@ def test_read_from_offset_time_and_limit(tmp_path: Path) -> None:
     assert list(log.read("snapshots", from_time_ms=10**12)) == []
 
 
+def test_the_log_counts_what_it_stores_by_tally_and_minute(tmp_path: Path) -> None:
+    def message(i: int, tally: str | None, rounded: bool = False) -> Message:
+        return Message(f"v{i}", b"{}", 60_000 * (i // 3) + i, f"e{i}", tally, rounded)
+
+    with EmbeddedLog(tmp_path) as log:
+        batch = [message(i, "trending", rounded=i % 2 == 1) for i in range(6)]
+        batch += [message(6, "hashtag:dance"), message(7, None), message(0, "trending")]
+        assert log.publish("snapshots", batch) == 8  # the repeat of e0 is not stored
+        # Published again (a producer that crashed and ran again): stored once, counted once.
+        assert log.publish("snapshots", [*batch, message(8, "hashtag:dance")]) == 1
+        kept = log.tallies("snapshots")
+        assert [(t.minute_ms, t.tally, t.flagged, t.records, t.last_ms) for t in kept] == [
+            (0, "trending", False, 2, 2),
+            (0, "trending", True, 1, 1),
+            (60_000, "trending", False, 1, 60_004),
+            (60_000, "trending", True, 2, 60_005),
+            (120_000, "hashtag:dance", False, 2, 120_008),
+        ]
+        assert [t.tally for t in log.tallies("snapshots", from_time_ms=120_001)] == [
+            "hashtag:dance"
+        ]
+        assert log.tallies("dead-letters") == []
+
+
 def test_stats(tmp_path: Path) -> None:
     log = EmbeddedLog(tmp_path, LogSettings(partitions=3))
     log.publish("snapshots", messages(30))

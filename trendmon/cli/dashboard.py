@@ -21,7 +21,11 @@ def dashboard(
     port: Annotated[int | None, typer.Option("--port", help="Port to listen on (8050).")] = None,
     home: HomeOption = None,
     namespace: Annotated[
-        str | None, typer.Option("--namespace", help="Namespace of the stores to show (tm).")
+        str | None,
+        typer.Option(
+            "--namespace",
+            help="Namespace of the stores to show (default TRENDMON_DASHBOARD_NAMESPACE).",
+        ),
     ] = None,
     stale_after: Annotated[
         float | None,

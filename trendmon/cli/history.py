@@ -9,7 +9,7 @@ import typer
 from trendmon.cli.common import HomeOption, fail, parse_time_ms, print_jsonl
 from trendmon.errors import TrendmonError
 from trendmon.events import Spike, utc
-from trendmon.settings import CoreSettings, RedisSettings, load
+from trendmon.settings import CoreSettings, load, resolve_namespace
 from trendmon.sinks.factory import open_history
 from trendmon.sinks.history import HistoryStore
 
@@ -73,7 +73,7 @@ def register(app: typer.Typer) -> None:
 
 def open_store(mongo: bool, namespace: str | None, home: Any) -> HistoryStore:
     """The history the flags name (the namespace defaults to TRENDMON_REDIS_NAMESPACE)."""
-    namespace = namespace or load(RedisSettings).namespace
+    namespace = resolve_namespace(namespace)
     if mongo:
         return open_history("mongo", namespace=namespace)
     return open_history("sqlite", home=load(CoreSettings, home=home).home, namespace=namespace)

@@ -26,9 +26,9 @@ from trendmon.settings import (
     DashboardSettings,
     EngineSettings,
     LogSettings,
-    RedisSettings,
     SimulatorSettings,
     load,
+    resolve_namespace,
 )
 from trendmon.sinks.factory import open_history
 from trendmon.sinks.redis.store import LiveStore
@@ -95,7 +95,7 @@ def run(
     Example: trendmon run --speed 120
     """
     core = load(CoreSettings, home=home)
-    namespace = namespace or load(RedisSettings).namespace
+    namespace = resolve_namespace(namespace)
     if core.bus != "embedded":
         raise ConfigError(
             f"trendmon run is the embedded runtime, but TRENDMON_BUS={core.bus}: unset it (or "
@@ -231,7 +231,10 @@ def replay_command(
         str, typer.Option("--into", help="Namespace to rebuild (it is cleared first).")
     ] = "replay",
     force: Annotated[
-        bool, typer.Option("--force", help="Allow rebuilding the live namespace 'tm'.")
+        bool,
+        typer.Option(
+            "--force", help="Allow rebuilding the live namespace (TRENDMON_REDIS_NAMESPACE)."
+        ),
     ] = False,
     bus: BusOption = None,
     home: HomeOption = None,
@@ -245,8 +248,11 @@ def replay_command(
 
     Example: trendmon replay --from 2026-01-05T00:00:00Z --into rebuild1
     """
-    if into == "tm" and not force:
-        raise ConfigError("--into tm would rebuild the live namespace; pick another or add --force")
+    live = resolve_namespace(None)
+    if resolve_namespace(into, "--into") == live and not force:
+        raise ConfigError(
+            f"--into {into} would rebuild the live namespace; pick another or add --force"
+        )
     core = load(CoreSettings, home=home, bus=bus)
     from_ms = parse_time_ms(since, "--from")
     to_ms = parse_time_ms(until, "--to")

@@ -7,7 +7,14 @@ from typing import Annotated
 import typer
 
 from trendmon.cli.common import err
-from trendmon.settings import EngineSettings, KafkaSettings, MongoSettings, RedisSettings, load
+from trendmon.settings import (
+    EngineSettings,
+    KafkaSettings,
+    MongoSettings,
+    RedisSettings,
+    load,
+    resolve_namespace,
+)
 
 
 def worker(
@@ -68,7 +75,7 @@ def worker(
             batch=batch,
             within_s=within,
             sinks=not no_sinks,
-            namespace=namespace or load(RedisSettings).namespace,
+            namespace=resolve_namespace(namespace),
             instance_id=instance_id,
         ),
         redis=load(RedisSettings),

@@ -28,12 +28,13 @@ from typing import Any, Final
 from trendmon.dashboard.cache import Confined, TTLCache
 from trendmon.engine.entities import KINDS
 from trendmon.errors import BusError, TerminalError
-from trendmon.events import as_dict
+from trendmon.events import as_dict, utc
 from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS, SOURCE_HEALTH, Bus
+from trendmon.log.dead_letters import reason_class
 from trendmon.sinks.history import HistoryStore
 from trendmon.sinks.redis.store import DESCRIPTION_CHARS, METRICS, LiveStore
 
-__all__ = ["KINDS", "METRICS", "DashboardData", "UnknownEntityError", "VideoFilter"]
+__all__ = ["KINDS", "METRICS", "DashboardData", "UnknownEntityError", "VideoFilter", "reason_class"]
 
 ENTITY_BOARD_READ: Final = 10_000
 """Most entries of an entity board read to order it by rank (boards hold ``board_size``)."""
@@ -42,6 +43,7 @@ SCAN_LIMIT: Final = 20_000
 HEALTH_SPAN_MS: Final = 30 * 60_000
 """Event-time span of the log read for the per-source rates and the rounded share."""
 HEALTH_READ_LIMIT: Final = 100_000
+"""Most snapshots read for the rates where the bus keeps no counts of them (Kafka)."""
 DEAD_LETTERS_READ: Final = 20_000
 SEVERITIES: Final = ("notable", "major", "extreme")
 FILTER_FIELDS: Final = ("hashtags", "verified", "followers", "music_id", "music_title")
@@ -526,27 +528,30 @@ class DashboardData:
         if not stats or not stats["records"]:
             return {"rates": [], "per_minute": {}, "rounded_share": None, "span_ms": None}
         end = stats["last_ts_ms"]
-        if end is None:  # Kafka does not know event times cheaply: read the newest records
-            first = max(stats["next_offset"] - 20_000, stats["first_offset"] or 0)
-            records = bus.read(SNAPSHOTS, from_offset=first, limit=HEALTH_READ_LIMIT)
-        else:
-            records = bus.read(
-                SNAPSHOTS, from_time_ms=end - HEALTH_SPAN_MS + 1, limit=HEALTH_READ_LIMIT
-            )
         per_minute: dict[str, Counter[int]] = defaultdict(Counter)
         total = rounded = 0
         lo = hi = None
-        for record in records:
-            try:
-                doc = json.loads(record.value)
-            except ValueError:
-                continue
-            minute = record.timestamp_ms // 60_000 * 60_000
-            per_minute[str(doc.get("source", "?"))][minute] += 1
-            total += 1
-            rounded += not doc.get("exact_counts", False)
-            lo = minute if lo is None else min(lo, minute)
-            hi = minute if hi is None else max(hi, minute)
+        kept = None if end is None else bus.tallies(SNAPSHOTS, end - HEALTH_SPAN_MS + 1)
+        if kept is not None:  # the counts the log keeps: a few rows per minute and source
+            for t in kept:
+                per_minute[t.tally][t.minute_ms] += t.records
+                total += t.records
+                rounded += t.records if t.flagged else 0
+            seen = [t.minute_ms for t in kept]
+            lo, hi = (min(seen), max(seen)) if seen else (None, None)
+        else:  # Kafka keeps no counts and knows no event times cheaply: the newest records
+            first = max(stats["next_offset"] - 20_000, stats["first_offset"] or 0)
+            for record in bus.read(SNAPSHOTS, from_offset=first, limit=HEALTH_READ_LIMIT):
+                try:
+                    doc = json.loads(record.value)
+                except ValueError:
+                    continue
+                minute = record.timestamp_ms // 60_000 * 60_000
+                per_minute[str(doc.get("source", "?"))][minute] += 1
+                total += 1
+                rounded += not doc.get("exact_counts", False)
+                lo = minute if lo is None else min(lo, minute)
+                hi = minute if hi is None else max(hi, minute)
         minutes = 1 if lo is None or hi is None else (hi - lo) // 60_000 + 1
         rates: list[dict[str, Any]] = [
             {
@@ -588,6 +593,16 @@ class DashboardData:
             return []
         reasons: Counter[str] = Counter()
         last: dict[str, str] = {}
+        kept = bus.tallies(DEAD_LETTERS)
+        if kept is not None:  # the counts the log keeps, by reason and minute
+            newest: dict[str, int] = {}
+            for t in kept:
+                reasons[t.tally] += t.records
+                newest[t.tally] = max(newest.get(t.tally, t.last_ms), t.last_ms)
+            return [
+                {"reason": reason, "count": n, "last_at": _iso(newest[reason])}
+                for reason, n in reasons.most_common()
+            ]
         first = max(stats["next_offset"] - DEAD_LETTERS_READ, stats["first_offset"] or 0)
         for record in bus.read(DEAD_LETTERS, from_offset=first):
             try:
@@ -603,14 +618,6 @@ class DashboardData:
         ]
 
 
-def reason_class(reason: str, field: str | None = None) -> str:
-    """A dead letter's reason without its particulars, so that letters group:
-    ``invalid event (at $.stats.plays)``.
-
-    >>> reason_class("invalid event: Expected `int`, got `str` - at `$.stats.plays`")
-    'invalid event (at $.stats.plays)'
-    """
-    head = reason.split(":", 1)[0].strip()[:80] or "?"
-    if field is None and " - at `" in reason:
-        field = reason.rsplit(" - at `", 1)[1].rstrip("`")
-    return f"{head} (at {field})" if field else head
+def _iso(ms: int) -> str:
+    """An event time as the wire writes it (``2026-01-05T09:00:00Z``)."""
+    return utc(ms / 1000).isoformat().replace("+00:00", "Z")

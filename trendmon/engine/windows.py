@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from trendmon.durations import duration_ms, whole_seconds
+
 HOUR_MS = 3_600_000
 FINE_LIMIT_MS = 3 * HOUR_MS
 UNITS = 24
@@ -36,16 +38,8 @@ def zeros(*shape: int) -> Ints:
 
 
 def parse_duration(text: str) -> int:
-    """Seconds in ``90s``, ``5m``, ``1h``, ``7d`` (a bare number is seconds)."""
-    text = text.strip().lower()
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
-    unit = units.get(text[-1:])
-    number = text[:-1] if unit else text
-    try:
-        value = float(number)
-    except ValueError:
-        raise ValueError(f"not a duration: {text!r} (use 90s, 5m, 1h or 7d)") from None
-    return int(value * (unit or 1))
+    """Whole seconds in a duration, read by the one parser (:mod:`trendmon.durations`)."""
+    return whole_seconds(text)
 
 
 @dataclass(frozen=True)
@@ -66,7 +60,7 @@ def make_windows(spec: str, bucket_ms: int) -> tuple[Window, ...]:
     """Windows from a spec like ``1h,24h,7d``; each must be a whole number of its units."""
     windows = []
     for name in (part.strip() for part in spec.split(",") if part.strip()):
-        ms = parse_duration(name) * 1000
+        ms = duration_ms(name)
         fine = ms < FINE_LIMIT_MS
         if fine:
             unit = bucket_ms

@@ -6,6 +6,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from trendmon.events import VideoSnapshot
+
 SNAPSHOTS = "snapshots"
 """Video snapshots from every producer, keyed by video id."""
 DEAD_LETTERS = "dead-letters"
@@ -23,6 +25,37 @@ class Message:
     timestamp_ms: int
     event_id: str | None = None
     """Unique id of the event: publishing the same id twice stores it once (embedded log)."""
+    tally: str | None = None
+    """What the log counts the record as, per minute of event time, so that the health page
+    reads counts rather than records: a snapshot's source, a dead letter's reason (None: not
+    counted)."""
+    flagged: bool = False
+    """Counted apart within its tally: a snapshot whose counts TikTok rounded."""
+
+
+def snapshot_message(snapshot: VideoSnapshot, value: bytes) -> Message:
+    """The message a snapshot is published as (``value`` is its encoding): keyed by video, at
+    its collection time, under its event id, counted by source and rounded counts."""
+    return Message(
+        key=snapshot.video_id,
+        value=value,
+        timestamp_ms=int(snapshot.collected_at.timestamp() * 1000),
+        event_id=snapshot.event_id,
+        tally=snapshot.source,
+        flagged=not snapshot.exact_counts,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """How many records of one tally (and flag) a topic received in one minute of event time."""
+
+    minute_ms: int
+    tally: str
+    flagged: bool
+    records: int
+    last_ms: int
+    """Event time of the latest of them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +129,11 @@ class Bus(Protocol):
 
     def count(self, topic: str) -> int:
         """Number of records held in a topic."""
+        ...
+
+    def tallies(self, topic: str, from_time_ms: int | None = None) -> list[Tally] | None:
+        """The counts the log keeps of a topic's records by :attr:`Message.tally`, per minute
+        of event time, from ``from_time_ms`` on; None where the bus keeps none (Kafka)."""
         ...
 
     def close(self) -> None:

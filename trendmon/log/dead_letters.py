@@ -42,11 +42,13 @@ class Rejected:
 
     def message(self, at: datetime) -> Message:
         """The dead letter as a message for the dead-letters topic, keyed by its origin."""
+        letter = self.dead_letter(at)
         return Message(
             key=self.origin,
-            value=encode(self.dead_letter(at)),
+            value=encode(letter),
             timestamp_ms=int(at.timestamp() * 1000),
             event_id=self.letter_id,
+            tally=reason_class(letter.reason, letter.field),
         )
 
     def dead_letter(self, at: datetime) -> DeadLetter:
@@ -68,3 +70,16 @@ class Rejected:
             raw=raw_text,
             raw_b64=raw_b64,
         )
+
+
+def reason_class(reason: str, field: str | None = None) -> str:
+    """A dead letter's reason without its particulars, so that letters group:
+    ``invalid event (at $.stats.plays)``.
+
+    >>> reason_class("invalid event: Expected `int`, got `str` - at `$.stats.plays`")
+    'invalid event (at $.stats.plays)'
+    """
+    head = reason.split(":", 1)[0].strip()[:80] or "?"
+    if field is None and " - at `" in reason:
+        field = reason.rsplit(" - at `", 1)[1].rstrip("`")
+    return f"{head} (at {field})" if field else head

@@ -12,6 +12,9 @@ It stands in for Kafka when trendmon runs on one machine, and promises what a lo
 - **idempotent publish**: a unique index on ``event_id`` makes re-publishing the same event a
   no-op (``INSERT OR IGNORE``), so a producer that crashed can simply run again.
 - **replayable**: read from an offset, or from an event time through an index on ``ts``.
+- **counted**: records published with a :attr:`~trendmon.log.base.Message.tally` are added to
+  the ``tallies`` table (per topic, minute of event time, tally and flag) in the transaction
+  that stores them, so the health page reads a few rows instead of the records.
 
 A consumer keeps its own position (the embedded runtime keeps it in its checkpoint, with the
 state it belongs to). Records are kept for good: the log is what replays rebuild from.
@@ -21,11 +24,12 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from trendmon.errors import BusError
-from trendmon.log.base import Message, Record, TopicStats
+from trendmon.log.base import Message, Record, Tally, TopicStats
 from trendmon.partitioner import partition_for
 from trendmon.settings import LogSettings
 
@@ -62,6 +66,10 @@ class EmbeddedLog:
             """
             CREATE TABLE IF NOT EXISTS topics (
                 name TEXT PRIMARY KEY, partitions INTEGER NOT NULL, created_ms INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS tallies (
+                topic TEXT NOT NULL, minute_ms INTEGER NOT NULL, tally TEXT NOT NULL,
+                flagged INTEGER NOT NULL, records INTEGER NOT NULL, last_ms INTEGER NOT NULL,
+                PRIMARY KEY (topic, minute_ms, tally, flagged)) WITHOUT ROWID;
             """
         )
         self._partitions: dict[str, int] = {}
@@ -128,25 +136,68 @@ class EmbeddedLog:
         """Append a batch in one transaction; return how many were new (not seen event ids)."""
         partitions = self.create_topic(topic)
         table = _table(topic)
+        batch = list(messages)
         rows = [
             (partition_for(m.key, partitions), m.key, m.timestamp_ms, m.event_id, m.value)
-            for m in messages
+            for m in batch
         ]
         if not rows:
             return 0
-        before = self._db.total_changes
         self._db.execute("BEGIN IMMEDIATE")
         try:
+            last = self._next_offset(table)
+            before = self._db.total_changes
             self._db.executemany(
                 f"INSERT OR IGNORE INTO {table} (partition, key, ts, event_id, value)"
                 " VALUES (?, ?, ?, ?, ?)",
                 rows,
             )
+            new = self._db.total_changes - before
+            if new and any(m.tally is not None for m in batch):
+                self._count(topic, table, last, batch)
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
-        return self._db.total_changes - before
+        return new
+
+    def _count(self, topic: str, table: str, first_new: int, batch: list[Message]) -> None:
+        """Add the records of ``batch`` that were stored (not already-seen event ids) to the
+        tallies, in the transaction that stores them: the counts are exact and never torn."""
+        stored = {
+            row[0]
+            for row in self._db.execute(
+                f"SELECT event_id FROM {table} WHERE offset >= ?", (first_new,)
+            )
+        }
+        counts: Counter[tuple[int, str, bool]] = Counter()
+        last: dict[tuple[int, str, bool], int] = {}
+        for m in batch:
+            if m.event_id is not None:
+                if m.event_id not in stored:
+                    continue
+                stored.discard(m.event_id)  # a repeat within the batch was ignored too
+            if m.tally is None:
+                continue
+            key = (m.timestamp_ms // 60_000 * 60_000, m.tally, m.flagged)
+            counts[key] += 1
+            last[key] = max(last.get(key, m.timestamp_ms), m.timestamp_ms)
+        self._db.executemany(
+            "INSERT INTO tallies VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (topic, minute_ms, tally, flagged) DO UPDATE SET"
+            " records = records + excluded.records, last_ms = max(last_ms, excluded.last_ms)",
+            [(topic, *key, n, last[key]) for key, n in counts.items()],
+        )
+
+    def tallies(self, topic: str, from_time_ms: int | None = None) -> list[Tally]:
+        """The counts kept of the records published with a :attr:`Message.tally`, per minute
+        of event time from ``from_time_ms`` on (records older than the counts are not in them)."""
+        rows = self._db.execute(
+            "SELECT minute_ms, tally, flagged, records, last_ms FROM tallies"
+            " WHERE topic = ? AND minute_ms >= ? ORDER BY minute_ms, tally, flagged",
+            (topic, -(2**62) if from_time_ms is None else from_time_ms // 60_000 * 60_000),
+        )
+        return [Tally(m, t, bool(f), n, last) for m, t, f, n, last in rows]
 
     # -- reading ------------------------------------------------------------------------------
 

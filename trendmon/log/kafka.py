@@ -16,7 +16,7 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from trendmon.errors import BusError, ServiceUnavailableError
-from trendmon.log.base import Message, Record, TopicStats
+from trendmon.log.base import Message, Record, Tally, TopicStats
 from trendmon.settings import KafkaSettings
 
 _POLL_MS = 200
@@ -230,6 +230,10 @@ class KafkaBus:
 
     def count(self, topic: str) -> int:
         return self.stats(topic).records
+
+    def tallies(self, topic: str, from_time_ms: int | None = None) -> list[Tally] | None:
+        """None: the brokers count records per partition only (see :attr:`Message.tally`)."""
+        return None
 
     def stats(self, topic: str) -> TopicStats:
         consumer = self._consumer()

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 
 from trendmon.events import VideoSnapshot, encode
-from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS, Bus, Message
+from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS, Bus, Message, snapshot_message
 from trendmon.log.dead_letters import Rejected
 
 
@@ -91,14 +91,7 @@ class Publisher:
                 )
             )
             return
-        self._batch.append(
-            Message(
-                key=item.video_id,
-                value=encode(item),
-                timestamp_ms=int(item.collected_at.timestamp() * 1000),
-                event_id=item.event_id,
-            )
-        )
+        self._batch.append(snapshot_message(item, encode(item)))
         if len(self._batch) >= self.batch_size:
             self.flush()
 

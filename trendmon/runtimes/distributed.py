@@ -71,7 +71,13 @@ from trendmon.events import (
 from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS
 from trendmon.log.dead_letters import Rejected
 from trendmon.log.kafka import KafkaBus
-from trendmon.settings import EngineSettings, KafkaSettings, MongoSettings, RedisSettings
+from trendmon.settings import (
+    DEFAULT_NAMESPACE,
+    EngineSettings,
+    KafkaSettings,
+    MongoSettings,
+    RedisSettings,
+)
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +103,7 @@ class WorkerOptions:
     within_s: float = 0.05
     sinks: bool = True
     """Run the sink agent (Redis and MongoDB); off for a worker that only computes."""
-    namespace: str = "tm"
+    namespace: str = DEFAULT_NAMESPACE
     instance_id: str | None = None
     """Static group membership (KIP-345): a worker restarted with the same id takes its
     partitions back at once, without a rebalance."""

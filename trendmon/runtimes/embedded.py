@@ -37,7 +37,7 @@ from trendmon.events import VideoSnapshot, decode_snapshot, utc
 from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS, Bus, Message, Record
 from trendmon.log.dead_letters import Rejected
 from trendmon.log.embedded import EmbeddedLog
-from trendmon.settings import EngineSettings
+from trendmon.settings import DEFAULT_NAMESPACE, EngineSettings
 from trendmon.sinks.history import HistoryStore
 from trendmon.sinks.redis.store import LiveStore
 
@@ -129,7 +129,7 @@ class EmbeddedRuntime:
         sinks: Sinks,
         settings: EngineSettings | None = None,
         *,
-        namespace: str = "tm",
+        namespace: str = DEFAULT_NAMESPACE,
         checkpoint_every_s: float = 5.0,
         batch_size: int = 2000,
         partitions: int = 1,

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Literal
 
 from trendmon.accounts.store import AccountStore
-from trendmon.settings import CoreSettings, MongoSettings, load
+from trendmon.settings import DEFAULT_NAMESPACE, CoreSettings, MongoSettings, load
 from trendmon.sinks.alerts import AlertStore
-from trendmon.sinks.history import DEFAULT_NAMESPACE, HistoryStore
+from trendmon.sinks.history import HistoryStore
 
 
 def open_history(

@@ -33,17 +33,13 @@ Times are epoch milliseconds (event time).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypedDict
 
 from trendmon.engine.entities import entities_of
-from trendmon.errors import ConfigError
 from trendmon.events import Spike, TrendScore, VideoSnapshot
-
-DEFAULT_NAMESPACE = "tm"
-"""The live namespace; a replay rebuilds into another one and leaves the live history alone."""
+from trendmon.settings import DEFAULT_NAMESPACE, check_namespace
 
 COLLECTIONS = ("snapshots", "scores", "spikes")
 """What :meth:`HistoryStore.counts` reports, in this order."""
@@ -181,18 +177,6 @@ def rebuild_board(rows: Iterable[TrendScore], n: int) -> list[TrendScore]:
 def board_ticks(scores: Iterable[TrendScore]) -> set[tuple[str, str, str, int]]:
     """The (kind, market, window, at_ms) ticks a batch of scores belongs to."""
     return {(s.kind, s.market, s.window, s.at_ms) for s in scores}
-
-
-_NAMESPACE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
-
-
-def check_namespace(namespace: str) -> str:
-    """Return ``namespace`` if it can name a file and a database; raise ConfigError if not."""
-    if not _NAMESPACE.match(namespace):
-        raise ConfigError(
-            f"invalid history namespace {namespace!r}: use 1 to 40 letters, digits, '_' or '-'"
-        )
-    return namespace
 
 
 def namespaced(name: str, namespace: str) -> str:

@@ -10,7 +10,6 @@ from trendmon.errors import ConfigError
 from trendmon.producers.tiktok.targets import (
     Target,
     load_targets_file,
-    parse_duration,
     parse_target,
     resolve_targets,
 )
@@ -37,13 +36,6 @@ def test_command_line_specs_get_the_defaults_and_canonical_values() -> None:
         "search:cat videos",
     ]
     assert all(t.budget == 25 and t.interval_s == 600 for t in targets)
-
-
-@pytest.mark.parametrize(
-    ("text", "seconds"), [("90", 90), ("90s", 90), ("10m", 600), ("1.5h", 5400), ("1d", 86400)]
-)
-def test_durations(text: str, seconds: float) -> None:
-    assert parse_duration(text) == seconds
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal, cast, get_args
 
+from trendmon.durations import parse_duration
 from trendmon.errors import ConfigError
 
 Kind = Literal["trending", "hashtag", "sound", "user", "search"]
@@ -37,8 +38,6 @@ MAX_BUDGET: Final = 5000
 """More than this per run is not scraping a sample, it is crawling (and gets blocked)."""
 MIN_INTERVAL_S: Final = 1.0
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
-_UNIT_S: Final = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _FILE_KEYS: Final = frozenset({"kind", "value", "budget", "interval"})
 
 
@@ -55,18 +54,6 @@ class Target:
     def name(self) -> str:
         """The snapshot ``source`` of this target: ``trending``, ``hashtag:dance``, ..."""
         return self.kind if self.value is None else f"{self.kind}:{self.value}"
-
-
-def parse_duration(text: str) -> float:
-    """Seconds in ``90``, ``90s``, ``10m``, ``1.5h`` or ``1d``; ValueError otherwise.
-
-    >>> parse_duration("10m")
-    600.0
-    """
-    match = _DURATION.match(text)
-    if not match:
-        raise ValueError(f"{text!r} is not a duration: write it like 90s, 10m, 1h or 1d")
-    return float(match.group(1)) * _UNIT_S[match.group(2)]
 
 
 def _check_value(kind: str, value: str | None) -> str | None:

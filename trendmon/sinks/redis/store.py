@@ -66,7 +66,6 @@ either.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -77,9 +76,15 @@ from typing import Any, Final, cast
 import redis
 from redis.client import PubSub
 
-from trendmon.errors import ConfigError, ServiceUnavailableError
+from trendmon.errors import ServiceUnavailableError
 from trendmon.events import Spike, TrendScore, VideoDelta, VideoSnapshot, encode
-from trendmon.settings import EngineSettings, RedisSettings, load
+from trendmon.settings import (
+    DEFAULT_NAMESPACE,
+    EngineSettings,
+    RedisSettings,
+    check_namespace,
+    load,
+)
 from trendmon.sinks.redis import scripts
 from trendmon.sinks.redis.client import SERVICE, TRANSIENT, RedisConnection, connect
 from trendmon.sinks.redis.configuration import windows_ms
@@ -220,17 +225,13 @@ class LiveStore:
         self,
         client: redis.Redis,
         *,
-        namespace: str = "tm",
+        namespace: str = DEFAULT_NAMESPACE,
         spikes_kept: int = 500,
         windows: str | Sequence[str] = "1h,24h,7d",
         min_plays_for_rate: int = 1000,
         address: str = "Redis",
     ) -> None:
-        if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", namespace):
-            raise ConfigError(
-                f"invalid namespace {namespace!r}: set TRENDMON_REDIS_NAMESPACE to letters, "
-                "digits, - and _ (at most 40)"
-            )
+        check_namespace(namespace)
         self.client = client
         self.namespace = namespace
         self.prefix = f"{namespace}:"

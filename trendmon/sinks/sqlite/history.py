@@ -25,13 +25,12 @@ import msgspec
 
 from trendmon.errors import ConfigError
 from trendmon.events import Spike, TrendScore, VideoSnapshot
+from trendmon.settings import DEFAULT_NAMESPACE, check_namespace
 from trendmon.sinks.history import (
     COLLECTIONS,
-    DEFAULT_NAMESPACE,
     KEYFRAME_MS,
     SeriesPoint,
     board_ticks,
-    check_namespace,
     collected_ms,
     entity_keys,
     rebuild_board,

@@ -65,19 +65,21 @@ def test_two_workers_deliver_each_spike_once(pipeline: Pipeline, tmp_path: Path)
     mongo = alerting(pipeline)
     with receiver() as rx:
         store = open_alerts("mongo", mongo=mongo)
-        sub, secret = admin.add(store, rx.url, cooldown_s=0, settings=alert_settings())
-        pipeline.start_worker(tmp_path, "w1")
-        pipeline.start_worker(tmp_path, "w2")
-        pipeline.wait_stable(2)
-        pipeline.publish(snapshots(0, 180))
-        deadline = time.monotonic() + 120
-        sent: list[str] = []
-        while time.monotonic() < deadline and sorted(sent) != want:
-            time.sleep(0.5)
-            sent = spike_ids(secret, list(rx.requests))
-        time.sleep(2)  # nothing more should come
-        deliveries = store.deliveries(sub.id)
-        store.close()
+        try:
+            sub, secret = admin.add(store, rx.url, cooldown_s=0, settings=alert_settings())
+            pipeline.start_worker(tmp_path, "w1")
+            pipeline.start_worker(tmp_path, "w2")
+            pipeline.wait_stable(2)
+            pipeline.publish(snapshots(0, 180))
+            deadline = time.monotonic() + 120
+            sent: list[str] = []
+            while time.monotonic() < deadline and sorted(sent) != want:
+                time.sleep(0.5)
+                sent = spike_ids(secret, list(rx.requests))
+            time.sleep(2)  # nothing more should come
+            deliveries = store.deliveries(sub.id)
+        finally:
+            store.close()
         requests = list(rx.requests)
     assert sorted(sent) == want, f"sent {sorted(sent)} want {want}\n{pipeline.tail()}"
     ids = [r.headers["webhook-id"] for r in requests]
@@ -95,11 +97,13 @@ def by_id(secret: str, requests: list[Received]) -> dict[str, list[str]]:
 def test_a_worker_killed_mid_schedule_resumes_it_after_a_restart(
     pipeline: Pipeline,  # noqa: F811
     tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> None:
     want = expected_spikes()
     mongo = alerting(pipeline)
     with receiver(lambda i, r: Reply(500 if i == 0 else 200)) as rx:
         store = open_alerts("mongo", mongo=mongo)
+        request.addfinalizer(store.close)  # also when an assertion below fails
         sub, secret = admin.add(store, rx.url, cooldown_s=0, settings=alert_settings())
         worker = pipeline.start_worker(tmp_path, "w1")
         pipeline.wait_stable(1)
@@ -127,7 +131,6 @@ def test_a_worker_killed_mid_schedule_resumes_it_after_a_restart(
         time.sleep(2)  # nothing more should come
         answered = taken()
         deliveries = store.deliveries(sub.id)
-        store.close()
     # Attempts in flight at the kill go again under their ids (at least once); no spike is
     # under two ids, none is missing, and the delivery that got the 500 went again.
     assert sorted(s for ids in answered.values() for s in ids) == want

@@ -45,8 +45,8 @@ def _snapshot(video: int, minute: int, plays: int, *, surge: bool = False) -> Vi
         tags.append("surge")
         if video % 3:
             tags.remove("fyp")  # #fyp is on a third of #surge's videos, as a generic tag is
-    if surge:
-        author_id = SURGE_AUTHOR
+    if surge:  # a trend is many creators: the first of them is SURGE_AUTHOR
+        author_id = str(int(SURGE_AUTHOR) + video - 24)
     return new_snapshot(
         video_id=vid,
         collected_at=T0 + timedelta(minutes=minute, seconds=video),

@@ -118,13 +118,18 @@ class Pipeline:
     def wait_stable(self, members: int, timeout: float = 120) -> None:
         """Wait until the workers' consumer group is stable with ``members`` members."""
         from kafka import KafkaAdminClient
+        from kafka.errors import CoordinatorNotAvailableError
 
         group = f"{self.kafka.topic_prefix}trendmon"
         admin = KafkaAdminClient(bootstrap_servers=self.kafka.bootstrap_servers)
         try:
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
-                found = admin.describe_groups([group])[group]
+                try:
+                    found = admin.describe_groups([group])[group]
+                except CoordinatorNotAvailableError:  # the group's coordinator is still loading
+                    time.sleep(0.5)
+                    continue
                 if found["group_state"] == "Stable" and len(found["members"]) == members:
                     return
                 time.sleep(0.5)

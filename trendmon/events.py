@@ -443,11 +443,15 @@ def normalize_tag(name: str) -> str:
     return name.strip().lstrip("#").strip().casefold()[:MAX_NAME]
 
 
+ROUNDED_FROM = 10_000
+"""TikTok shows exact counts below this, and one decimal of K, M or B from it."""
+
+
 def display_step(count: int) -> int:
     """The step in which TikTok shows a count (the real samples: 427,682 followers shown as
     427,700, plays of millions in multiples of 100,000): 1 below 10,000, then 100 (one decimal
     of K), 100,000 from a million (of M), 100,000,000 from a billion (of B)."""
-    if count < 10_000:
+    if count < ROUNDED_FROM:
         return 1
     if count < 1_000_000:
         return 100
@@ -463,7 +467,7 @@ def counts_look_exact(stats: Stats) -> bool:
     its step is taken as rounded (an exact count has that shape one time in a hundred at most).
     """
     for value in (stats.plays, stats.likes, stats.comments, stats.shares, stats.saves):
-        if value is not None and value >= 10_000 and value % display_step(value) == 0:
+        if value is not None and value >= ROUNDED_FROM and value % display_step(value) == 0:
             return False
     return True
 

@@ -70,8 +70,6 @@ from trendmon.settings import EngineSettings
 Severity = Literal["notable", "major", "extreme"]
 Floats = npt.NDArray[np.float64]
 
-ROUNDED_FROM = 10_000
-"""TikTok shows exact counts below this, and one decimal of K, M or B from it."""
 
 
 POSTED_WITHIN_MS = 24 * 3_600_000

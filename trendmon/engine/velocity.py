@@ -53,10 +53,9 @@ from trendmon.engine.spikes import (
     ACCEL_NOISE,
     MATURE_MS,
     POSTED_WITHIN_MS,
-    ROUNDED_FROM,
 )
 from trendmon.engine.windows import HOUR_MS
-from trendmon.events import Stats, VideoDelta, VideoSnapshot, display_step
+from trendmon.events import ROUNDED_FROM, Stats, VideoDelta, VideoSnapshot, display_step
 from trendmon.partitioner import partition_for
 from trendmon.settings import EngineSettings
 

@@ -114,6 +114,19 @@ class KafkaBus:
             raise self._unavailable(exc) from None
         return sorted(n[len(prefix) :] for n in names if n.startswith(prefix))
 
+    def _bounds(
+        self, topic: str
+    ) -> tuple[list[TopicPartition], dict[TopicPartition, int], dict[TopicPartition, int]]:
+        """A topic's partitions with the first offset each holds and the next it will take."""
+        consumer = self._consumer()
+        try:
+            parts = self._partitions(consumer, topic)
+            return parts, consumer.beginning_offsets(parts), consumer.end_offsets(parts)
+        except KafkaError as exc:
+            raise self._unavailable(exc) from None
+        finally:
+            consumer.close()
+
     def _partitions(self, consumer: KafkaConsumer, topic: str) -> list[TopicPartition]:
         name = self.name(topic)
         parts = consumer.partitions_for_topic(name)
@@ -212,15 +225,7 @@ class KafkaBus:
         """The last ``n`` records: each partition read from its own end minus ``n``."""
         if n <= 0:
             return []
-        consumer = self._consumer()
-        try:
-            parts = self._partitions(consumer, topic)
-            begin = consumer.beginning_offsets(parts)
-            end = consumer.end_offsets(parts)
-        except KafkaError as exc:
-            raise self._unavailable(exc) from None
-        finally:
-            consumer.close()
+        parts, begin, end = self._bounds(topic)
         records = list(
             self.read(
                 topic, from_offsets={tp.partition: max(begin[tp], end[tp] - n) for tp in parts}
@@ -236,15 +241,7 @@ class KafkaBus:
         return None
 
     def stats(self, topic: str) -> TopicStats:
-        consumer = self._consumer()
-        try:
-            parts = self._partitions(consumer, topic)
-            begin = consumer.beginning_offsets(parts)
-            end = consumer.end_offsets(parts)
-        except KafkaError as exc:
-            raise self._unavailable(exc) from None
-        finally:
-            consumer.close()
+        parts, begin, end = self._bounds(topic)
         by_partition = {tp.partition: end[tp] - begin[tp] for tp in parts}
         return TopicStats(
             topic=topic,

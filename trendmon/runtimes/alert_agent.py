@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from typing import Any
 
 import faust
@@ -20,6 +19,7 @@ import msgspec
 
 from trendmon.errors import ServiceUnavailableError
 from trendmon.events import SinkBatch
+from trendmon.runtimes.waiting import until_available
 from trendmon.settings import AlertSettings, KafkaSettings, MongoSettings, load
 from trendmon.sinks.factory import open_alerts
 from trendmon.sinks.webhooks.delivery import Dispatcher
@@ -50,17 +50,6 @@ def add_alerts(
             holder["d"] = Dispatcher(open_alerts("mongo", mongo=mongo), settings)
         return holder["d"]
 
-    async def retrying(call: Callable[[], object]) -> None:
-        delay = 1.0
-        while True:
-            try:
-                await asyncio.to_thread(call)
-                return
-            except ServiceUnavailableError as exc:
-                log.warning("alerts wait for their store: %s", exc)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
-
     topic = app.topic(
         f"{kafka.topic_prefix}{spikes_topic}", key_serializer="raw", value_serializer="raw"
     )
@@ -75,7 +64,7 @@ def add_alerts(
                 except msgspec.DecodeError as exc:
                     log.error("alerts skip a record they cannot read: %s", exc)
             if spikes:
-                await retrying(lambda s=spikes: dispatcher().offer(s))  # type: ignore[misc]
+                await until_available(lambda s=spikes: dispatcher().offer(s), "alerts")  # type: ignore[misc]
 
     async def send_due() -> None:
         try:

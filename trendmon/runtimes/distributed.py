@@ -57,7 +57,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition  # type: ignore[import-unt
 from trendmon.engine.partitioned import EntityPartition, TickMerger, VideoPartition, route
 from trendmon.engine.velocity import VideoState
 from trendmon.engine.windows import HOUR_MS, make_windows
-from trendmon.errors import ConfigError, SchemaError, ServiceUnavailableError
+from trendmon.errors import ConfigError, SchemaError
 from trendmon.events import (
     BoardTick,
     EntityBatch,
@@ -478,6 +478,7 @@ def _add_sink(
     mongo: MongoSettings | None,
 ) -> None:
     from trendmon.runtimes.sink import Batch, Sink
+    from trendmon.runtimes.waiting import until_available
 
     prefix = kafka.topic_prefix
     sink = Sink(
@@ -494,38 +495,26 @@ def _add_sink(
             *[f"{prefix}{t}" for t in names], key_serializer="raw", value_serializer="raw"
         )
 
-    async def retrying(call: Callable[[], None]) -> None:
-        delay = 1.0
-        while True:
-            try:
-                await asyncio.to_thread(call)
-                return
-            except ServiceUnavailableError as exc:
-                # Hold the batch (it is not acked) until the store is back.
-                log.warning("sink waits for its store: %s", exc)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
-
     # Three agents, each in its own thread: video cards, which the wall waits for, do not wait
     # behind the boards a bucket's close rewrites at once, nor either behind MongoDB (the
     # slowest). A record's offset is committed once every agent that reads it has written it.
     @app.agent(channel(DELTAS), name="sink-videos")
     async def write_videos(stream: Any) -> None:
         async for values in stream.take(opts.batch, within=opts.within_s):
-            await retrying(functools.partial(sink.write_live, Batch(values)))
+            await until_available(functools.partial(sink.write_live, Batch(values)), "sink")
 
     @app.agent(channel(SCORES, SPIKES), name="sink-boards")
     async def write_boards(stream: Any) -> None:
         async for values in stream.take(opts.batch, within=opts.within_s):
-            await retrying(functools.partial(sink.write_live, Batch(values)))
+            await until_available(functools.partial(sink.write_live, Batch(values)), "sink")
 
     @app.agent(channel(DELTAS, SCORES, SPIKES), name="sink-history")
     async def write_history(stream: Any) -> None:
         async for values in stream.take(opts.batch, within=opts.within_s):
-            await retrying(functools.partial(sink.write_history, Batch(values)))
+            await until_available(functools.partial(sink.write_history, Batch(values)), "sink")
 
     async def check_live() -> None:
-        await retrying(sink.check)
+        await until_available(sink.check, "sink")
 
     app.timer(interval=5.0)(check_live)
 

@@ -18,6 +18,7 @@ from pymongo.errors import ConnectionFailure, DuplicateKeyError
 from trendmon.accounts.store import ApiToken, AuditEvent, Kiosk, Session, SignIn, User
 from trendmon.errors import ServiceUnavailableError
 from trendmon.settings import MongoSettings
+from trendmon.sinks.mongo.client import connect
 from trendmon.sinks.mongo.history import redact
 
 Doc = dict[str, Any]
@@ -47,13 +48,7 @@ class MongoAccounts:
     ) -> None:
         self.settings = settings or MongoSettings()
         uri = self.settings.uri.get_secret_value()
-        timeout = self.settings.timeout_ms
-        self._client: MongoClient[Doc] = MongoClient(
-            uri,
-            serverSelectionTimeoutMS=timeout,
-            connectTimeoutMS=timeout,
-            appname="trendmon-accounts",
-        )
+        self._client: MongoClient[Doc] = connect(self.settings, "accounts")
         db = self._client[database or self.settings.database]
         self._users: Collection[Doc] = db["users"]
         self._sessions: Collection[Doc] = db["sessions"]

@@ -46,6 +46,7 @@ from trendmon.alerts.subscriptions import Subscription
 from trendmon.errors import ServiceUnavailableError, UnknownAlertError
 from trendmon.events import Spike
 from trendmon.settings import MongoSettings
+from trendmon.sinks.mongo.client import connect
 from trendmon.sinks.mongo.history import redact
 
 log = logging.getLogger(__name__)
@@ -65,16 +66,7 @@ class MongoAlerts:
     def __init__(self, settings: MongoSettings | None = None, *, database: str | None = None):
         self.settings = settings or MongoSettings()
         self._uri = self.settings.uri.get_secret_value()
-        timeout = self.settings.timeout_ms
-        self._client: MongoClient[Doc] = MongoClient(
-            self._uri,
-            tz_aware=True,
-            retryWrites=True,
-            retryReads=True,
-            serverSelectionTimeoutMS=timeout,
-            connectTimeoutMS=timeout,
-            appname="trendmon-alerts",
-        )
+        self._client: MongoClient[Doc] = connect(self.settings, "alerts")
         db = self._client[database or self.settings.database]
         self._subs: Collection[Doc] = db["alert_subscriptions"]
         self._deliveries: Collection[Doc] = db["alert_deliveries"]

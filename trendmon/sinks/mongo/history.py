@@ -71,6 +71,7 @@ from trendmon.sinks.history import (
     rebuild_board,
     score_id,
 )
+from trendmon.sinks.mongo.client import connect
 
 log = logging.getLogger(__name__)
 
@@ -143,16 +144,7 @@ class MongoHistory:
         self.settings = settings or MongoSettings()
         self._uri = self.settings.uri.get_secret_value()
         name = database or namespaced(self.settings.database, namespace)
-        timeout = self.settings.timeout_ms
-        self._client: MongoClient[Doc] = MongoClient(
-            self._uri,
-            tz_aware=True,
-            retryWrites=True,
-            retryReads=True,
-            serverSelectionTimeoutMS=timeout,
-            connectTimeoutMS=timeout,
-            appname="trendmon-history",
-        )
+        self._client: MongoClient[Doc] = connect(self.settings, "history")
         try:
             self.server = Server.from_build_info(
                 self._call(self._client.admin.command, "buildInfo")

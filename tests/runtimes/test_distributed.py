@@ -144,15 +144,30 @@ class Pipeline:
         finally:
             live.close()
 
-    def wait_for(self, want: dict[str, list[list[Any]]], timeout: float = 300) -> None:
+    def wait_for(
+        self,
+        want: dict[str, list[list[Any]]],
+        timeout: float = 300,
+        *,
+        restart_in: Path | None = None,
+        restarts: int = 3,
+    ) -> None:
+        """Wait until the boards are ``want``; a worker that fails is an error, unless
+        ``restart_in`` is given: then it is started again (at most ``restarts`` times), as
+        compose's ``restart: unless-stopped`` does."""
         deadline = time.monotonic() + timeout
         got: dict[str, list[list[Any]]] = {}
         while time.monotonic() < deadline:
             got = self.boards()
             if got == want:
                 return
-            for proc in self.workers:
-                assert proc.poll() is None or proc.returncode in (0, -9), self.tail()
+            for proc in list(self.workers):
+                if proc.poll() is None or proc.returncode in (0, -9):
+                    continue
+                assert restart_in is not None and restarts > 0, self.tail()
+                restarts -= 1
+                self.workers.remove(proc)
+                self.start_worker(restart_in)
             time.sleep(2)
         missing = sorted(set(want) - set(got))
         differ = sorted(k for k in set(want) & set(got) if want[k] != got[k])
@@ -459,6 +474,4 @@ def test_broker_restarted_while_producers_publish_loses_nothing(
     assert producer.returncode == 0, err.decode()
     assert out.decode().split() == ["published", str(len(snapshots))]
     # A worker that gave up while the broker was away is started again, as compose would.
-    if pipeline.workers[-1].poll() is not None:
-        pipeline.start_worker(tmp_path)
-    pipeline.wait_for(expected)
+    pipeline.wait_for(expected, restart_in=tmp_path)

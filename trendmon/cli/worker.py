@@ -8,6 +8,7 @@ import typer
 
 from trendmon.cli.common import err
 from trendmon.settings import (
+    CoreSettings,
     EngineSettings,
     KafkaSettings,
     MongoSettings,
@@ -77,6 +78,7 @@ def worker(
             sinks=not no_sinks,
             namespace=resolve_namespace(namespace),
             instance_id=instance_id,
+            datadir=load(CoreSettings).home / "worker",
         ),
         redis=load(RedisSettings),
         mongo=load(MongoSettings),

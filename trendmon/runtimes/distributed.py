@@ -47,12 +47,14 @@ import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import faust
 import mode
 import msgspec
 from aiokafka import AIOKafkaConsumer, TopicPartition  # type: ignore[import-untyped]
+from faust.types._env import DATADIR
 
 from trendmon.engine.partitioned import EntityPartition, TickMerger, VideoPartition, route
 from trendmon.engine.velocity import VideoState
@@ -107,6 +109,8 @@ class WorkerOptions:
     instance_id: str | None = None
     """Static group membership (KIP-345): a worker restarted with the same id takes its
     partitions back at once, without a rebalance."""
+    datadir: Path | None = None
+    """Where Faust keeps its files; None is Faust's ``{app id}-data`` in the working folder."""
 
 
 @dataclass
@@ -185,6 +189,8 @@ def build_app(
 ) -> faust.App:
     """The Faust app with every agent of the pipeline (see the module docstring)."""
     opts = options or WorkerOptions()
+    if opts.datadir:
+        opts.datadir.mkdir(parents=True, exist_ok=True)
     prefix = kafka.topic_prefix
     parts = kafka.partitions
     servers = [f"kafka://{s.strip()}" for s in kafka.bootstrap_servers.split(",")]
@@ -193,6 +199,7 @@ def build_app(
         broker=servers,
         store="memory://",
         web_enabled=False,
+        datadir=str(opts.datadir) if opts.datadir else DATADIR,
         table_standby_replicas=0,
         topic_partitions=parts,
         topic_replication_factor=kafka.replication,

@@ -33,7 +33,7 @@ from trendmon.engine.engine import Engine
 from trendmon.producers.simulator.observe import Simulation
 from trendmon.runtimes.alerts import AlertService
 from trendmon.settings import AlertSettings, EngineSettings, SimulatorSettings
-from trendmon.sinks.sqlite.alerts import SqliteAlerts
+from trendmon.sinks.factory import open_alerts
 from trendmon.sinks.webhooks import admin
 from trendmon.sinks.webhooks.delivery import Dispatcher
 
@@ -107,7 +107,7 @@ def main() -> None:
         allow_networks="127.0.0.0/8", allow_http=True, group_window_s=0, poll_s=0.05, jitter=0
     )
     with tempfile.TemporaryDirectory() as tmp:
-        store = SqliteAlerts(Path(tmp))
+        store = open_alerts("sqlite", home=Path(tmp))
         for r in receivers:
             admin.add(store, r.url, cooldown_s=0, settings=settings)
         service = AlertService(Dispatcher(store, settings)).start()

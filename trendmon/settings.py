@@ -487,3 +487,18 @@ class AlertSettings(BaseSettings):
 
 
 COMPONENTS["alerts"] = AlertSettings
+
+
+class SecretsSettings(BaseSettings):
+    """Keys that seal the secrets the stores keep (docs/security.md)."""
+
+    model_config = _config("TRENDMON_SECRETS_")
+
+    keys: SecretStr = Field(
+        SecretStr(""),
+        description="Comma-separated keys, newest first (secret; `trendmon secrets generate`). "
+        "Empty: the embedded mode keeps one in TRENDMON_HOME/secrets.key; MongoDB needs them.",
+    )
+
+
+COMPONENTS["secrets"] = SecretsSettings

@@ -11,6 +11,7 @@ import pytest
 
 from trendmon.events import Spike
 from trendmon.settings import AlertSettings
+from trendmon.sinks.factory import open_alerts
 from trendmon.sinks.sqlite.alerts import SqliteAlerts
 
 from .receivers import Clock
@@ -71,7 +72,7 @@ def home(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def store(home: Path) -> Iterator[SqliteAlerts]:
-    s = SqliteAlerts(home)
+    s = open_alerts("sqlite", home=home)
     yield s
     s.close()
 

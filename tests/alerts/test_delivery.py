@@ -13,6 +13,7 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from trendmon.alerts.records import Delivery
+from trendmon.sinks.factory import open_alerts
 from trendmon.sinks.sqlite.alerts import SqliteAlerts
 from trendmon.sinks.webhooks import admin
 from trendmon.sinks.webhooks.delivery import Dispatcher
@@ -203,7 +204,7 @@ def test_410_gone_disables_the_subscription(store: SqliteAlerts, clock: Clock) -
 
 def test_a_restart_in_the_middle_of_a_schedule_resumes_it(home: Path, clock: Clock) -> None:
     with receiver(lambda i, r: Reply(500 if i < 2 else 200)) as rx:
-        first = SqliteAlerts(home)
+        first = open_alerts("sqlite", home=home)
         sub, secret = admin.add(first, rx.url, settings=alert_settings())
         d = dispatcher(first, clock)
         d.offer([make_spike(spike_id="sp-restart")])
@@ -213,7 +214,7 @@ def test_a_restart_in_the_middle_of_a_schedule_resumes_it(home: Path, clock: Clo
         d.close()
         first.close()  # the process goes away, two attempts into the schedule
 
-        second = SqliteAlerts(home)
+        second = open_alerts("sqlite", home=home)
         d = dispatcher(second, clock)
         assert d.offer([make_spike(spike_id="sp-restart")]) == 0  # replayed: already there
         assert d.run_due() == 0  # the 5 min wait is remembered
@@ -278,7 +279,7 @@ def test_spikes_within_the_window_go_out_together_and_the_cooldown_holds(
         d.close()
     docs = [verified(secret, r) for r in rx.requests]
     assert [len(spike_ids(doc)) for doc in docs] == [3, 3]
-    reopened = SqliteAlerts(store.path.parent)
+    reopened = open_alerts("sqlite", home=store.path.parent)
     d2 = dispatcher(reopened, clock)
     assert d2.offer([make_spike("hashtag:g1", minute=20)]) == 0  # held across a restart
     d2.close()
@@ -361,7 +362,7 @@ def test_redeliver_and_recover_send_again_under_the_same_id(
 
 def test_two_dispatchers_on_one_store_send_each_delivery_once(home: Path, clock: Clock) -> None:
     with receiver(lambda i, r: Reply(200, delay_s=0.05)) as rx:
-        a, b = SqliteAlerts(home), SqliteAlerts(home)
+        a, b = open_alerts("sqlite", home=home), open_alerts("sqlite", home=home)
         _sub, secret = admin.add(a, rx.url, settings=alert_settings())
         da, db = dispatcher(a, clock, group_window_s=0), dispatcher(b, clock, group_window_s=0)
         spikes = [make_spike(f"hashtag:w{i}") for i in range(12)]

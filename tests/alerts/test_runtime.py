@@ -16,8 +16,7 @@ from standardwebhooks.webhooks import Webhook
 from trendmon.events import encode
 from trendmon.log.base import SNAPSHOTS, Message
 from trendmon.log.embedded import EmbeddedLog
-from trendmon.sinks.factory import open_history
-from trendmon.sinks.sqlite.alerts import SqliteAlerts
+from trendmon.sinks.factory import open_alerts, open_history
 from trendmon.sinks.webhooks import admin
 
 from ..dashboard.world import snapshots
@@ -94,7 +93,7 @@ def test_run_once_delivers_every_spike_of_the_history_once(tmp_path: Path) -> No
     home = tmp_path / "home"
     publish_world(home)
     with receiver() as rx:
-        store = SqliteAlerts(home)
+        store = open_alerts("sqlite", home=home)
         _, secret = admin.add(store, rx.url, cooldown_s=0, settings=alert_settings())
         store.close()
         proc = run(home, "--once")
@@ -112,7 +111,7 @@ def test_kill_9_in_the_middle_of_a_schedule_then_a_restart_delivers_once(tmp_pat
     home = tmp_path / "home"
     publish_world(home)
     with receiver(lambda i, r: Reply(500 if i == 0 else 200)) as rx:
-        store = SqliteAlerts(home)
+        store = open_alerts("sqlite", home=home)
         sub, secret = admin.add(store, rx.url, cooldown_s=0, settings=alert_settings())
         proc = run(home)
         again: subprocess.Popen[bytes] | None = None

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from standardwebhooks.webhooks import Webhook
 
+from trendmon.accounts.sealing import generate_key
 from trendmon.engine.engine import Engine
 from trendmon.settings import EngineSettings, MongoSettings
 from trendmon.sinks.factory import open_alerts
@@ -35,9 +36,13 @@ def expected_spikes() -> list[str]:
 
 
 def alerting(pipeline: Pipeline) -> MongoSettings:  # noqa: F811
-    """Let the workers reach 127.0.0.1 over http, quickly; the alert store they use."""
+    """Let the workers reach 127.0.0.1 over http, quickly; the alert store they use (sealed
+    with a key that the workers and this process share, as every process of a team must)."""
+    key = generate_key()
+    os.environ["TRENDMON_SECRETS_KEYS"] = key  # the next test's settings fixture removes it
     pipeline.env.update(
         {
+            "TRENDMON_SECRETS_KEYS": key,
             "TRENDMON_ALERTS_ALLOW_NETWORKS": "127.0.0.0/8",
             "TRENDMON_ALERTS_ALLOW_HTTP": "true",
             "TRENDMON_ALERTS_GROUP_WINDOW_S": "0",

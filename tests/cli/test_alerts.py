@@ -65,7 +65,7 @@ def test_add_list_test_rotate_pause_and_remove() -> None:
 
 def test_log_redeliver_and_recover(tmp_path: Path) -> None:
     from trendmon.settings import AlertSettings
-    from trendmon.sinks.sqlite.alerts import SqliteAlerts
+    from trendmon.sinks.factory import open_alerts
     from trendmon.sinks.webhooks.delivery import Dispatcher
 
     from ..alerts.conftest import make_spike
@@ -73,7 +73,7 @@ def test_log_redeliver_and_recover(tmp_path: Path) -> None:
     with receiver(lambda i, r: Reply(500 if i < 2 else 200, body=b"down" if i < 2 else b"")) as rx:
         _, out, _ = cli("add", rx.url)
         sub_id = json.loads(out)["id"]
-        store = SqliteAlerts(tmp_path / "home")
+        store = open_alerts("sqlite", home=tmp_path / "home")
         d = Dispatcher(store, AlertSettings(schedule="", group_window_s=0))
         d.offer([make_spike("hashtag:a")])
         d.run_due()

@@ -15,7 +15,6 @@ from trendmon.dashboard.app import create_app
 from trendmon.dashboard.server import DashboardServer
 from trendmon.settings import DashboardSettings
 from trendmon.sinks.factory import open_alerts
-from trendmon.sinks.sqlite.alerts import SqliteAlerts
 from trendmon.sinks.webhooks.delivery import Dispatcher
 
 from ..alerts.conftest import alert_settings, make_spike
@@ -33,8 +32,8 @@ def admin_server(world: World) -> Iterator[DashboardServer]:
     server = start(app)  # with a signed-in admin: the page is admin-only
     yield server
     server.stop()
-    for sub in SqliteAlerts(world.home).subscriptions():
-        store = SqliteAlerts(world.home)
+    for sub in open_alerts("sqlite", home=world.home).subscriptions():
+        store = open_alerts("sqlite", home=world.home)
         store.remove_subscription(sub.id)
         store.close()
 
@@ -112,7 +111,7 @@ def test_the_health_page_names_a_disabled_subscription(
     from trendmon.sinks.webhooks import admin
 
     with receiver(lambda i, r: Reply(410)) as rx:
-        store = SqliteAlerts(world.home)
+        store = open_alerts("sqlite", home=world.home)
         sub, _ = admin.add(store, rx.url, settings=alert_settings())
         dispatcher = Dispatcher(store, alert_settings())
         dispatcher.offer([make_spike()])

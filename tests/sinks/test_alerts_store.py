@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from standardwebhooks.webhooks import Webhook
 
+from trendmon.accounts.sealing import generate_key
 from trendmon.alerts.records import Attempt, Delivery
 from trendmon.errors import UnknownAlertError
 from trendmon.settings import MongoSettings
@@ -21,6 +22,15 @@ from trendmon.sinks.webhooks.delivery import Dispatcher
 
 from ..alerts.conftest import alert_settings, make_spike
 from ..alerts.receivers import Clock, Reply, receiver
+
+KEY = generate_key()
+
+
+@pytest.fixture(autouse=True)
+def _shared_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The distributed store needs a key every process shares (sqlite's tests then use it too,
+    except where a test removes it)."""
+    monkeypatch.setenv("TRENDMON_SECRETS_KEYS", KEY)
 
 
 @pytest.fixture(params=["sqlite", "mongo"])
@@ -194,3 +204,38 @@ def test_concurrent_claims_take_each_delivery_once(backend: tuple[str, object]) 
         s.close()
     every = [x for t in taken for x in t]
     assert sorted(every) == [f"msg_{i:02}" for i in range(30)]  # each once, none left
+
+
+def raw_store(backend: tuple[str, object]) -> bytes:
+    """Every byte the backend keeps for the alert store, as an attacker with a copy sees it."""
+    kind, where = backend
+    if kind == "sqlite":
+        assert isinstance(where, Path)
+        return b"".join(p.read_bytes() for p in sorted(where.glob("alerts.sqlite3*")))
+    assert isinstance(where, MongoSettings)
+    from pymongo import MongoClient
+
+    with MongoClient(where.uri.get_secret_value()) as client:
+        db = client[where.database]
+        return repr(
+            [list(db[name].find({})) for name in sorted(db.list_collection_names())]
+        ).encode()
+
+
+def test_the_raw_store_holds_no_secret_and_no_slack_or_discord_url(
+    backend: tuple[str, object], store: AlertStore
+) -> None:
+    hook, secret = admin.add(store, "https://receiver.example/h?token=tok_webhook_query_42")
+    slack_url = "https://hooks.slack.com/services/T0001/B0002/slackcredential42"
+    discord_url = "https://discord.com/api/webhooks/123/discordcredential42"
+    admin.add(store, slack_url, fmt="slack")
+    admin.add(store, discord_url, fmt="discord")
+    rotated, new_secret = admin.update(store, hook.id, rotate_secret=True)
+    assert rotated.old_secret == secret
+    # The store opens what it sealed.
+    assert store.subscription(hook.id).secret == new_secret
+    assert {s.target for s in store.subscriptions()} >= {slack_url, discord_url}
+    raw = raw_store(backend)
+    assert b"sealed:v1:" in raw  # the records are there, sealed
+    for plain in (secret, new_secret, "slackcredential42", "discordcredential42", "tok_webhook"):
+        assert plain.encode() not in raw, plain

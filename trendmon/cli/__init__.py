@@ -19,6 +19,7 @@ from trendmon.cli import (
     log,
     run,
     scrape,
+    secrets,
     settings,
     simulate,
     tokens,
@@ -52,6 +53,7 @@ for module in (
     users,
     kiosk,
     tokens,
+    secrets,
 ):
     module.register(app)
 

@@ -17,9 +17,37 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Protocol
 
+import msgspec
+
+from trendmon.accounts.sealing import Sealer
 from trendmon.alerts.records import Attempt, Delivery, Status
 from trendmon.alerts.subscriptions import Subscription
 from trendmon.events import Spike
+
+SEALED_FIELDS = ("target", "secret", "old_secret")
+"""What a stored subscription keeps sealed: its signing secrets, and its target (a Slack or
+Discord URL is its own credential; a webhook URL may carry a token in its query)."""
+
+
+def seal_subscription(sub: Subscription, sealer: Sealer) -> Subscription:
+    """``sub`` as stored: :data:`SEALED_FIELDS` sealed."""
+    return msgspec.structs.replace(
+        sub, **{f: sealer.seal(getattr(sub, f)) for f in SEALED_FIELDS}
+    )
+
+
+def open_subscription(sub: Subscription, sealer: Sealer) -> Subscription:
+    """A stored subscription with :data:`SEALED_FIELDS` opened."""
+    return msgspec.structs.replace(
+        sub, **{f: sealer.open(getattr(sub, f)) for f in SEALED_FIELDS}
+    )
+
+
+def reseal_subscription(sub: Subscription, sealer: Sealer) -> Subscription:
+    """A stored subscription with :data:`SEALED_FIELDS` sealed anew with the first key."""
+    return msgspec.structs.replace(
+        sub, **{f: sealer.reseal(getattr(sub, f)) for f in SEALED_FIELDS}
+    )
 
 
 class AlertStore(Protocol):
@@ -44,6 +72,10 @@ class AlertStore(Protocol):
 
     def remove_subscription(self, sub_id: str) -> None:
         """Delete a subscription and its cooldowns (its log stays); UnknownAlertError if none."""
+        ...
+
+    def reseal(self) -> int:
+        """Seal every subscription's secrets anew with the first key; how many were."""
         ...
 
     # -- queueing -----------------------------------------------------------------------------

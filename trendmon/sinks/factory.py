@@ -10,10 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from trendmon.accounts.sealing import Sealer
 from trendmon.accounts.store import AccountStore
 from trendmon.settings import DEFAULT_NAMESPACE, CoreSettings, MongoSettings, load
 from trendmon.sinks.alerts import AlertStore
 from trendmon.sinks.history import HistoryStore
+from trendmon.sinks.keys import open_sealer
 
 
 def open_history(
@@ -41,16 +43,18 @@ def open_alerts(
     *,
     home: Path | None = None,
     mongo: MongoSettings | None = None,
+    sealer: Sealer | None = None,
 ) -> AlertStore:
     """Open the alert store of a runtime (``home/alerts.sqlite3``, or the ``alert_*``
     collections of MongoDB); the client of the other backend is never imported."""
     if backend == "sqlite":
         from trendmon.sinks.sqlite.alerts import SqliteAlerts
 
-        return SqliteAlerts(home or load(CoreSettings).home)
+        where = home or load(CoreSettings).home
+        return SqliteAlerts(where, sealer=sealer or open_sealer("sqlite", home=where))
     from trendmon.sinks.mongo.alerts import MongoAlerts
 
-    return MongoAlerts(mongo or load(MongoSettings))
+    return MongoAlerts(mongo or load(MongoSettings), sealer=sealer or open_sealer("mongo"))
 
 
 def open_accounts(

@@ -40,12 +40,14 @@ from pymongo import ASCENDING, DESCENDING, MongoClient
 from pymongo.collection import Collection
 from pymongo.errors import ConnectionFailure, DuplicateKeyError
 
+from trendmon.accounts.sealing import Sealer
 from trendmon.alerts.records import Attempt, Delivery, Status, to_doc
 from trendmon.alerts.records import delivery_id as id_of_delivery
 from trendmon.alerts.subscriptions import Subscription
 from trendmon.errors import ServiceUnavailableError, UnknownAlertError
 from trendmon.events import Spike
 from trendmon.settings import MongoSettings
+from trendmon.sinks.alerts import open_subscription, reseal_subscription, seal_subscription
 from trendmon.sinks.mongo.client import connect
 from trendmon.sinks.mongo.history import redact
 
@@ -63,8 +65,15 @@ def _struct(doc: Doc, cls: type[T]) -> T:
 class MongoAlerts:
     """The alert store in database ``settings.database``."""
 
-    def __init__(self, settings: MongoSettings | None = None, *, database: str | None = None):
+    def __init__(
+        self,
+        settings: MongoSettings | None = None,
+        *,
+        sealer: Sealer,
+        database: str | None = None,
+    ):
         self.settings = settings or MongoSettings()
+        self.sealer = sealer
         self._uri = self.settings.uri.get_secret_value()
         self._client: MongoClient[Doc] = connect(self.settings, "alerts")
         db = self._client[database or self.settings.database]
@@ -102,8 +111,14 @@ class MongoAlerts:
 
     # -- subscriptions ------------------------------------------------------------------------
 
+    def _stored(self, sub: Subscription) -> Doc:
+        return {"_id": sub.id, **to_doc(seal_subscription(sub, self.sealer))}
+
+    def _opened(self, doc: Doc) -> Subscription:
+        return open_subscription(_struct(doc, Subscription), self.sealer)
+
     def add_subscription(self, sub: Subscription) -> None:
-        self._call(self._subs.insert_one, {"_id": sub.id, **to_doc(sub)})
+        self._call(self._subs.insert_one, self._stored(sub))
 
     def subscription(self, sub_id: str) -> Subscription:
         doc = self._call(self._subs.find_one, {"_id": sub_id})
@@ -111,17 +126,24 @@ class MongoAlerts:
             raise UnknownAlertError(
                 f"no subscription {sub_id!r}; `trendmon alerts list` shows their ids"
             )
-        return _struct(doc, Subscription)
+        return self._opened(doc)
 
     def subscriptions(self) -> list[Subscription]:
         docs = self._call(lambda: list(self._subs.find({})))
-        subs = [_struct(d, Subscription) for d in docs]
+        subs = [self._opened(d) for d in docs]
         return sorted(subs, key=lambda s: (s.created_ms, s.id))
 
     def save_subscription(self, sub: Subscription) -> None:
-        result = self._call(self._subs.replace_one, {"_id": sub.id}, {"_id": sub.id, **to_doc(sub)})
+        result = self._call(self._subs.replace_one, {"_id": sub.id}, self._stored(sub))
         if result.matched_count == 0:
             self.subscription(sub.id)  # raises
+
+    def reseal(self) -> int:
+        docs = self._call(lambda: list(self._subs.find({})))
+        for doc in docs:
+            sub = reseal_subscription(_struct(doc, Subscription), self.sealer)
+            self._call(self._subs.replace_one, {"_id": sub.id}, {"_id": sub.id, **to_doc(sub)})
+        return len(docs)
 
     def remove_subscription(self, sub_id: str) -> None:
         result = self._call(self._subs.delete_one, {"_id": sub_id})

@@ -1,12 +1,12 @@
 """The embedded alert store: ``TRENDMON_HOME/alerts.sqlite3`` (see :mod:`trendmon.sinks.alerts`).
 
-Tables: ``subscriptions`` (the subscription's JSON, secrets included: the file is the user's
-own, like the rest of TRENDMON_HOME), ``deliveries`` (columns for the queries, the whole record
-in ``doc``), ``delivery_spikes`` (one row per subscription and spike: what makes offering a
-spike twice harmless), ``attempts`` (the log) and ``cooldowns`` (per subscription and entity,
-the event time of the last alert). WAL, so ``trendmon alerts`` and the dashboard can read and
-write while ``trendmon run`` delivers; ``BEGIN IMMEDIATE`` around every change, so two
-processes claiming deliveries never take the same one.
+Tables: ``subscriptions`` (the subscription's JSON, its secrets and target sealed: see
+:data:`trendmon.sinks.alerts.SEALED_FIELDS`), ``deliveries`` (columns for the queries, the
+whole record in ``doc``), ``delivery_spikes`` (one row per subscription and spike: what
+makes offering a spike twice harmless), ``attempts`` (the log) and ``cooldowns`` (per
+subscription and entity, the event time of the last alert). WAL, so ``trendmon alerts`` and
+the dashboard can read and write while ``trendmon run`` delivers; ``BEGIN IMMEDIATE`` around
+every change, so two processes claiming deliveries never take the same one.
 
 One instance may be shared by threads (a lock serialises them).
 """
@@ -22,10 +22,12 @@ from typing import Any
 
 import msgspec
 
+from trendmon.accounts.sealing import Sealer
 from trendmon.alerts.records import Attempt, Delivery, Status
 from trendmon.alerts.subscriptions import Subscription
 from trendmon.errors import ConfigError, UnknownAlertError
 from trendmon.events import Spike
+from trendmon.sinks.alerts import open_subscription, reseal_subscription, seal_subscription
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS subscriptions (
@@ -62,8 +64,9 @@ _attempt = msgspec.json.Decoder(Attempt).decode
 class SqliteAlerts:
     """The alert store in ``home/alerts.sqlite3``."""
 
-    def __init__(self, home: Path | str) -> None:
+    def __init__(self, home: Path | str, *, sealer: Sealer) -> None:
         self.home = Path(home)
+        self.sealer = sealer
         try:
             self.home.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -77,6 +80,7 @@ class SqliteAlerts:
         )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")  # a queued alert survives a power cut
+        self._db.execute("PRAGMA secure_delete=ON")  # a replaced secret leaves no old bytes
         self._db.executescript(_SCHEMA)
         self._lock = threading.RLock()
         self._depth = 0
@@ -113,7 +117,7 @@ class SqliteAlerts:
         with self.transaction():
             self._db.execute(
                 "INSERT INTO subscriptions (id, created_ms, doc) VALUES (?, ?, ?)",
-                (sub.id, sub.created_ms, _encode(sub).decode()),
+                (sub.id, sub.created_ms, self._stored(sub)),
             )
 
     def subscription(self, sub_id: str) -> Subscription:
@@ -122,16 +126,37 @@ class SqliteAlerts:
             raise UnknownAlertError(
                 f"no subscription {sub_id!r}; `trendmon alerts list` shows their ids"
             )
-        return _sub(rows[0][0])
+        return self._opened(rows[0][0])
 
     def subscriptions(self) -> list[Subscription]:
         rows = self._all("SELECT doc FROM subscriptions ORDER BY created_ms, id")
-        return [_sub(r[0]) for r in rows]
+        return [self._opened(r[0]) for r in rows]
+
+    def _stored(self, sub: Subscription) -> str:
+        return _encode(seal_subscription(sub, self.sealer)).decode()
+
+    def _opened(self, doc: str) -> Subscription:
+        return open_subscription(_sub(doc), self.sealer)
+
+    def reseal(self) -> int:
+        with self.transaction():
+            rows = self._db.execute("SELECT doc FROM subscriptions").fetchall()
+            for (doc,) in rows:
+                sub = reseal_subscription(_sub(doc), self.sealer)
+                self._db.execute(
+                    "UPDATE subscriptions SET doc = ? WHERE id = ?",
+                    (_encode(sub).decode(), sub.id),
+                )
+        # The old ciphertexts must not linger in the WAL or in free pages.
+        with self._lock:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._db.execute("VACUUM")
+        return len(rows)
 
     def save_subscription(self, sub: Subscription) -> None:
         with self.transaction():
             cur = self._db.execute(
-                "UPDATE subscriptions SET doc = ? WHERE id = ?", (_encode(sub).decode(), sub.id)
+                "UPDATE subscriptions SET doc = ? WHERE id = ?", (self._stored(sub), sub.id)
             )
             if cur.rowcount == 0:
                 self.subscription(sub.id)  # raises

@@ -104,7 +104,9 @@ def test_every_page_runs_under_the_real_content_security_policy(
         {"name": k, "value": v, "url": f"{server.url}/"} for k, v in SESSIONS[server.port].items()
     ])  # fmt: skip
     try:
-        for path, ready in [("/wall", "#wall-videos .w-row .w-value"), *PAGES.values()]:
+        pages = [("/wall", "#wall-videos .w-row .w-value"), ("/admin", "#ad-audit-table"),
+                 ("/alerts", "#al-subs"), *PAGES.values()]  # fmt: skip
+        for path, ready in pages:
             page.goto(server.url + path)
             page.wait_for_selector(ready)
         assert errors == []

@@ -18,6 +18,7 @@ path                         page
 ``/spikes``                  live feed and history of spikes (:mod:`.pages.spikes`)
 ``/health``                  data health: rates, lag, scrapers, dead letters (:mod:`.pages.health`)
 ``/alerts``                  alert subscriptions and their delivery log (:mod:`.pages.alerts`)
+``/admin``                   accounts, kiosk links, API tokens, the audit log (:mod:`.pages.admin`)
 ``/stream``                  Server-Sent Events (:mod:`.push`)
 ``/export/NAME.csv|json``    any table as a file (:mod:`.tables`, :mod:`.export`)
 ``/login`` ``/logout``       signing in and out (:mod:`.login`)
@@ -45,9 +46,11 @@ from flask import Response, abort, request
 from trendmon.accounts.store import AccountStore
 from trendmon.dashboard import access, api, gate, guard, login
 from trendmon.dashboard import components as ui
+from trendmon.dashboard.admin_data import AdminData
 from trendmon.dashboard.alerts_data import AlertsData, open_alerts_data
 from trendmon.dashboard.data import DashboardData, UnknownEntityError
 from trendmon.dashboard.export import to_csv, to_json
+from trendmon.dashboard.pages import admin as admin_page
 from trendmon.dashboard.pages import alerts as alerts_page
 from trendmon.dashboard.pages import detail, health, home, rankings, spikes, trends, wall
 from trendmon.dashboard.push import Stream
@@ -133,6 +136,7 @@ def create_app(
     data = data or open_data(settings, home)
     alerts = alerts or open_alerts_data(home)
     accounts = accounts or open_accounts(home)
+    admin = AdminData(accounts)
     app = Dash(
         __name__,
         title="trendmon",
@@ -184,13 +188,16 @@ def create_app(
         query = dict(parse_qsl((search or "").lstrip("?")))
         if path.rstrip("/") == "/alerts":
             page = ui.guarded(lambda: alerts_page.layout(alerts))
+        elif path.rstrip("/") == "/admin":
+            page = ui.guarded(lambda: admin_page.layout(admin))
         else:
             page = ui.guarded(lambda: route(data, settings, path, query))
         if path.rstrip("/") == "/health":
             page = html.Div([alerts_page.notice(alerts), page])
         if path.rstrip("/") == "/wall":
             return page, None, "wall-page"
-        return page, ui.navbar(path, who.name, who.csrf), ""
+        opens = lambda href: access.page_access(href).permits(who)  # noqa: E731
+        return page, ui.navbar(path, who.name, who.csrf, opens), ""
 
     access.declare(app, list(app.callback_map), access.WALL)
     for module in (wall, rankings, trends, detail, spikes, health):
@@ -200,6 +207,7 @@ def create_app(
         declared = getattr(module, "ACCESS", access.ADMIN)
         access.declare(app, set(app.callback_map) - before, declared)
     alerts_page.register(app, alerts)  # declares nothing: admin-only
+    admin_page.register(app, admin)  # declares nothing: admin-only
     gate.install(app, accounts, settings)
     login.install(app, accounts, settings)
     guard.install(app)

@@ -200,15 +200,19 @@ NAV = (
     ("Spikes", "/spikes"),
     ("Data health", "/health"),
     ("Alerts", "/alerts"),
+    ("Admin", "/admin"),
 )
 
 
-def navbar(path: str, user: str = "", csrf: str = "") -> html.Nav:
-    """The page links, and who is signed in with a sign-out button (a form posting the
-    session's CSRF token to ``/logout``)."""
+def navbar(
+    path: str, user: str = "", csrf: str = "", opens: Callable[[str], bool] | None = None
+) -> html.Nav:
+    """The page links (those ``opens`` allows), and who is signed in with a sign-out button
+    (a form posting the session's CSRF token to ``/logout``)."""
     links = [
         dcc.Link(label, href=href, className="active" if path.startswith(href) else "")
         for label, href in NAV
+        if opens is None or opens(href)
     ]
     account = html.Form(
         [

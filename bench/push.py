@@ -24,6 +24,11 @@ an admin's one-time sign-in link: the dashboard is closed without a session.
 4. Opens ``--streams`` idle ``/stream`` connections (300: TVs and tabs left open) and measures
    the same delay again. They share the dashboard's one subscription to the change channel,
    so they should cost the wall nothing.
+5. Measures it once more while another client posts ``--bad-logins`` wrong passwords (200)
+   within 10 s, for a real account and unknown names from one address: the throttle refuses
+   all but the first few without running Argon2 (19 MiB, 2 passes each), so the kiosk's wall
+   should not slow down. Prints the answers (401 checked, 429 refused unchecked) and the p95
+   during the attack against the p95 alone, measured in the same run.
 
 The last line is the p95 delay with the idle streams open and its target; the line before the
 streams is today's p95 without them. ``--quick`` runs a small world for a few seconds (a check
@@ -45,6 +50,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -202,6 +208,8 @@ def signed_in(url: str, home: Path) -> tuple[dict[str, str], dict[str, str]]:
     now = int(time.time() * 1000)
     signin = sessions.create_signin(store, users.local_admin(store, now), now)
     _, kiosk = kiosks.create(store, "bench TV", now, 86_400_000)
+    if store.get_user("ann") is None:  # a real account for the guesser to aim at
+        users.add(store, "ann", "viewer", "a long and unusual passphrase 7", now)
     store.close()
     return cookies_of(url, f"/signin/{signin}"), cookies_of(url, f"/kiosk/{kiosk}")
 
@@ -279,6 +287,38 @@ def measure(
     return published, changes, messages
 
 
+def hammer(url: str, n: int, within_s: float, answers: Counter[int]) -> None:
+    """Post ``n`` wrong passwords to ``/login`` within ``within_s`` seconds, as a guesser
+    would: the form's token first, then the posts; count the answers by status."""
+    import http.client
+    import re
+    from http.cookies import SimpleCookie
+    from urllib.parse import urlencode
+
+    address = urlsplit(url)
+    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=30)
+    connection.request("GET", "/login")
+    response = connection.getresponse()
+    form = response.read().decode()
+    jar: SimpleCookie = SimpleCookie()
+    for header in response.headers.get_all("Set-Cookie") or []:
+        jar.load(header)
+    cookie = "; ".join(f"{k}={m.value}" for k, m in jar.items() if m.value)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    token = match.group(1) if match else ""
+    started = time.monotonic()
+    for i in range(n):
+        time.sleep(max(started + i * within_s / n - time.monotonic(), 0))
+        name = "ann" if i % 2 == 0 else f"guess{i}"
+        body = urlencode({"name": name, "password": f"wrong-{i}", "csrf_token": token})
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+        connection.request("POST", "/login", body, headers)
+        response = connection.getresponse()
+        response.read()
+        answers[response.status] += 1
+    connection.close()
+
+
 def delays_of(
     published: list[float], changes: list[list[Any]], messages: list[float]
 ) -> tuple[list[float], list[float], list[float], int]:
@@ -314,6 +354,7 @@ def main() -> None:
         "--speed", type=float, default=1.0, help="event seconds per wall second (1: live)"
     )
     parser.add_argument("--streams", type=int, default=300, help="idle /stream connections")
+    parser.add_argument("--bad-logins", type=int, default=200, help="wrong passwords in 10 s")
     parser.add_argument(
         "--quick", action="store_true", help="a small world for a few seconds (a smoke run)"
     )
@@ -396,6 +437,15 @@ def main() -> None:
             finally:
                 for sock in streams:
                     sock.close()
+            answers: Counter[int] = Counter()
+            attack_s = min(10.0, args.seconds)
+            guesser = threading.Thread(
+                target=hammer, args=(url, args.bad_logins, attack_s, answers), daemon=True
+            )
+            attack_k = 2 + 2 * int(args.seconds * args.rate)
+            guesser.start()
+            attacked = measure(page, log, live, args, attack_k)
+            guesser.join(timeout=120)
             browser.close()
     finally:
         live.close()
@@ -433,6 +483,15 @@ def main() -> None:
         raise SystemExit(f"no change reached the page with {args.streams} streams open")
     print(f"with {args.streams} idle streams open: publishes {len(crowded[0])}, "
           f"with no change seen: {missed}; p50 {percentile(with_streams, 0.5):.3f} s")  # fmt: skip
+    under_attack, _, _, missed = delays_of(*attacked)
+    if not under_attack:
+        raise SystemExit("no change reached the page during the bad sign-ins")
+    p95_alone, p95_attacked = percentile(delays, 0.95), percentile(under_attack, 0.95)
+    print(f"{sum(answers.values())} bad sign-ins in {attack_s:g} s: "
+          f"{answers[401]} checked (401), {answers[429]} throttled unchecked (429), "
+          f"other {sum(n for s, n in answers.items() if s not in (401, 429))}")  # fmt: skip
+    print(f"push p95 seconds during them: {p95_attacked:.3f}; ratio to alone: "
+          f"{p95_attacked / p95_alone:.2f} (target: about 1)")  # fmt: skip
     print(
         f"push p95 seconds with {args.streams} streams: "
         f"{percentile(with_streams, 0.95):.3f} (target < 1.0)"

@@ -145,6 +145,42 @@ def test_a_kiosk_link_is_exchanged_once_and_revoked_for_good(store: AccountStore
         kiosks.exchange(store, late, now() + 1000)
 
 
+def test_a_kiosk_keeps_its_market_and_boards_and_refuses_bad_ones(store: AccountStore) -> None:
+    kiosk, token = kiosks.create(store, "US TV", now(), 3_600_000, "us", ["videos", "hashtags"])
+    assert (kiosk.market, kiosk.boards) == ("US", "videos,hashtags")
+    cookie = kiosks.exchange(store, token, now())
+    found: Any = kiosks.resolve(store, cookie, now())
+    assert (found.market, found.boards) == ("US", "videos,hashtags")
+    anywhere, _ = kiosks.create(store, "lobby", now(), 3_600_000, "all", [""])
+    assert (anywhere.market, anywhere.boards) == ("", "")
+    with pytest.raises(AccountError, match="market: 'USA' is not a market"):
+        kiosks.create(store, "x", now(), 1, "USA")
+    with pytest.raises(AccountError, match="boards: 'rankings' is not a board of the wall"):
+        kiosks.create(store, "x", now(), 1, "", ["videos", "rankings"])
+
+
+def test_an_accounts_file_from_before_kiosk_limits_opens_and_keeps_its_kiosks(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "accounts.sqlite3") as db:
+        db.execute(
+            "CREATE TABLE kiosks (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_ms INTEGER "
+            "NOT NULL, expires_ms INTEGER NOT NULL, token_hash TEXT UNIQUE, cookie_hash TEXT "
+            "UNIQUE, last_used_ms INTEGER, revoked INTEGER NOT NULL DEFAULT 0)"
+        )
+        db.execute("INSERT INTO kiosks VALUES ('k1', 'old TV', 1, 9e15, 'h', NULL, NULL, 0)")
+    store = open_accounts("sqlite", home=tmp_path)
+    try:
+        [old] = store.kiosks()
+        assert (old.id, old.name, old.market, old.boards) == ("k1", "old TV", "", "")
+        new, _ = kiosks.create(store, "new TV", now(), 1000, "GB", ["spikes"])
+        assert store.find_kiosk("id", new.id).boards == "spikes"  # type: ignore[union-attr]
+    finally:
+        store.close()
+
+
 def test_an_api_token_works_until_it_expires_or_is_revoked(store: AccountStore) -> None:
     token, secret = apitokens.create(store, "BI export", "analyst", now(), 3_600_000)
     assert secret.startswith("tm_") and len(secret) >= 46

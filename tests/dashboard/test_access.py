@@ -24,6 +24,7 @@ from trendmon.accounts import kiosks, users
 from trendmon.dashboard import access
 from trendmon.dashboard.app import create_app
 from trendmon.dashboard.server import DashboardServer
+from trendmon.dashboard.wallboards import BOARDS, PROPS
 from trendmon.settings import DashboardSettings
 
 from .conftest import SESSIONS, accounts_of, serve, session_headers, signed_in, start
@@ -61,7 +62,9 @@ def call(
         connection.close()
 
 
-def callback_body(output: str, spec: dict[str, Any], pathname: str = "/") -> bytes:
+def callback_body(
+    output: str, spec: dict[str, Any], pathname: str = "/", search: str = ""
+) -> bytes:
     """A well-formed request for the callback of ``output`` (values are what the page sends)."""
 
     def deps(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -71,6 +74,8 @@ def callback_body(output: str, spec: dict[str, Any], pathname: str = "/") -> byt
     for item in inputs:
         if item["id"] == "url" and item["property"] == "pathname":
             item["value"] = pathname
+        if item["id"] == "url" and item["property"] == "search":
+            item["value"] = search
     if output.startswith(".."):
         outputs: Any = [
             {"id": o.rpartition(".")[0], "property": o.rpartition(".")[2]}
@@ -85,12 +90,16 @@ def callback_body(output: str, spec: dict[str, Any], pathname: str = "/") -> byt
 
 
 def post_callback(
-    server: DashboardServer, output: str, cookies: dict[str, str] | None, pathname: str = "/"
+    server: DashboardServer,
+    output: str,
+    cookies: dict[str, str] | None,
+    pathname: str = "/",
+    search: str = "",
 ) -> tuple[int, bytes]:
     spec = server.app.callback_map[output]
     headers = {"Content-Type": "application/json", **(session_headers(cookies) if cookies else {})}
     status, _, body = call(server, "POST", "/_dash-update-component", headers,
-                           callback_body(output, spec, pathname))  # fmt: skip
+                           callback_body(output, spec, pathname, search))  # fmt: skip
     return status, body
 
 
@@ -370,6 +379,71 @@ def test_a_kiosk_reads_the_wall_and_nothing_else_and_revoking_cuts_its_stream(
     assert call(server, "GET", "/stream", kiosk_headers)[0] == 401
     forged = session_headers({"trendmon_kiosk": "A" * 43})
     assert call(server, "GET", "/wall", forged)[0] == 302
+
+
+def kiosk_cookies(server: DashboardServer, market: str, boards: list[str]) -> dict[str, str]:
+    _, token = kiosks.create(
+        accounts_of(server), "TV", int(time.time() * 1000), 3_600_000, market, boards
+    )
+    _, headers, _ = call(server, "GET", f"/kiosk/{token}")
+    return {c.split("=", 1)[0]: c.split("=", 1)[1].split(";")[0]
+            for c in headers.get_all("Set-Cookie") or [] if "=;" not in c}  # fmt: skip
+
+
+def test_a_kiosk_limited_to_a_market_and_boards_shows_only_them_whatever_it_asks(
+    server: DashboardServer,
+) -> None:
+    assert tuple(BOARDS) == kiosks.WALL_BOARDS  # the accounts' list is the wall's
+    cookies = kiosk_cookies(server, "US", ["videos", "hashtags"])
+    page = "..page.children...nav.children...page.className.."
+    status, body = post_callback(
+        server, page, cookies, pathname="/wall", search="?market=GB&boards=spikes,videos"
+    )
+    assert status == 200 and b"Market US" in body and b"Market GB" not in body
+    shown = json.loads(body)["response"]["page"]["children"]
+    config = next(iter(find(shown, "wall-config")))
+    assert config["data"]["market"] == "US" and config["data"]["boards"] == ["videos"]
+    assert config["data"]["cycle"] == "windows"  # no rotation through other markets
+    # A client that rewrites its view to another market still gets the kiosk's.
+    output = next(o for o in server.app.callback_map if "wall-title.children" in o)
+    spec = server.app.callback_map[output]
+    request = json.loads(callback_body(output, spec))
+    for item in request["inputs"] + request["state"]:
+        if item["id"] == "wall-view":
+            item["value"] = {"market": "GB", "window": "24h"}
+        if item["id"] == "wall-config":
+            item["value"] = {**config["data"], "market": "GB", "boards": ["spikes", "videos"]}
+    request["changedPropIds"] = ["wall-view.data"]
+    rows = range(config["data"]["rows"])
+    request["outputs"] = [
+        [{"id": {"w": name, "f": field, "i": i}, "property": prop} for i in rows]
+        for name in BOARDS
+        for field, prop in PROPS
+    ] + [{"id": "wall-memory", "property": "data"}, {"id": "wall-title", "property": "children"}]
+    headers = {"Content-Type": "application/json", **session_headers(cookies)}
+    status, _, body = call(server, "POST", "/_dash-update-component", headers,
+                           json.dumps(request).encode())  # fmt: skip
+    assert status == 200, body[:300]
+    answer = json.loads(body)["response"]
+    assert answer["wall-title"]["children"] == "Market US · last 24h"
+    assert not any('"w":"spikes"' in key.replace(" ", "") for key in answer), list(answer)
+    # An unlimited kiosk sees the market it asks for.
+    status, body = post_callback(
+        server, page, kiosk_cookies(server, "", []), pathname="/wall", search="?market=GB"
+    )
+    assert b"Market GB" in body
+
+
+def find(node: Any, component_id: str) -> Iterator[dict[str, Any]]:
+    """Every component with ``component_id`` in a Dash layout (as JSON)."""
+    if isinstance(node, dict):
+        if node.get("props", {}).get("id") == component_id:
+            yield node["props"]
+        for value in node.get("props", {}).values():
+            yield from find(value, component_id)
+    elif isinstance(node, list):
+        for item in node:
+            yield from find(item, component_id)
 
 
 def test_after_sign_in_the_browser_goes_only_to_a_local_page(server: DashboardServer) -> None:

@@ -9,15 +9,50 @@ stream checks it every few seconds and ends when it is revoked.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 from trendmon.accounts.store import AccountStore, Kiosk
 from trendmon.accounts.tokens import digest, new_token
-from trendmon.errors import AuthenticationError, UnknownAccountError
+from trendmon.errors import AccountError, AuthenticationError, UnknownAccountError
+
+WALL_BOARDS = ("videos", "hashtags", "sounds", "creators", "spikes")
+"""The wall's boards a kiosk may be limited to (the wall's own list, which this must match)."""
 
 
-def create(store: AccountStore, name: str, now_ms: int, ttl_ms: int) -> tuple[Kiosk, str]:
-    """A new kiosk and its link's token (shown once)."""
+def check_view(market: str, boards: Iterable[str]) -> tuple[str, str]:
+    """A kiosk's limits as stored: ``(market, "b1,b2")``; AccountError names a bad one."""
+    market = market.strip().upper()
+    if market in ("", "ALL"):
+        market = ""
+    elif not re.fullmatch(r"[A-Z]{2}", market):
+        raise AccountError(f"market: {market[:20]!r} is not a market; give US, GB, ... or all")
+    chosen = [b.strip().lower() for b in boards if b.strip()]
+    for board in chosen:
+        if board not in WALL_BOARDS:
+            raise AccountError(
+                f"boards: {board[:20]!r} is not a board of the wall; choose from "
+                f"{', '.join(WALL_BOARDS)}"
+            )
+    return market, ",".join(dict.fromkeys(chosen))
+
+
+def create(
+    store: AccountStore,
+    name: str,
+    now_ms: int,
+    ttl_ms: int,
+    market: str = "",
+    boards: Iterable[str] = (),
+) -> tuple[Kiosk, str]:
+    """A new kiosk and its link's token (shown once), limited to ``market`` and ``boards``
+    when given (:func:`check_view`)."""
+    market, shown = check_view(market, boards)
     token = new_token()
-    kiosk = Kiosk(new_token()[:12], name[:80], now_ms, now_ms + ttl_ms, digest(token))
+    kiosk = Kiosk(
+        new_token()[:12], name[:80], now_ms, now_ms + ttl_ms, digest(token),
+        market=market, boards=shown,
+    )  # fmt: skip
     store.add_kiosk(kiosk)
     return kiosk, token
 

@@ -29,6 +29,10 @@ class Principal:
     role: Role | None
     csrf: str
     kiosk_id: str | None = None
+    market: str = ""
+    """A kiosk's one market (empty: any)."""
+    boards: str = ""
+    """A kiosk's boards, comma-separated (empty: all)."""
 
 
 def start(store: AccountStore, user: User, now_ms: int) -> tuple[str, str]:

@@ -50,6 +50,10 @@ class Kiosk:
     cookie_hash: str | None = None
     last_used_ms: int | None = None
     revoked: bool = False
+    market: str = ""
+    """The one market its wall shows (``US``); empty: any the URL asks for."""
+    boards: str = ""
+    """The boards its wall may show, comma-separated (``videos,hashtags``); empty: all."""
 
 
 @dataclass(frozen=True)

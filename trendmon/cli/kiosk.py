@@ -32,15 +32,29 @@ def create(
     url: Annotated[str, typer.Option("--url", help="The dashboard's address.")] = (
         "http://127.0.0.1:8050"
     ),
+    market: Annotated[
+        str, typer.Option("--market", help="The one market its wall shows (US); default any.")
+    ] = "",
+    boards: Annotated[
+        str,
+        typer.Option(
+            "--boards",
+            help=f"Boards its wall may show, comma-separated ({', '.join(kiosks.WALL_BOARDS)}); "
+            "default all.",
+        ),
+    ] = "",
     home: HomeOption = None,
 ) -> None:
     """Create a kiosk link for /wall and print it (once: it is not stored).
 
-    Example: trendmon kiosk create "office TV" --days 90 --url https://trends.example.com
+    Example: trendmon kiosk create "office TV" --days 90 --market US --boards videos,hashtags
     """
     store = open_store(home)
     try:
-        kiosk, token = kiosks.create(store, name, int(time.time() * 1000), int(days * 86_400_000))
+        kiosk, token = kiosks.create(
+            store, name, int(time.time() * 1000), int(days * 86_400_000), market,
+            boards.split(","),
+        )  # fmt: skip
         audited(store, "kiosk.create", kiosk.id)
     finally:
         store.close()
@@ -70,7 +84,7 @@ def list_(home: HomeOption = None) -> None:
             print_jsonl(
                 {"id": k.id, "name": k.name, "created": iso(k.created_ms),
                  "expires": iso(k.expires_ms), "last_used": iso(k.last_used_ms),
-                 "state": state}
+                 "market": k.market or "any", "boards": k.boards or "all", "state": state}
             )  # fmt: skip
     finally:
         store.close()

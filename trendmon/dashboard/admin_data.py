@@ -63,7 +63,8 @@ class AdminData:
     def kiosks(self, now_ms: int | None = None) -> list[dict[str, Any]]:
         now = now_ms or _now_ms()
         return [
-            {"id": k.id, "name": k.name, "created": iso(k.created_ms), "expires": iso(k.expires_ms),
+            {"id": k.id, "name": k.name, "market": k.market or "any", "boards": k.boards or "all",
+             "created": iso(k.created_ms), "expires": iso(k.expires_ms),
              "last_used": iso(k.last_used_ms),
              "state": "revoked" if k.revoked else ("expired" if k.expires_ms < now else "active")}
             for k in self.store.kiosks()
@@ -119,12 +120,21 @@ class AdminData:
         return f"{done}; {ended} session(s) ended."
 
     def create_kiosk(
-        self, who: str, source: str, name: str, days: str | None, base_url: str
+        self,
+        who: str,
+        source: str,
+        name: str,
+        days: str | None,
+        base_url: str,
+        market: str = "",
+        boards: str = "",
     ) -> tuple[str, str]:
-        """A new kiosk's id and its link (shown once)."""
+        """A new kiosk's id and its link (shown once), limited to a market and boards."""
         if not (name or "").strip():
             raise AccountError("name: say what the display is (office TV)")
-        kiosk, token = kiosks.create(self.store, name.strip(), _now_ms(), _days(days, 30, 366))
+        kiosk, token = kiosks.create(
+            self.store, name.strip(), _now_ms(), _days(days, 30, 366), market, boards.split(",")
+        )
         self._audit(who, source, "kiosk.create", kiosk.id)
         return kiosk.id, f"{base_url.rstrip('/')}/kiosk/{token}"
 

@@ -27,7 +27,7 @@ from typing import Final
 from urllib.parse import quote
 
 from dash import Dash
-from flask import Flask, g, redirect, request
+from flask import Flask, g, has_request_context, redirect, request
 from werkzeug.wrappers import Response
 
 from trendmon.accounts import apitokens, kiosks, sessions
@@ -75,7 +75,10 @@ def resolve(store: AccountStore, settings: DashboardSettings) -> Principal | Non
     if cookie:
         kiosk = kiosks.resolve(store, cookie, now)
         if kiosk is not None:
-            return Principal(f"kiosk {kiosk.name}", None, kiosk_csrf(cookie), kiosk.id)
+            return Principal(
+                f"kiosk {kiosk.name}", None, kiosk_csrf(cookie), kiosk.id, kiosk.market,
+                kiosk.boards,
+            )
     return None
 
 
@@ -157,7 +160,9 @@ def install(app: Dash, store: AccountStore, settings: DashboardSettings) -> None
 
 
 def principal() -> Principal | None:
-    """The principal the gate found for the current request."""
+    """The principal the gate found for the current request (None outside a request)."""
+    if not has_request_context():
+        return None
     return getattr(g, "principal", None)
 
 

@@ -25,7 +25,8 @@ from trendmon.errors import RetryableError, TrendmonError
 
 USERS = [Column("name", "Account", "text"), Column("role", "Role"), Column("state", "State"),
          Column("password", "Password"), Column("created", "Created (UTC)")]  # fmt: skip
-KIOSKS = [Column("id", "Id"), Column("name", "Display", "text"), Column("state", "State"),
+KIOSKS = [Column("id", "Id"), Column("name", "Display", "text"), Column("market", "Market"),
+          Column("boards", "Boards"), Column("state", "State"),
           Column("created", "Created (UTC)"), Column("expires", "Expires (UTC)"),
           Column("last_used", "Last used (UTC)")]  # fmt: skip
 TOKENS = [Column("id", "Id"), Column("name", "Used by", "text"), Column("role", "Role"),
@@ -82,6 +83,8 @@ def layout(admin: AdminData) -> Any:
                 [
                     ui.field("Display", _input("ad-kiosk-name", "office TV")),
                     ui.field("Days", _input("ad-kiosk-days", "30", "5em")),
+                    ui.field("Market", _input("ad-kiosk-market", "US (empty: any)", "9em")),
+                    ui.field("Boards", _input("ad-kiosk-boards", "videos,hashtags (empty: all)")),
                     html.Button("Create link", id="ad-kiosk-create", n_clicks=0),
                     ui.field("Kiosk id", _input("ad-kiosk-id", "id")),
                     html.Button("Revoke", id="ad-kiosk-revoke", n_clicks=0),
@@ -172,15 +175,27 @@ def register(app: Dash, admin: AdminData) -> None:
         Input("ad-kiosk-revoke", "n_clicks"),
         State("ad-kiosk-name", "value"),
         State("ad-kiosk-days", "value"),
+        State("ad-kiosk-market", "value"),
+        State("ad-kiosk-boards", "value"),
         State("ad-kiosk-id", "value"),
         prevent_initial_call=True,
     )
-    def on_kiosks(_c: int, _r: int, name: str | None, days: str | None, kid: str | None) -> Any:
+    def on_kiosks(
+        _c: int,
+        _r: int,
+        name: str | None,
+        days: str | None,
+        market: str | None,
+        boards: str | None,
+        kid: str | None,
+    ) -> Any:
         who, source = _actor()
 
         def run() -> Any:
             if ctx.triggered_id == "ad-kiosk-create":
-                made, link = admin.create_kiosk(who, source, name or "", days, request.host_url)
+                made, link = admin.create_kiosk(
+                    who, source, name or "", days, request.host_url, market or "", boards or ""
+                )
                 return _ok(f"Kiosk link {made} created; it opens once.", link, "ad-kiosk-link")
             if ctx.triggered_id == "ad-kiosk-revoke":
                 return _ok(admin.revoke_kiosk(who, source, kid or ""))

@@ -35,6 +35,7 @@ from dash_extensions import SSE
 
 from trendmon.dashboard.access import WALL
 from trendmon.dashboard.data import DashboardData
+from trendmon.dashboard.gate import principal
 from trendmon.dashboard.wallboards import BOARDS, PROPS, read_boards, skeleton, values
 from trendmon.errors import TrendmonError
 from trendmon.settings import DashboardSettings
@@ -53,10 +54,27 @@ TITLES: Final = {
 }
 
 
+def kiosk_limits() -> tuple[str, list[str]]:
+    """The market and boards the current kiosk is limited to (``""``, ``[]``: none)."""
+    who = principal()
+    if who is None or who.kiosk_id is None:
+        return "", []
+    return who.market, [b for b in who.boards.split(",") if b in BOARDS]
+
+
 def config(
     data: DashboardData, settings: DashboardSettings, query: Mapping[str, str]
 ) -> dict[str, Any]:
-    """The wall's configuration from its URL parameters (bad values fall back to defaults)."""
+    """The wall's configuration from its URL parameters (bad values fall back to defaults),
+    within the limits of a kiosk link (its market and boards win over the URL's)."""
+    pinned_market, pinned_boards = kiosk_limits()
+    if pinned_market or pinned_boards:
+        query = {**query}
+        if pinned_market:
+            query["market"], query["cycle"] = pinned_market, "windows"
+        if pinned_boards:
+            asked = [b for b in query.get("boards", "").split(",") if b in pinned_boards]
+            query["boards"] = ",".join(asked or pinned_boards)
     markets = data.markets()
     market = query.get("market", "all")
     if market != "all" and not re.fullmatch(r"[A-Z]{2}|unknown", market):
@@ -207,6 +225,12 @@ def register(app: Dash, data: DashboardData, settings: DashboardSettings) -> Non
         memory: dict[str, Any] | None,
     ) -> tuple[Any, ...]:
         shown = set(cfg["boards"])
+        # The client holds cfg and view: a kiosk's limits are checked again here.
+        pinned_market, pinned_boards = kiosk_limits()
+        if pinned_market and view.get("market") != pinned_market:
+            view = {**view, "market": pinned_market}
+        if pinned_boards:
+            shown &= set(pinned_boards)
         if ctx.triggered_id == "wall-change":
             if not change:
                 raise PreventUpdate

@@ -8,7 +8,7 @@ Only equality queries and ``findAndModify``, which FerretDB v1 serves.
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
+from dataclasses import MISSING, asdict, fields
 from typing import Any, TypeVar
 
 from pymongo import ASCENDING, DESCENDING, MongoClient, ReturnDocument
@@ -35,7 +35,10 @@ def _doc(record: Any) -> Doc:
 def _record(cls: type[R], doc: Doc | None) -> R | None:
     if doc is None:
         return None
-    values: dict[str, Any] = {f.name: doc.get(f.name) for f in fields(cls)}
+    # A field added since the document was written takes its default.
+    values: dict[str, Any] = {
+        f.name: doc.get(f.name, None if f.default is MISSING else f.default) for f in fields(cls)
+    }
     values[_KEYS[cls]] = doc["_id"]
     return cls(**values)
 

@@ -29,7 +29,8 @@ CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user);
 CREATE TABLE IF NOT EXISTS kiosks (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, created_ms INTEGER NOT NULL,
     expires_ms INTEGER NOT NULL, token_hash TEXT UNIQUE, cookie_hash TEXT UNIQUE,
-    last_used_ms INTEGER, revoked INTEGER NOT NULL DEFAULT 0
+    last_used_ms INTEGER, revoked INTEGER NOT NULL DEFAULT 0,
+    market TEXT NOT NULL DEFAULT '', boards TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS api_tokens (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, token_hash TEXT UNIQUE NOT NULL,
@@ -77,11 +78,19 @@ class SqliteAccounts:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA busy_timeout=5000")
             self._db.executescript(_SCHEMA)
+            self._migrate()
         except (OSError, sqlite3.Error) as exc:
             raise ConfigError(
                 f"cannot open the accounts at {path} ({exc}); check TRENDMON_HOME"
             ) from None
         self._lock = threading.Lock()
+
+    def _migrate(self) -> None:
+        """Columns added since a file was made: kiosks' ``market`` and ``boards``."""
+        have = {row[1] for row in self._db.execute("PRAGMA table_info(kiosks)")}
+        for column in ("market", "boards"):
+            if column not in have:
+                self._db.execute(f"ALTER TABLE kiosks ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
 
     def _run(self, sql: str, args: tuple[Any, ...] = ()) -> sqlite3.Cursor:
         with self._lock:
@@ -137,7 +146,7 @@ class SqliteAccounts:
         return self._run("DELETE FROM sessions WHERE user = ?", (user,)).rowcount
 
     def add_kiosk(self, kiosk: Kiosk) -> None:
-        self._run("INSERT INTO kiosks VALUES (?, ?, ?, ?, ?, ?, ?, ?)", astuple(kiosk))
+        self._run("INSERT INTO kiosks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", astuple(kiosk))
 
     def kiosks(self) -> list[Kiosk]:
         with self._lock:

@@ -58,3 +58,12 @@ def test_the_quick_pipeline_run_prints_the_throughput_ratio(
     assert re.fullmatch(
         r"pipeline/passthrough throughput ratio: \d+\.\d\d \(target >= 0\.5\)", lines[-1]
     )
+
+
+@pytest.mark.services
+def test_the_quick_restart_run_prints_the_restart_time_growth(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    lines = quick_run("restart.py", tmp_path, TRENDMON_TEST_KAFKA=kafka_bootstrap)
+    assert any("resumed from offset" in line for line in lines)
+    assert re.fullmatch(r"restart time growth: \d+\.\d\d \(target <= 1\.5\)", lines[-1])

@@ -101,7 +101,7 @@ class KafkaSettings(BaseSettings):
     snapshot_interval_s: float = Field(
         60,
         ge=0,
-        description="Seconds between snapshots of each stage-2 partition's state: a worker's "
+        description="Seconds between snapshots of stage 2's and the ranker's state: a worker's "
         "restart folds only what followed the latest (0: never, fold from the start).",
     )
 

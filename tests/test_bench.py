@@ -63,3 +63,12 @@ def test_the_quick_pipeline_run_prints_the_throughput_ratio(
 def test_the_quick_webhooks_run_prints_the_spike_to_delivery_p95(tmp_path: Path) -> None:
     lines = quick_run("webhooks.py", tmp_path)
     assert re.fullmatch(r"spike->delivery p95 seconds: \d+\.\d{3} \(target < 1\.0\)", lines[-1])
+
+
+@pytest.mark.services
+def test_the_quick_restart_run_prints_the_restart_time_growth(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    lines = quick_run("restart.py", tmp_path, TRENDMON_TEST_KAFKA=kafka_bootstrap)
+    assert any("resumed from offset" in line for line in lines)
+    assert re.fullmatch(r"restart time growth: \d+\.\d\d \(target <= 1\.5\)", lines[-1])

@@ -98,6 +98,12 @@ class KafkaSettings(BaseSettings):
     request_timeout_ms: int = Field(
         30_000, ge=1000, description="How long a request to the brokers may take."
     )
+    snapshot_interval_s: float = Field(
+        60,
+        ge=0,
+        description="Seconds between snapshots of stage 2's and the ranker's state: a worker's "
+        "restart folds only what followed the latest (0: never, fold from the start).",
+    )
 
 
 class ScrapeSettings(BaseSettings):

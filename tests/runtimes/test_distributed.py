@@ -295,6 +295,8 @@ def test_kill_9_of_a_worker_then_restart_loses_and_doubles_nothing(
     pipeline: Pipeline, snapshots: list[VideoSnapshot], expected: dict[str, Any], tmp_path: Path
 ) -> None:
     pipeline.publish(snapshots)
+    # Snapshots of stage 2 every second, so that the restart resumes from one, not the start.
+    pipeline.env["TRENDMON_KAFKA_SNAPSHOT_INTERVAL_S"] = "1"
     # Restarted under the same name, it takes its partitions back without a rebalance: a
     # rebalance while it processes can leave partitions unfetched (faust-streaming#629; seen
     # once in 8 runs of this test without it, boards stopped short).
@@ -309,6 +311,13 @@ def test_kill_9_of_a_worker_then_restart_loses_and_doubles_nothing(
     worker.wait()
     pipeline.start_worker(tmp_path, instance_id="w1")
     pipeline.wait_for(expected)
+    restarted = pipeline.logs[-1].read_text(errors="replace")
+    resumed = [
+        int(line.split()[-1])
+        for line in restarted.splitlines()
+        if "resumed from offset" in line
+    ]
+    assert any(offset > 0 for offset in resumed), restarted[-3000:]
 
 
 def test_two_workers_share_the_partitions_and_agree_with_one(

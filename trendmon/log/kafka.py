@@ -88,15 +88,21 @@ class KafkaBus:
 
     # -- topics -------------------------------------------------------------------------------
 
-    def create_topic(self, topic: str, partitions: int | None = None) -> None:
-        """Create a topic with partitions, replication and retention from settings."""
+    def create_topic(
+        self, topic: str, partitions: int | None = None, configs: dict[str, str] | None = None
+    ) -> None:
+        """Create a topic with partitions, replication and retention from settings (``configs``
+        adds to or overrides the topic's configuration)."""
         if topic in self._known:
             return
         new = NewTopic(
             name=self.name(topic),
             num_partitions=partitions or self.settings.partitions,
             replication_factor=self.settings.replication,
-            topic_configs={"retention.ms": str(int(self.settings.retention_hours * 3_600_000))},
+            topic_configs={
+                "retention.ms": str(int(self.settings.retention_hours * 3_600_000)),
+                **(configs or {}),
+            },
         )
         try:
             self.admin.create_topics([new])

@@ -27,11 +27,16 @@ measurements that call for it are in ``docs/architecture.md``, "Delivery guarant
   processed again and yields the same deltas with the same ``seq``.
 - *stage 2* is a deterministic fold of its input partition, so its state is rebuilt from the
   partition itself: when a worker gets a partition at an offset other than the one it expects
-  (a start, a restart, a rebalance), it replays the partition from its first offset up to there
-  without sending anything (what those records produced was acknowledged before their offsets
-  were committed), then goes on. Repeated deltas are skipped by their ``seq``. The retention
-  setting must therefore cover the longest window twice (the worker refuses a shorter one; it
-  does not check topics created before with another retention).
+  (a start, a restart, a rebalance), it loads the partition's latest snapshot
+  (:mod:`trendmon.runtimes.snapshots`, written every ``TRENDMON_KAFKA_SNAPSHOT_INTERVAL_S`` once
+  the outputs of the records it covers are acknowledged) and replays the partition from the
+  snapshot's offset (or, with no usable snapshot, from its first offset) up to there without
+  sending anything (what those records produced was acknowledged before their offsets were
+  committed), then goes on; records the snapshot already covers are skipped, their outputs
+  having been acknowledged before it was written. Repeated deltas are skipped by their ``seq``.
+  The retention setting must still cover the longest window twice, for a partition with no
+  usable snapshot (the worker refuses a shorter one; it does not check topics created before
+  with another retention).
 - *the ranker* rebuilds the same way from ``board-ticks`` and ignores repeated ticks.
 - *sinks* write absolute values under version guards and documents with deterministic ids.
 
@@ -44,6 +49,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -73,6 +79,7 @@ from trendmon.events import (
 from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS
 from trendmon.log.dead_letters import Rejected
 from trendmon.log.kafka import KafkaBus
+from trendmon.runtimes import snapshots as snapshot
 from trendmon.settings import (
     DEFAULT_NAMESPACE,
     EngineSettings,
@@ -214,7 +221,9 @@ def build_app(
         stream_wait_empty=False,
         consumer_group_instance_id=opts.instance_id,
         producer_acks=-1,
-        producer_max_request_size=4 * 1024 * 1024,
+        # Stage 2's snapshots are single records (runtimes/snapshots.py); every other record
+        # stays well under the broker's 1 MB (CHUNK).
+        producer_max_request_size=snapshot.MAX_BYTES,
         # Batches of up to 512 KiB, under the broker's 1 MB message limit (the default 16 KiB
         # made a produce request for every few video states).
         producer_max_batch_size=512 * 1024,
@@ -337,6 +346,11 @@ def build_app(
 
     stage2 = _Rebuilt()
     said: dict[int, list[int]] = {}
+    stage2_state = topic(snapshot.STAGE2_STATE)
+    made_with = snapshot.fingerprint(engine, parts)
+    snapshot_due: dict[int, float] = {}
+    covered: dict[int, int] = {}
+    """Per partition, the input offset its loaded snapshot covers (records below are in it)."""
 
     def stage2_apply(p: int, value: bytes, key: bytes | None) -> EntityPartition:
         part = stage2.states.get(p)
@@ -362,13 +376,28 @@ def build_app(
                 first = evs[0].message.offset
                 if stage2.expect.get(p) != first:
                     stage2.states.pop(p, None)
-                    await _replay(kafka, f"{prefix}{ENTITY_DELTAS}", p, first, stage2_apply)
+                    start = 0
+                    loaded: tuple[int, EntityPartition] | None = None
+                    if kafka.snapshot_interval_s > 0:
+                        loaded = await snapshot.load_latest(kafka, p, made_with, EntityPartition)
+                    if loaded is not None:
+                        start, stage2.states[p] = loaded
+                    covered[p] = start
+                    await _replay(
+                        kafka, f"{prefix}{ENTITY_DELTAS}", p, first, stage2_apply, start=start
+                    )
+                    log.info("stage 2 partition %s resumed from offset %s", p, start)
                     stage2.states.setdefault(p, EntityPartition(engine, p, parts))
                     stage2.states[p].drain()
+                    snapshot_due[p] = 0.0  # one after the first batch, then on the interval
+                stage2.expect[p] = evs[-1].message.offset + 1
+                # Records the snapshot covers: their outputs were acknowledged before it.
+                evs = [ev for ev in evs if ev.message.offset >= covered.get(p, 0)]
+                if not evs:
+                    continue
                 # In a thread: a bucket's close can take a few hundred ms, during which stage 1
                 # and the sinks (on this loop) go on, sharing the interpreter.
                 out = await asyncio.to_thread(stage2_batch, p, [ev.message.value for ev in evs])
-                stage2.expect[p] = evs[-1].message.offset + 1
                 for tick in out.ticks:
                     sends.append(await board_ticks.send(value=encode(tick), partition=0))
                 if out.spikes:
@@ -384,8 +413,26 @@ def build_app(
                         waiting,
                     )
             await _gather(sends)
+            # Only once the broker holds every output of the records a snapshot covers.
+            now = time.monotonic()
+            for p in _by_partition(events):
+                if kafka.snapshot_interval_s <= 0 or now < snapshot_due.get(p, 0.0):
+                    continue
+                snapshot_due[p] = now + kafka.snapshot_interval_s
+                offset = max(stage2.expect[p], covered.get(p, 0))
+                value = await asyncio.to_thread(
+                    snapshot.encode_state, stage2.states[p], offset, made_with
+                )
+                await (
+                    await stage2_state.send(
+                        key=str(p).encode(), value=value, partition=p, force=True
+                    )
+                )
 
     ranker = _Rebuilt()
+    ranker_state = topic(snapshot.RANKER_STATE, 1)
+    ranker_due = [0.0]
+    ranker_covered = [0]
 
     def ranker_apply(p: int, value: bytes, key: bytes | None) -> list[TrendScore]:
         merger = ranker.states.get(0)
@@ -400,15 +447,34 @@ def build_app(
             first = events[0].message.offset
             if ranker.expect.get(0) != first:
                 ranker.states.clear()
-                await _replay(kafka, f"{prefix}{BOARD_TICKS}", 0, first, ranker_apply)
+                start = 0
+                loaded: tuple[int, TickMerger] | None = None
+                if kafka.snapshot_interval_s > 0:
+                    loaded = await snapshot.load_latest(
+                        kafka, 0, made_with, TickMerger, snapshot.RANKER_STATE
+                    )
+                if loaded is not None:
+                    start, ranker.states[0] = loaded
+                ranker_covered[0] = start
+                await _replay(kafka, f"{prefix}{BOARD_TICKS}", 0, first, ranker_apply, start=start)
+                log.info("the ranker resumed from offset %s", start)
+                ranker_due[0] = 0.0
             made: list[TrendScore] = []
             for ev in events:
-                made += ranker_apply(0, ev.message.value, None)
+                # Below the snapshot's offset: in it already, and its scores were sent.
+                if ev.message.offset >= ranker_covered[0]:
+                    made += ranker_apply(0, ev.message.value, None)
             for i in range(0, len(made), CHUNK):
                 value = encode(SinkBatch(scores=made[i : i + CHUNK]))
                 sends.append(await scores.send(value=value, partition=0))
             ranker.expect[0] = events[-1].message.offset + 1
             await _gather(sends)
+            now = time.monotonic()
+            if kafka.snapshot_interval_s > 0 and now >= ranker_due[0] and 0 in ranker.states:
+                ranker_due[0] = now + kafka.snapshot_interval_s
+                offset = max(ranker.expect[0], ranker_covered[0])
+                value = snapshot.encode_state(ranker.states[0], offset, made_with)
+                await (await ranker_state.send(key=b"ranker", value=value, partition=0, force=True))
 
     if opts.sinks:
         _add_sink(app, opts, kafka, engine, redis, mongo)
@@ -445,9 +511,12 @@ async def _replay(
     partition: int,
     until: int,
     apply: Callable[[int, bytes, bytes | None], Any],
+    *,
+    start: int = 0,
 ) -> int:
-    """Feed ``apply`` the records of one partition from its first offset up to ``until``."""
-    if until <= 0:
+    """Feed ``apply`` the records of one partition from ``start`` (0: its first offset) up to
+    ``until``."""
+    if until <= start:
         return 0
     consumer = AIOKafkaConsumer(
         bootstrap_servers=kafka.bootstrap_servers.split(","),
@@ -461,6 +530,8 @@ async def _replay(
         tp = TopicPartition(name, partition)
         consumer.assign([tp])
         await consumer.seek_to_beginning(tp)
+        if start > await consumer.position(tp):
+            consumer.seek(tp, start)
         position = await consumer.position(tp)
         while position < until:
             batch = await consumer.getmany(tp, timeout_ms=1000, max_records=5000)
@@ -541,5 +612,7 @@ def ensure_topics(kafka: KafkaSettings, engine: EngineSettings) -> None:
         for name in (SNAPSHOTS, ENTITY_DELTAS, DELTAS, SCORES, SPIKES, DEAD_LETTERS):
             bus.create_topic(name)
         bus.create_topic(BOARD_TICKS, partitions=1)
+        bus.create_topic(snapshot.STAGE2_STATE, configs=dict(snapshot.TOPIC_CONFIGS))
+        bus.create_topic(snapshot.RANKER_STATE, partitions=1, configs=dict(snapshot.TOPIC_CONFIGS))
     finally:
         bus.close()

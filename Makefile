@@ -9,10 +9,8 @@ PY := $(VENV)/bin/python
 TRENDMON := $(VENV)/bin/trendmon
 STAMP := $(VENV)/.installed-stamp
 COMPILED := trendmon/engine/_compiled/manifest.json
-# The compiled modules and those they call (scripts/compile.py: MODULES, USED).
-ENGINE_SOURCES := $(addprefix trendmon/engine/,velocity.py sightings.py trends.py breadth.py \
-    partitioned.py engine.py windows.py spikes.py fanout.py detect.py ranking.py entities.py \
-    boards.py scoring.py)
+# Any engine source: the list of compiled modules lives in scripts/compile.py only.
+ENGINE_SOURCES := $(wildcard trendmon/engine/*.py)
 PYTEST_ARGS ?=
 
 .PHONY: install demo test test-fast lint services services-stop browsers bench clean

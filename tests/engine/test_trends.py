@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
 
 from trendmon.engine.engine import Engine
-from trendmon.engine.scoring import Evidence, stage_of, trend_score
+from trendmon.engine.scoring import Evidence, stage_of
 from trendmon.events import TrendScore
 from trendmon.settings import EngineSettings
 
@@ -15,6 +16,15 @@ from .factory import T0, snap
 
 MIN = 60_000
 T0_MS = int(T0.timestamp() * 1000)
+
+
+def trend_score(rate: float, growth: float | None, creators: int) -> float:
+    """The score of :mod:`trendmon.engine.scoring`'s docstring, one entity at a time: the
+    oracle of the vectorised version in ``ranking.score``."""
+    if rate <= 0:
+        return 0.0
+    g = 2.0 if growth is None else min(max(1.0 + growth, 0.25), 5.0)
+    return round(math.sqrt(rate) * g * (1.0 - math.exp(-creators / 3.0)), 3)
 
 
 def world(minutes: int, *, seed: int = 1, surge_at: int | None = None) -> list:  # type: ignore[type-arg]

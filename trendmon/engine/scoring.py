@@ -9,7 +9,8 @@ creators in the window::
     B = 1 - exp(-c / 3)            (breadth: one creator 0.28, three 0.63, ten 0.96)
 
 The square root keeps the biggest entities from dwarfing everything; ``G`` favours what grows and
-``B`` what many creators take up (a trend) over one account's viral video.
+``B`` what many creators take up (a trend) over one account's viral video. It is computed once,
+for every aggregate of a window at a time, in :func:`trendmon.engine.ranking.score`.
 
 **Lifecycle stage**, in the manner of Creative Center, from the window rate ``v``, the rate over
 its most recent quarter ``r``, the growth ``g`` and the *evidence* the caller measured (see
@@ -39,26 +40,9 @@ Breadth is distinct creators, or for a creator (always one) distinct videos.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from trendmon.events import Stage
-
-
-def trend_score(rate: float, growth: float | None, creators: int) -> float:
-    """The score above, rounded to 3 decimals for stable output."""
-    if rate <= 0:
-        return 0.0
-    g = 2.0 if growth is None else min(max(1.0 + growth, 0.25), 5.0)
-    b = 1.0 - math.exp(-creators / 3.0)
-    return round(math.sqrt(rate) * g * b, 3)
-
-
-def growth_of(plays: int, previous: int) -> float | None:
-    """Growth against the previous window; None when there was nothing before."""
-    if previous <= 0:
-        return None
-    return plays / previous - 1.0
 
 
 @dataclass(frozen=True, slots=True)

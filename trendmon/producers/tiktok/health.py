@@ -9,11 +9,9 @@ which is why a blocked attempt is always a failure here, never "no trends".
 from __future__ import annotations
 
 import hashlib
+import random
 from dataclasses import dataclass
 from datetime import datetime
-
-from tenacity import AsyncRetrying, RetryCallState
-from tenacity.wait import wait_base, wait_exponential, wait_random_exponential
 
 from trendmon.events import SourceHealth, encode
 from trendmon.log.base import SOURCE_HEALTH, Bus, Message
@@ -25,25 +23,23 @@ class Backoff:
     The wait doubles from ``initial`` up to ``maximum``; half of it is fixed and half random
     ("equal jitter"), so a blocked target is never retried sooner than half the nominal wait,
     and several targets blocked at once do not retry in lockstep, even at the maximum.
-    tenacity computes both halves.
+
+    This is a schedule, not a retry loop (the runner comes back to a target among others), so
+    it is computed here rather than by a retry library's loop.
     """
 
-    def __init__(self, initial: float, maximum: float) -> None:
+    def __init__(self, initial: float, maximum: float, rng: random.Random | None = None) -> None:
         if initial <= 0 or maximum < initial:
             raise ValueError(f"backoff needs 0 < initial <= maximum, got {initial}, {maximum}")
         self.initial = initial
         self.maximum = maximum
-        half_initial, half_max = initial / 2, maximum / 2
-        self._wait: wait_base = wait_exponential(
-            multiplier=half_initial, max=half_max
-        ) + wait_random_exponential(multiplier=half_initial, max=half_max)
+        self._rng = rng or random.Random()
 
     def delay(self, failures: int) -> float:
         """The wait after the ``failures``-th failure in a row (1 for the first)."""
-        # tenacity's wait strategies read only the attempt number of a call state.
-        state = RetryCallState(retry_object=AsyncRetrying(), fn=None, args=(), kwargs={})
-        state.attempt_number = max(1, failures)
-        return float(self._wait(state))
+        exponent = min(max(1, failures) - 1, 60)  # 2**60 s is past any maximum
+        half = min(self.initial * 2.0**exponent, self.maximum) / 2
+        return half + self._rng.uniform(0, half)
 
 
 @dataclass

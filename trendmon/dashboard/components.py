@@ -199,6 +199,7 @@ NAV = (
     ("Effects", "/effects"),
     ("Spikes", "/spikes"),
     ("Data health", "/health"),
+    ("Accounts", "/account"),
     ("Alerts", "/alerts"),
 )
 

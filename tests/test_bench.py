@@ -63,3 +63,10 @@ def test_the_quick_pipeline_run_prints_the_throughput_ratio(
 def test_the_quick_webhooks_run_prints_the_spike_to_delivery_p95(tmp_path: Path) -> None:
     lines = quick_run("webhooks.py", tmp_path)
     assert re.fullmatch(r"spike->delivery p95 seconds: \d+\.\d{3} \(target < 1\.0\)", lines[-1])
+
+
+def test_the_quick_account_run_prints_the_account_import_parse_ratio(tmp_path: Path) -> None:
+    lines = quick_run("account.py", tmp_path)
+    assert re.fullmatch(
+        r"account import/parse speed ratio: \d+\.\d\d \(target >= 0\.5\)", lines[-1]
+    )

@@ -10,9 +10,8 @@ is looked for under every name it has had.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
 from datetime import datetime
-from typing import Any, Final
 
 import msgspec
 
@@ -21,72 +20,111 @@ from trendmon.creator.records import Export, Post
 from trendmon.creator.tables import Context
 from trendmon.errors import ExportFormatError
 
-POSTS: Final = (("Post", "Posts", "VideoList"), ("Video", "Videos", "VideoList"))
-PROFILE: Final = (
-    ("Profile And Settings", "Profile Info", "ProfileMap"),
-    ("Profile", "Profile Info", "ProfileMap"),
-    ("Profile", "Profile Information", "ProfileMap"),
-)
-_MARKERS: Final = ("Post", "Video", "Profile", "Profile And Settings", "Your Activity", "Activity")
+
+class _Entry(msgspec.Struct):
+    Date: str | None = None
+    date: str | None = None
+    Likes: str | int | None = None
+    likes: str | int | None = None
+    Sound: str | None = None
+    Title: str | None = None
+    Desc: str | None = None
 
 
-def _find(doc: Any, paths: Sequence[Sequence[str]]) -> Any:
-    for path in paths:
-        node = doc
-        for key in path:
-            node = node.get(key) if isinstance(node, dict) else None
-        if node is not None:
-            return node
-    return None
+class _List(msgspec.Struct):
+    VideoList: list[_Entry] | None = None
 
 
-def _field(entry: dict[str, Any], *names: str) -> str:
-    for name in names:
-        value = entry.get(name)
-        if isinstance(value, str | int) and str(value).strip() not in ("", "N/A", "None"):
+class _Posts(msgspec.Struct):
+    Posts: _List | None = None
+    Videos: _List | None = None
+
+
+class _ProfileMap(msgspec.Struct):
+    userName: str | None = None
+    username: str | None = None
+
+
+class _ProfileInfo(msgspec.Struct):
+    ProfileMap: _ProfileMap | None = None
+
+
+class _Profile(msgspec.Struct):
+    info: _ProfileInfo | None = msgspec.field(default=None, name="Profile Info")
+    information: _ProfileInfo | None = msgspec.field(default=None, name="Profile Information")
+
+
+class _Archive(msgspec.Struct):
+    """The only paths read: everything else is skipped by the decoder, never built."""
+
+    Post: _Posts | None = None
+    Video: _Posts | None = None
+    Profile: _Profile | None = None
+    settings: _Profile | None = msgspec.field(default=None, name="Profile And Settings")
+    activity: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw, name="Your Activity")
+    old_activity: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw, name="Activity")
+
+
+_decode = msgspec.json.Decoder(_Archive).decode
+_STAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
+
+
+def _text(*values: str | int | None) -> str:
+    for value in values:
+        if value is not None and str(value).strip() not in ("", "N/A", "None"):
             return str(value)
     return ""
-
-
-def is_takeout(doc: object) -> bool:
-    return isinstance(doc, dict) and any(k in doc for k in _MARKERS)
 
 
 def read_takeout(data: bytes, source: str, ctx: Context) -> Export:
     """The own posts and handle of a "Download your data" JSON file."""
     try:
-        doc = msgspec.json.decode(data)
+        doc = _decode(data.lstrip(b"\xef\xbb\xbf \t\r\n"))
+    except msgspec.ValidationError as exc:
+        raise ExportFormatError(
+            f"is JSON but not TikTok's 'Download your data' file ({exc})", source,
+            fix="import the user_data_tiktok.json of TikTok's 'Download your data' as it came",
+        ) from None  # fmt: skip
     except msgspec.DecodeError as exc:
         raise ExportFormatError(
             f"is not valid JSON ({exc})", source,
             fix="import the user_data_tiktok.json of TikTok's 'Download your data' (JSON)",
         ) from None  # fmt: skip
-    if not is_takeout(doc):
+    sections = (doc.Post, doc.Video, doc.Profile, doc.settings)
+    if all(s is None for s in sections) and not (len(doc.activity) or len(doc.old_activity)):
         raise ExportFormatError(
             "is JSON but not TikTok's 'Download your data' file (no Post or Profile section)",
             source, fix="request the archive as JSON in TikTok: Settings, Account, "
             "Download your data",
         )  # fmt: skip
-    profile = _find(doc, PROFILE)
-    handle = _field(profile, "userName", "username") if isinstance(profile, dict) else ""
-    entries = _find(doc, POSTS) or []
+    handle = ""
+    for profile in (doc.settings, doc.Profile):
+        info = profile and (profile.info or profile.information)
+        if info and info.ProfileMap:
+            handle = _text(info.ProfileMap.userName, info.ProfileMap.username)
+            break
+    entries: list[_Entry] = []
+    for section in (doc.Post, doc.Video):
+        listing = section and (section.Posts or section.Videos)
+        if listing and listing.VideoList:
+            entries = listing.VideoList
+            break
     posts: list[Post] = []
-    for n, entry in enumerate(entries if isinstance(entries, list) else [], start=1):
-        if not isinstance(entry, dict):
-            continue
-        stamp = _field(entry, "Date", "date")
-        when = text.parse_time(stamp)
-        if when is None:
+    for n, entry in enumerate(entries, start=1):
+        stamp = _text(entry.Date, entry.date)
+        if _STAMP.fullmatch(stamp):  # the archive's own form, UTC: no need to build a datetime
+            at = f"{stamp[:10]}T{stamp[11:19]}Z"
+        elif (when := text.parse_time(stamp)) is not None:
+            at = text.iso_time(when)
+        else:
             raise ExportFormatError(
                 f"post {n} has no readable Date ({stamp[:40]!r})", source,
                 fix="the archive's Post.Posts.VideoList entries need their Date",
             )  # fmt: skip
-        at = text.iso_time(when)
-        likes = _field(entry, "Likes", "likes")
-        title = _field(entry, "Title", "Desc", "title")
+        likes = _text(entry.Likes, entry.likes)
         posts.append(Post(
-            key=f"at:{at}", caption=title, posted_at=at, posted_date=at[:10],
-            sound=_field(entry, "Sound") or None,
+            key=f"at:{at}", caption=_text(entry.Title, entry.Desc), posted_at=at,
+            posted_date=at[:10], sound=_text(entry.Sound) or None,
             likes=text.count(likes) if likes else None,
         ))  # fmt: skip
     newest = max((p.posted_at for p in posts if p.posted_at), default=None)

@@ -105,6 +105,10 @@ def count(text: str) -> int | None:
     >>> count("1591"), count("-7"), count("undefined"), count("5,431"), count("1.2K")
     (1591, -7, None, 5431, 1200)
     """
+    try:
+        return int(text)  # the common case: a plain integer
+    except ValueError:
+        pass
     t = text.strip().replace("\u00a0", "").replace(" ", "")
     if t.casefold() in MISSING:
         return None
@@ -247,4 +251,5 @@ def video_time(video_id: str) -> datetime | None:
 
 
 def iso_time(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    w = when.astimezone(UTC)
+    return f"{w.year:04d}-{w.month:02d}-{w.day:02d}T{w.hour:02d}:{w.minute:02d}:{w.second:02d}Z"

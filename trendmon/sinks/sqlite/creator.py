@@ -66,6 +66,9 @@ class SqliteCreator(MergingStore):
             self.path, timeout=30, isolation_level=None, check_same_thread=False
         )
         self._db.execute("PRAGMA journal_mode=WAL")
+        # Analytics can be imported again from their files: WAL's commit without a sync is
+        # atomic and consistent after a crash, and makes a 20 MB import several times faster.
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
         self._lock = threading.RLock()
 
@@ -106,14 +109,11 @@ class SqliteCreator(MergingStore):
         )
 
     def _load_posts(self, account: str, keys: Iterable[str]) -> dict[str, tuple[Post, str]]:
-        out: dict[str, tuple[Post, str]] = {}
-        for key in set(keys):
-            for doc, as_of in self._all(
-                "SELECT doc, as_of FROM creator_posts WHERE account = ? AND key = ?",
-                (account, key),
-            ):
-                out[key] = (_post(doc), as_of)
-        return out
+        wanted = set(keys)
+        rows = self._all(
+            "SELECT key, doc, as_of FROM creator_posts WHERE account = ?", (account,)
+        )
+        return {key: (_post(doc), as_of) for key, doc, as_of in rows if key in wanted}
 
     def _store_posts(self, account: str, posts: list[tuple[Post, str]]) -> None:
         self._db.executemany(

@@ -71,6 +71,8 @@ def test_an_account_page_shows_the_files_numbers(account_server: DashboardServer
     days = page.inner_text("#account-days")
     assert "18,237" in days or "18237" in days
     assert "Best time to post" in page.inner_text(".claim")
+    assert "user:HANDLE" in page.inner_text("#account-same-age")  # no tracked snapshots here
+    assert "live boards" in page.inner_text("#account-trends")
     assert "time zone" in page.inner_text(".account-page")
     posts = page.inner_text("#account-posts")
     assert "<script>" in posts and "onerror" in posts  # shown as text

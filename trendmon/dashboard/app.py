@@ -88,13 +88,13 @@ def open_accounts(home: Path | None = None) -> AccountStore:
     return open_store("sqlite" if core.bus == "embedded" else "mongo", home=core.home)
 
 
-def open_creator_data(home: Path | None = None) -> CreatorData:
+def open_creator_data(home: Path | None = None, live: DashboardData | None = None) -> CreatorData:
     """The creator store beside the runtime's history (SQLite under ``home``, or MongoDB)."""
     from trendmon.sinks.factory import open_creator
 
     core = load(CoreSettings, home=home)
     backend: Literal["sqlite", "mongo"] = "sqlite" if core.bus == "embedded" else "mongo"
-    return CreatorData(lambda: open_creator(backend, home=core.home))
+    return CreatorData(lambda: open_creator(backend, home=core.home), live)
 
 
 def route(
@@ -146,7 +146,7 @@ def create_app(
     data = data or open_data(settings, home)
     alerts = alerts or open_alerts_data(home)
     accounts = accounts or open_accounts(home)
-    creator = creator or open_creator_data(home)
+    creator = creator or open_creator_data(home, data)
     app = Dash(
         __name__,
         title="trendmon",

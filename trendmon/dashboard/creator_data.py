@@ -10,8 +10,9 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from trendmon.creator import insights
+from trendmon.creator import baseline, insights
 from trendmon.creator.territories import alpha3, country_name
+from trendmon.dashboard.data import DashboardData
 from trendmon.dashboard.tables import Column, Table
 from trendmon.sinks.creator import CreatorStore
 
@@ -21,8 +22,12 @@ Params = Mapping[str, str]
 class CreatorData:
     """Reads of the creator store, opened on first use."""
 
-    def __init__(self, opener: Callable[[], CreatorStore]) -> None:
+    def __init__(
+        self, opener: Callable[[], CreatorStore], live: DashboardData | None = None
+    ) -> None:
         self._opener = opener
+        self._live = live
+        """The live boards and the history of tracked videos, for the baseline and trends."""
         self._store: CreatorStore | None = None
         self._lock = threading.Lock()
 
@@ -71,6 +76,29 @@ class CreatorData:
 
     def best_time(self, handle: str) -> dict[str, Any]:
         return insights.best_time(self.store.activity(handle), self.store.posts(handle))
+
+    def same_age(self, handle: str) -> list[dict[str, Any]]:
+        """Own videos against the account's median at the same age, from tracked snapshots."""
+        if self._live is None:
+            return []
+        videos = {}
+        for post in self.store.posts(handle):
+            posted = baseline.upload_ms(post)
+            if post.video_id is None or posted is None:
+                continue
+            series = self._live.video_series(post.video_id)
+            if series:
+                videos[post.video_id] = (posted, [(p["collected_ms"], p["plays"]) for p in series])
+        return baseline.same_age(videos)
+
+    def linked_trends(self, handle: str) -> list[dict[str, Any]]:
+        """The account's hashtags and sounds on the live boards (all markets, 24 h)."""
+        if self._live is None:
+            return []
+        rows: list[dict[str, Any]] = []
+        for kind in ("hashtag", "sound"):
+            rows += self._live.entity_board(kind, "all", "24h", 200)
+        return baseline.linked_trends(self.store.posts(handle), rows)
 
     def close(self) -> None:
         with self._lock:
@@ -162,6 +190,26 @@ def compare_table(data: CreatorData, params: Params) -> Table:
                  note="Each account over its own last days of the range.")  # fmt: skip
 
 
+def same_age_table(data: CreatorData, params: Params) -> Table:
+    handle = params.get("account", "")
+    cols = [Column("video_id", "Video id"), Column("hour", "Hour"),
+            Column("plays", "Plays", "count"), Column("median", "Your median", "count"),
+            Column("ratio", "Ratio"), Column("videos_in_baseline", "Videos in baseline"),
+            Column("claim", "Claim", "text", limit=120)]  # fmt: skip
+    return Table("account_same_age", cols, data.same_age(handle), {"account": handle},
+                 empty="No tracked snapshots of this account's videos yet: scrape it with "
+                 "`trendmon scrape --target user:HANDLE`.")  # fmt: skip
+
+
+def trends_table(data: CreatorData, params: Params) -> Table:
+    handle = params.get("account", "")
+    cols = [Column("entity", "Entity", "text"), Column("name", "Name", "text"),
+            Column("rank", "Rank"), Column("stage", "Stage"), Column("score", "Score", "score"),
+            Column("your_posts", "Your posts", "count")]  # fmt: skip
+    return Table("account_trends", cols, data.linked_trends(handle), {"account": handle},
+                 empty="None of this account's hashtags or sounds is on the live boards now.")
+
+
 ACCOUNT_TABLES: Final[dict[str, Callable[[CreatorData, Params], Table]]] = {
     "account_days": days_table,
     "account_posts": posts_table,
@@ -169,4 +217,6 @@ ACCOUNT_TABLES: Final[dict[str, Callable[[CreatorData, Params], Table]]] = {
     "account_territory": lambda d, p: audience_table(d, {**p, "section": "territory"}),
     "account_activity": activity_table,
     "account_compare": compare_table,
+    "account_same_age": same_age_table,
+    "account_trends": trends_table,
 }

@@ -28,6 +28,8 @@ from trendmon.dashboard.creator_data import (
     compare_table,
     days_table,
     posts_table,
+    same_age_table,
+    trends_table,
 )
 
 SERIES: Final = (
@@ -185,6 +187,13 @@ def layout(data: CreatorData, params: Mapping[str, str], handle: str) -> Any:
                          f"posts per hour {best['posts_by_hour_utc']}.", className="muted")],
                  className="claim"),
         ui.table(activity_table(data, p), table_id="account-activity"),
+        html.H2("Your videos against your own baseline"),
+        html.P("Each tracked video's plays at hour 1, 3, 6, 12, 24, 48 and 168 after upload, "
+               "against the median of your other tracked videos at the same hour.",
+               className="note"),
+        ui.table(same_age_table(data, p), table_id="account-same-age"),
+        html.H2("Your hashtags and sounds on the live boards"),
+        ui.table(trends_table(data, p), table_id="account-trends"),
         html.H2("Posts"),
         _graph(_figure(top_fig, "Top posts by lifetime views"), "account-top-posts"),
         ui.table(posts, table_id="account-posts"),

@@ -174,7 +174,7 @@ def test_excel_resaved_files_day_first_crlf_unquoted(account_exports: Path) -> N
 
 def test_spanish_month_names_under_english_headers(account_exports: Path) -> None:
     ex = one(account_exports, "studio2026_francovelardez44_overview-es-dates.csv")
-    assert [d.date for d in ex.days][0] == "2026-03-08"
+    assert ex.days[0].date == "2026-03-08"
     assert day(ex, "2026-03-14").views == 7  # "14 de marzo","7",...
 
 
@@ -262,7 +262,7 @@ def test_a_bad_cell_names_the_line_and_the_fix() -> None:
            b'"April 12","1591","7","10","1","0"\n"April 13","lots","1","5","0","0"\n'  # fmt: skip
     with pytest.raises(ExportFormatError, match=r"Overview\.csv, line 3: 'lots' in column"):
         read_exports([("Overview.csv", data)], today=TODAY)
-    data = b'"Date","Video Views","Profile Views","Likes","Comments","Shares"\n"Blursday","1","0",' \
-           b'"0","0","0"\n'  # fmt: skip
+    data = b'"Date","Video Views","Profile Views","Likes","Comments","Shares"\n' \
+           b'"Blursday","1","0","0","0","0"\n'  # fmt: skip
     with pytest.raises(ExportFormatError, match=r"line 2: 'Blursday' is not a date; TikTok"):
         read_exports([("Overview.csv", data)], today=TODAY)

@@ -64,8 +64,8 @@ def test_headers_are_normalized() -> None:
 def test_a_caption_that_broke_the_quoting_is_re_anchored_on_the_link() -> None:
     head = '"Time","Video title","Video link","Post time","Total likes","Total comments",' \
            '"Total shares","Total views"\n'  # fmt: skip
-    row = '"February 28",Hi, "there", friend,"https://www.tiktok.com/@me/video/7531345990947851551"' \
-          ',"July 26","10","2","1","500"\n'  # fmt: skip
+    link = "https://www.tiktok.com/@me/video/7531345990947851551"
+    row = f'"February 28",Hi, "there", friend,"{link}","July 26","10","2","1","500"\n'
     (ex,) = read_exports([("Content.csv", (head + row).encode())], today=date(2026, 3, 1))
     (post,) = ex.posts
     assert post.views == 500 and post.likes == 10 and "friend" in post.caption

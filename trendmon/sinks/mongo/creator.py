@@ -2,13 +2,16 @@
 
 - ``creator_days``: ``_id`` = ``account|date``, ``values`` = {metric: [value, as_of]};
 - ``creator_posts``: ``_id`` = ``account|key``, the post's fields and ``as_of``;
-- ``creator_audience``: ``_id`` = ``account|section``, the newest snapshot's shares and day;
+- ``creator_audience``: ``_id`` = ``account|section``, the newest snapshot's shares (a list of
+  ``{key, share}``: FerretDB v1 takes no nested arrays) and day;
 - ``creator_activity``: ``_id`` = ``account|date|hour``, ``active`` and ``as_of``;
 - ``creator_imports``: ``_id`` = ``account|source|format|exported``, the import's summary.
 
-Whole documents are replaced (no ``$inc``, nothing FerretDB v1 runs without a lock): an import
-is a read, a merge in :class:`~trendmon.sinks.creator.MergingStore` and a write; two imports of
-one account at the same instant could lose one's values, which the next import restores.
+Whole documents are replaced, by deleting their ids and inserting them again (no ``$inc``, no
+upserts, nothing FerretDB v1 runs without a lock): an import is a read, a merge in
+:class:`~trendmon.sinks.creator.MergingStore` and a write; two imports of one account at the
+same instant could lose one's values, and a crash between the delete and the insert loses those
+documents, which importing the same files again restores (the exports are the source).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 import msgspec
-from pymongo import ASCENDING, MongoClient, ReplaceOne
+from pymongo import ASCENDING, MongoClient
 from pymongo.collection import Collection
 from pymongo.errors import ConnectionFailure
 
@@ -78,10 +81,12 @@ class MongoCreator(MergingStore):
         return self._call(run)
 
     def _replace(self, coll: Collection[Doc], docs: list[Doc]) -> None:
-        if docs:
-            self._call(
-                coll.bulk_write, [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in docs]
-            )
+        """Write whole documents: a delete of their ids, then one insert (FerretDB v1 stopped
+        answering here on a bulk of upserting replacements over existing documents)."""
+        for start in range(0, len(docs), 500):
+            part = docs[start : start + 500]
+            self._call(coll.delete_many, {"_id": {"$in": [d["_id"] for d in part]}})
+            self._call(coll.insert_many, part, ordered=False)
 
     # -- primitives ---------------------------------------------------------------------------
     def _load_days(self, account: str, dates: Iterable[str]) -> dict[str, DayValues]:
@@ -123,7 +128,7 @@ class MongoCreator(MergingStore):
     ) -> None:
         self._replace(self._audience, [{
             "_id": f"{account}|{section}", "account": account, "section": section,
-            "as_of": as_of, "shares": [[s.key, s.share] for s in shares],
+            "as_of": as_of, "shares": [{"key": s.key, "share": s.share} for s in shares],
         }])  # fmt: skip
 
     def _load_activity(
@@ -188,7 +193,7 @@ class MongoCreator(MergingStore):
         doc = self._call(self._audience.find_one, {"_id": f"{account}|{section}"})
         if doc is None:
             return None, []
-        shares = [Share(section, k, float(s)) for k, s in doc["shares"]]
+        shares = [Share(section, s["key"], float(s["share"])) for s in doc["shares"]]
         shares.sort(key=lambda s: (-s.share, s.key))
         return str(doc["as_of"]), shares
 

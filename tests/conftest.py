@@ -84,20 +84,20 @@ def _shared_folder(name: str, what: str) -> Path:
     return folder
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def shared_data() -> Callable[[str], Path]:
     """The one way tests reach real data in shared/data: ``shared_data("timeseries")`` is that
     folder (the test skips when it is absent, and fails in CI, where it must be there)."""
     return lambda name: _shared_folder(name, f"shared data {name!r}")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def timeseries(shared_data: Callable[[str], Path]) -> Path:
     """Real observations of the same videos over time in shared/data/timeseries."""
     return shared_data("timeseries")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def account_exports(shared_data: Callable[[str], Path]) -> Path:
     """Real TikTok analytics exports of creators' own accounts (shared/data/account-analytics,
     described by its FORMATS.md)."""

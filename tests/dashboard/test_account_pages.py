@@ -7,6 +7,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,12 +27,10 @@ HOSTILE = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>=c
 
 
 @pytest.fixture(scope="module")
-def account_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardServer]:
-    from tests.conftest import SHARED_DATA
-
-    folder = SHARED_DATA / "account-analytics"
-    if not folder.is_dir():
-        pytest.skip(f"{folder} is missing")
+def account_server(
+    tmp_path_factory: pytest.TempPathFactory, account_exports: Path
+) -> Iterator[DashboardServer]:
+    folder = account_exports
     home = tmp_path_factory.mktemp("account") / "home"
     store = open_creator("sqlite", home=home)
     hailey = sorted(folder.glob("studio2026_haileytupy_*.csv"))

@@ -43,7 +43,7 @@ SERIES: Final = (
 
 def _figure(fig: go.Figure, title: str) -> go.Figure:
     fig.update_layout(title=title, height=320, margin={"l": 50, "r": 20, "t": 40, "b": 40},
-                      template="plotly_white", legend={"orientation": "h"})  # fmt: skip
+                      template="plotly_dark", legend={"orientation": "h"})  # fmt: skip
     return fig
 
 

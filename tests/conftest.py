@@ -70,19 +70,38 @@ def _check_redis(url: str) -> None:
         client.ping()
 
 
-TIMESERIES = (Path(__file__).resolve().parents[1] / "../shared/data/timeseries").resolve()
+SHARED_DATA = (Path(__file__).resolve().parents[1] / "../shared/data").resolve()
+"""Real data beside the repo (``shared/data``), never copied into it."""
 
 
-@pytest.fixture
-def timeseries() -> Path:
-    """Real observations of the same videos over time in shared/data/timeseries (skips when that
-    folder is absent, fails in CI, where it must be there): the one way tests reach them."""
-    if not TIMESERIES.is_dir():
-        message = f"real TikTok time series not found at {TIMESERIES} (shared/ beside the repo)"
+def _shared_folder(name: str, what: str) -> Path:
+    folder = SHARED_DATA / name
+    if not folder.is_dir():
+        message = f"{what} not found at {folder} (shared/ beside the repo)"
         if os.environ.get("CI") == "true":
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
-    return TIMESERIES
+    return folder
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Callable[[str], Path]:
+    """The one way tests reach real data in shared/data: ``shared_data("timeseries")`` is that
+    folder (the test skips when it is absent, and fails in CI, where it must be there)."""
+    return lambda name: _shared_folder(name, f"shared data {name!r}")
+
+
+@pytest.fixture(scope="session")
+def timeseries(shared_data: Callable[[str], Path]) -> Path:
+    """Real observations of the same videos over time in shared/data/timeseries."""
+    return shared_data("timeseries")
+
+
+@pytest.fixture(scope="session")
+def account_exports(shared_data: Callable[[str], Path]) -> Path:
+    """Real TikTok analytics exports of creators' own accounts (shared/data/account-analytics,
+    described by its FORMATS.md)."""
+    return shared_data("account-analytics")
 
 
 @pytest.fixture(scope="session")

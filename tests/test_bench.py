@@ -72,3 +72,10 @@ def test_the_quick_restart_run_prints_the_restart_time_growth(
     lines = quick_run("restart.py", tmp_path, TRENDMON_TEST_KAFKA=kafka_bootstrap)
     assert any("resumed from offset" in line for line in lines)
     assert re.fullmatch(r"restart time growth: \d+\.\d\d \(target <= 1\.5\)", lines[-1])
+
+
+def test_the_quick_account_run_prints_the_account_import_parse_ratio(tmp_path: Path) -> None:
+    lines = quick_run("account.py", tmp_path)
+    assert re.fullmatch(
+        r"account import/parse speed ratio: \d+\.\d\d \(target >= 0\.5\)", lines[-1]
+    )

@@ -9,6 +9,7 @@ raises them with enough context (the input, the field, the fix) to make that mes
     │   ├── SchemaError               an event failed validation (names the field)
     │   │   └── SchemaVersionError    an event of a version this build cannot read
     │   ├── FormatError               an input file of an unknown or broken format
+    │   │   └── ExportFormatError     an account analytics export (names file, line, fix)
     │   ├── BusError                  a log/topic operation that cannot succeed as asked
     │   ├── SubscriptionError         an alert subscription's field is invalid (names it)
     │   ├── UnknownAlertError         no subscription or delivery has the id given
@@ -121,3 +122,16 @@ class AccountExistsError(AccountError):
 
 class AuthenticationError(AccountError):
     """Wrong name or password, or a disabled account. The edges show one generic message."""
+
+
+class ExportFormatError(FormatError):
+    """An analytics export (``trendmon account import``) that cannot be read: ``source`` names
+    the file (and ZIP entry), ``line`` the line when one is known, ``fix`` what to do."""
+
+    def __init__(self, problem: str, source: str, line: int | None = None, fix: str = "") -> None:
+        where = f"{source}, line {line}" if line is not None else source
+        super().__init__(f"{where}: {problem}" + (f"; {fix}" if fix else ""))
+        self.source = source
+        self.line = line
+        self.problem = problem
+        self.fix = fix

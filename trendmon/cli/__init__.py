@@ -10,6 +10,7 @@ from __future__ import annotations
 import typer
 
 from trendmon.cli import (
+    account,
     alerts,
     dashboard,
     evaluate,
@@ -47,6 +48,7 @@ for module in (
     evaluate,
     history,
     alerts,
+    account,
     log,
     settings,
     dashboard,

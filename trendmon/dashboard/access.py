@@ -72,7 +72,7 @@ PAGES: Final[Mapping[str, Access]] = {
     "wall": WALL,
     **{name: VIEWER for name in ("rankings", "spikes", "health", "hashtags", "sounds",
                                  "creators", "effects", "video", "hashtag", "sound", "creator",
-                                 "effect")},
+                                 "effect", "account")},
 }  # fmt: skip
 """Pages by their first path segment."""
 

@@ -19,6 +19,7 @@ path                         page
 ``/health``                  data health: rates, lag, scrapers, dead letters (:mod:`.pages.health`)
 ``/alerts``                  alert subscriptions and their delivery log (:mod:`.pages.alerts`)
 ``/admin``                   accounts, kiosk links, API tokens, the audit log (:mod:`.pages.admin`)
+``/account`` ``/account/H``  a creator's own imported accounts (:mod:`.pages.account`)
 ``/stream``                  Server-Sent Events (:mod:`.push`)
 ``/export/NAME.csv|json``    any table as a file (:mod:`.tables`, :mod:`.export`)
 ``/login`` ``/logout``       signing in and out (:mod:`.login`)
@@ -48,8 +49,10 @@ from trendmon.dashboard import access, api, gate, guard, login
 from trendmon.dashboard import components as ui
 from trendmon.dashboard.admin_data import AdminData
 from trendmon.dashboard.alerts_data import AlertsData, open_alerts_data
+from trendmon.dashboard.creator_data import ACCOUNT_TABLES, CreatorData
 from trendmon.dashboard.data import DashboardData, UnknownEntityError
 from trendmon.dashboard.export import to_csv, to_json
+from trendmon.dashboard.pages import account as account_page
 from trendmon.dashboard.pages import admin as admin_page
 from trendmon.dashboard.pages import alerts as alerts_page
 from trendmon.dashboard.pages import detail, health, home, rankings, spikes, trends, wall
@@ -86,6 +89,15 @@ def open_accounts(home: Path | None = None) -> AccountStore:
 
     core = load(CoreSettings, home=home)
     return open_store("sqlite" if core.bus == "embedded" else "mongo", home=core.home)
+
+
+def open_creator_data(home: Path | None = None, live: DashboardData | None = None) -> CreatorData:
+    """The creator store beside the runtime's history (SQLite under ``home``, or MongoDB)."""
+    from trendmon.sinks.factory import open_creator
+
+    core = load(CoreSettings, home=home)
+    backend: Literal["sqlite", "mongo"] = "sqlite" if core.bus == "embedded" else "mongo"
+    return CreatorData(lambda: open_creator(backend, home=core.home), live)
 
 
 def route(
@@ -126,6 +138,7 @@ def create_app(
     data: DashboardData | None = None,
     alerts: AlertsData | None = None,
     accounts: AccountStore | None = None,
+    creator: CreatorData | None = None,
 ) -> Dash:
     """The dashboard over the stores of ``home`` (or over ``data`` when given).
 
@@ -137,6 +150,7 @@ def create_app(
     alerts = alerts or open_alerts_data(home)
     accounts = accounts or open_accounts(home)
     admin = AdminData(accounts)
+    creator = creator or open_creator_data(home, data)
     app = Dash(
         __name__,
         title="trendmon",
@@ -168,7 +182,7 @@ def create_app(
     app.server.extensions["trendmon"] = {
         "data": data, "settings": settings, "stream": stream, "accounts": accounts,
     }  # fmt: skip
-    _register_exports(app, data)
+    _register_exports(app, data, creator)
     api.install(app, data)
 
     @app.callback(
@@ -186,10 +200,17 @@ def create_app(
         if who is None or not access.page_access(path).permits(who):
             return ui.panel("Not allowed", "This page is not open to you.", "forbidden"), None, ""
         query = dict(parse_qsl((search or "").lstrip("?")))
+        parts = [unquote(p) for p in path.strip("/").split("/") if p]
         if path.rstrip("/") == "/alerts":
             page = ui.guarded(lambda: alerts_page.layout(alerts))
         elif path.rstrip("/") == "/admin":
             page = ui.guarded(lambda: admin_page.layout(admin))
+        elif parts and parts[0] == "account" and len(parts) <= 2:
+            page = ui.guarded(
+                lambda: account_page.layout(creator, query, parts[1])
+                if len(parts) == 2
+                else account_page.index_layout(creator, query)
+            )
         else:
             page = ui.guarded(lambda: route(data, settings, path, query))
         if path.rstrip("/") == "/health":
@@ -214,13 +235,14 @@ def create_app(
     return app
 
 
-def _register_exports(app: Dash, data: DashboardData) -> None:
+def _register_exports(app: Dash, data: DashboardData, creator: CreatorData) -> None:
     def export(name: str, kind: str) -> Response:
         build = TABLES.get(name)
-        if build is None or kind not in ("csv", "json"):
+        own = ACCOUNT_TABLES.get(name)
+        if (build is None and own is None) or kind not in ("csv", "json"):
             abort(404)
         try:
-            tbl = build(data, request.args)
+            tbl = own(creator, request.args) if own else build(data, request.args)  # type: ignore[misc]
         except UnknownEntityError as exc:
             return Response(f"{exc}\n", status=404, mimetype="text/plain")
         except RetryableError as exc:

@@ -199,6 +199,7 @@ NAV = (
     ("Effects", "/effects"),
     ("Spikes", "/spikes"),
     ("Data health", "/health"),
+    ("Your accounts", "/account"),
     ("Alerts", "/alerts"),
     ("Admin", "/admin"),
 )

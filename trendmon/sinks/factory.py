@@ -14,6 +14,7 @@ from trendmon.accounts.sealing import Sealer
 from trendmon.accounts.store import AccountStore
 from trendmon.settings import DEFAULT_NAMESPACE, CoreSettings, MongoSettings, load
 from trendmon.sinks.alerts import AlertStore
+from trendmon.sinks.creator import CreatorStore
 from trendmon.sinks.history import HistoryStore
 from trendmon.sinks.keys import open_sealer
 
@@ -74,3 +75,21 @@ def open_accounts(
     from trendmon.sinks.mongo.accounts import MongoAccounts
 
     return MongoAccounts(mongo or load(MongoSettings))
+
+
+def open_creator(
+    backend: Literal["sqlite", "mongo"],
+    *,
+    home: Path | None = None,
+    mongo: MongoSettings | None = None,
+) -> CreatorStore:
+    """Open the creator store (``home/creator.sqlite3``, or the ``creator_*`` collections of
+    MongoDB): a creator's imported analytics; the client of the other backend is never imported.
+    """
+    if backend == "sqlite":
+        from trendmon.sinks.sqlite.creator import SqliteCreator
+
+        return SqliteCreator(home or load(CoreSettings).home)
+    from trendmon.sinks.mongo.creator import MongoCreator
+
+    return MongoCreator(mongo or load(MongoSettings))

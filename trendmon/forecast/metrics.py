@@ -68,12 +68,16 @@ def brier(y: npt.ArrayLike, p: npt.ArrayLike) -> float:
     0.1
     """
     t = np.asarray(y, dtype=np.float64)
+    if not len(t):
+        return float("nan")
     return float(np.mean((np.asarray(p, dtype=np.float64) - t) ** 2))
 
 
 def brier_skill(y: npt.ArrayLike, p: npt.ArrayLike) -> float:
     """``1 - Brier / Brier(base rate)``; 0 is no better than the base rate."""
     t = np.asarray(y, dtype=np.float64)
+    if not len(t):
+        return float("nan")
     rate = t.mean()
     ref = float(np.mean((rate - t) ** 2))
     return float("nan") if ref == 0 else 1 - brier(t, p) / ref
@@ -115,6 +119,8 @@ def calibration_error(y: npt.ArrayLike, p: npt.ArrayLike, bins: int = BINS) -> f
 
 
 def mae(y: npt.ArrayLike, pred: npt.ArrayLike) -> float:
+    if not len(np.asarray(y)):
+        return float("nan")
     return float(np.mean(np.abs(np.asarray(y, dtype=np.float64) - np.asarray(pred))))
 
 
@@ -148,6 +154,8 @@ def spearman(a: npt.ArrayLike, b: npt.ArrayLike) -> float:
 def coverage(y: npt.ArrayLike, low: npt.ArrayLike, high: npt.ArrayLike) -> float:
     """Share of labels within their interval."""
     t = np.asarray(y, dtype=np.float64)
+    if not len(t):
+        return float("nan")
     return float(np.mean((t >= np.asarray(low)) & (t <= np.asarray(high))))
 
 

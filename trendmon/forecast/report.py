@@ -124,9 +124,9 @@ class Summary:
 
     @property
     def best_baseline(self) -> str:
-        return max(
-            (m for m in ENTITY_METHODS if m != "model"), key=lambda m: self.entities[m].pr_auc
-        )
+        """The baseline with the highest PR-AUC (velocity when none could be scored)."""
+        scored = [m for m in ENTITY_METHODS if m != "model" and self.entities[m].pr_auc >= 0]
+        return max(scored, key=lambda m: self.entities[m].pr_auc) if scored else "velocity"
 
     @property
     def ratio(self) -> float:

@@ -63,3 +63,9 @@ def test_the_quick_pipeline_run_prints_the_throughput_ratio(
 def test_the_quick_webhooks_run_prints_the_spike_to_delivery_p95(tmp_path: Path) -> None:
     lines = quick_run("webhooks.py", tmp_path)
     assert re.fullmatch(r"spike->delivery p95 seconds: \d+\.\d{3} \(target < 1\.0\)", lines[-1])
+
+
+def test_the_quick_forecast_run_prints_the_forecast_cost(tmp_path: Path) -> None:
+    lines = quick_run("forecast.py", tmp_path)
+    assert re.fullmatch(r"engine speed ratio with/without forecasts: \d+\.\d\d", lines[-2])
+    assert re.fullmatch(r"forecast cost: -?\d+\.\d% of engine time \(target < 10%\)", lines[-1])

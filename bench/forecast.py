@@ -1,6 +1,6 @@
 """What hourly forecasts cost the runtime: engine speed with and without them (issue 20).
 
-The simulator's snapshots (6,000 videos per 12 hours, each seen every 30 minutes, over 40
+The simulator's snapshots (3,000 videos per 12 hours, each seen every hour, over 40
 hours so that every hour of event time closes and is scored) are encoded as in the log, then
 run twice on one core: decoding and the engine; decoding, the engine and
 :class:`~trendmon.forecast.forecaster.HourlyForecasts` fed the accepted snapshots (with a model
@@ -10,7 +10,7 @@ the cost of the forecasts as a share of the engine's time, and its target.
 ``--quick`` runs 20,000 snapshots of a small world without a model (the fallback, which fits
 its baselines itself), in a few seconds: a check that the benchmark works, not a measurement.
 
-    .venv/bin/python bench/forecast.py [--snapshots 1000000] [--videos 6000]
+    .venv/bin/python bench/forecast.py [--snapshots 2000000] [--videos 3000]
     .venv/bin/python bench/forecast.py --quick
 """
 
@@ -60,14 +60,14 @@ def run(blobs: list[bytes], forecaster: Forecaster | None, forecasts: bool) -> t
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--snapshots", type=int, default=1_000_000)
-    parser.add_argument("--videos", type=int, default=6_000, help="Videos posted per 12 hours.")
+    parser.add_argument("--snapshots", type=int, default=2_000_000)
+    parser.add_argument("--videos", type=int, default=3_000, help="Videos posted per 12 hours.")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     if args.quick:
         blobs = simulate(20_000, 600, 40.0, 3600.0)
     else:
-        blobs = simulate(args.snapshots, args.videos, 40.0, 1800.0)
+        blobs = simulate(args.snapshots, args.videos, 40.0, 3600.0)
     forecaster = None
     if not args.quick:
         obs = Observations()

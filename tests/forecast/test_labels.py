@@ -15,8 +15,8 @@ def test_increments_are_booked_in_the_hour_of_collection_per_scope() -> None:
     obs.add(snap("v1", 2.5, 240, "dance", posted=0.0))  # went down: adds nothing
     obs.add(snap("v2", 1.5, 9000, "dance", posted=-30.0, market="GB"))  # old, first seen: 0
     obs.add(snap("v2", 2.5, 9500, "dance", posted=-30.0, market="GB"))  # +500 in GB, hour 2
-    us = obs.cells[("hashtag:dance", "US")]
-    every = obs.cells[("hashtag:dance", "all")]
+    us = obs.hours_of("hashtag:dance", "US")
+    every = obs.hours_of("hashtag:dance", "all")
     assert (us[H0].gain, us[H0 + 1].gain) == (100, 150)
     assert H0 + 2 not in us  # nothing gained: no cell
     assert every[H0 + 2].gain == 500

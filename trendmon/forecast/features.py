@@ -31,7 +31,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from trendmon.forecast.labels import HORIZON_H, TOP, VIDEO_TARGET_H, gain, of_kind
+from trendmon.forecast.labels import HORIZON_H, TOP, VIDEO_TARGET_H, of_kind
 from trendmon.forecast.observations import HOUR_MS, Observations, VideoTrack
 
 ENTITY_FEATURES: Final = ("lead", "accel", "growth", "creators", "new")
@@ -63,19 +63,27 @@ def entity_rows(obs: Observations, kind: str, scope: str, origin: int) -> Entity
     keys: list[str] = []
     raw: list[tuple[int, int, int, int, int]] = []
     for key, hours in of_kind(obs, kind, scope):
-        g24 = gain(hours, t - CANDIDATE_H, t)
-        if g24 <= 0:
+        # hours are booked in time order (the latest last), so a quiet entity is skipped at once
+        if not hours or next(reversed(hours)) < t - CANDIDATE_H:
             continue
-        g6 = gain(hours, t - HORIZON_H, t)
-        g1 = gain(hours, t - 1, t)
-        gp = gain(hours, t - 2 * HORIZON_H, t - HORIZON_H)
+        # one pass over the last day: the sums each feature needs
+        g24 = g6 = g1 = gp = new = 0
         creators: set[str] = set()
-        new = 0
-        for h in range(t - HORIZON_H, t):
+        for h in range(t - CANDIDATE_H, t):
             cell = hours.get(h)
-            if cell is not None:
+            if cell is None:
+                continue
+            g24 += cell.gain
+            if h >= t - HORIZON_H:
+                g6 += cell.gain
                 creators |= cell.creators
                 new += cell.new_videos
+                if h == t - 1:
+                    g1 = cell.gain
+            elif h >= t - 2 * HORIZON_H:
+                gp += cell.gain
+        if g24 <= 0:
+            continue
         keys.append(key)
         raw.append((g6, g1, gp, len(creators), new))
     order = sorted(range(len(keys)), key=lambda i: (-raw[i][0], keys[i]))

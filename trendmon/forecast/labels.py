@@ -34,10 +34,7 @@ def gain(hours: dict[int, HourCell], start: int, stop: int) -> int:
 
 def of_kind(obs: Observations, kind: str, scope: str) -> Iterable[tuple[str, dict[int, HourCell]]]:
     """(key, hourly cells) of every entity of ``kind`` in ``scope``."""
-    prefix = kind + ":"
-    for (key, sc), hours in obs.cells.items():
-        if sc == scope and key.startswith(prefix):
-            yield key, hours
+    yield from obs.cells.get((kind, scope), {}).items()
 
 
 def top(gains: dict[str, int], n: int = TOP) -> set[str]:

@@ -38,7 +38,6 @@ class HourCell:
     """One entity's hour in one scope (a market, or ``all``)."""
 
     gain: int = 0
-    videos: set[str] = field(default_factory=set)
     creators: set[str] = field(default_factory=set)
     new_videos: int = 0
 
@@ -54,15 +53,29 @@ class VideoTrack:
     sightings: list[tuple[int, int]] = field(default_factory=list)
 
 
-def entity_keys(snapshot: VideoSnapshot) -> list[str]:
-    """The hashtag and sound keys of a snapshot, as the engine names them (``hashtag:dance``)."""
-    keys: list[str] = []
-    for raw in snapshot.hashtags:
+_TAG_KEYS: dict[str, str] = {}
+
+
+def _tag_key(raw: str) -> str:
+    key = _TAG_KEYS.get(raw)
+    if key is None:
         tag = normalize_tag(raw)
-        if tag and "hashtag:" + tag not in keys:
-            keys.append("hashtag:" + tag)
+        key = "hashtag:" + tag if tag else ""
+        if len(_TAG_KEYS) < 1_000_000:
+            _TAG_KEYS[raw] = key
+    return key
+
+
+def entity_keys(snapshot: VideoSnapshot) -> list[tuple[str, str]]:
+    """(kind, key) of the hashtags and the sound of a snapshot, keys as the engine names them
+    (``hashtag:dance``)."""
+    keys: list[tuple[str, str]] = []
+    for raw in snapshot.hashtags:
+        key = _tag_key(raw)
+        if key and ("hashtag", key) not in keys:
+            keys.append(("hashtag", key))
     if snapshot.music is not None and snapshot.music.id:
-        keys.append("sound:" + snapshot.music.id[:200])
+        keys.append(("sound", "sound:" + snapshot.music.id[:200]))
     return keys
 
 
@@ -80,7 +93,8 @@ class Observations:
     """
 
     def __init__(self) -> None:
-        self.cells: dict[tuple[str, str], dict[int, HourCell]] = {}
+        self.cells: dict[tuple[str, str], dict[str, dict[int, HourCell]]] = {}
+        """(kind, scope) -> entity key -> hour -> cell."""
         self.videos: dict[str, VideoTrack] = {}
         self._last: dict[str, tuple[int, int]] = {}
         self.first_hour = 0
@@ -118,17 +132,19 @@ class Observations:
         self.markets.add(market)
         author = snapshot.author.id
         if gain or new:
-            for key in entity_keys(snapshot):
+            for kind, key in entity_keys(snapshot):
                 for scope in (market, ALL):
-                    hours = self.cells.get((key, scope))
+                    table = self.cells.get((kind, scope))
+                    if table is None:
+                        table = self.cells[(kind, scope)] = {}
+                    hours = table.get(key)
                     if hours is None:
-                        hours = self.cells[(key, scope)] = {}
+                        hours = table[key] = {}
                     cell = hours.get(hour)
                     if cell is None:
                         cell = hours[hour] = HourCell()
                     cell.gain += gain
                     if gain:
-                        cell.videos.add(vid)
                         cell.creators.add(author)
                     if new:
                         cell.new_videos += 1
@@ -145,6 +161,10 @@ class Observations:
         for s in snapshots:
             self.add(s)
 
+    def hours_of(self, key: str, scope: str) -> dict[int, HourCell]:
+        """An entity's hourly cells in a scope (empty when none)."""
+        return self.cells.get((key.partition(":")[0], scope), {}).get(key, {})
+
     def scopes(self) -> list[str]:
         """``all`` then each market seen, sorted."""
         return [ALL, *sorted(self.markets)]
@@ -152,11 +172,12 @@ class Observations:
     def forget_before(self, hour: int) -> None:
         """Drop hourly cells before ``hour`` and videos posted before it minus a day and a half
         (what a long-running runtime no longer needs)."""
-        for hours in self.cells.values():
-            for h in [h for h in hours if h < hour]:
-                del hours[h]
-        for key in [k for k, v in self.cells.items() if not v]:
-            del self.cells[key]
+        for table in self.cells.values():
+            for key, hours in list(table.items()):
+                for h in [h for h in hours if h < hour]:
+                    del hours[h]
+                if not hours:
+                    del table[key]
         limit = hour * HOUR_MS - KEEP_VIDEO_MS - 6 * HOUR_MS
         for vid in [v for v, t in self.videos.items() if t.created_ms < limit]:
             del self.videos[vid]

@@ -123,9 +123,10 @@ def register(app: typer.Typer) -> None:
         except TrendmonError as exc:
             fail(str(exc))
         write_model(path, model)
+        videos = ", ".join(f"{age} h {m}" for age, m in sorted(model.videos_shown.items()))
         err.print(
             f"wrote {path}: entities show {model.shown}, videos show "
-            + ", ".join(f"{age} h {m}" for age, m in sorted(model.videos_shown.items())),
+            + (videos or "loglinear (too short a history to backtest)"),
             highlight=False,
         )
 

@@ -250,6 +250,11 @@ def _fit_all(
     return entity, videos
 
 
+def _num(v: float) -> float | None:
+    """A figure for the model file: None where nothing could be scored (JSON has no NaN)."""
+    return None if v != v else round(v, 6)
+
+
 def train(obs: Observations) -> Forecaster:
     """Backtest ``obs`` to choose what is shown, then fit on all of it."""
     first, last = obs.hours
@@ -275,11 +280,11 @@ def train(obs: Observations) -> Forecaster:
         videos_shown,
         s[shown].table if summary.rows else [],
         {
-            "pr_auc": {m: s[m].pr_auc for m in s},
-            "brier_skill": {m: s[m].skill for m in s},
-            "calibration_error": {m: s[m].calibration for m in s},
+            "pr_auc": {m: _num(s[m].pr_auc) for m in s},
+            "brier_skill": {m: _num(s[m].skill) for m in s},
+            "calibration_error": {m: _num(s[m].calibration) for m in s},
             "video_mae": {
-                str(a): {m: v.mae for m, v in sc.items()} for a, sc in summary.videos.items()
+                str(a): {m: _num(v.mae) for m, v in sc.items()} for a, sc in summary.videos.items()
             },
         },
     )

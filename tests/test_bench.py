@@ -79,3 +79,9 @@ def test_the_quick_account_run_prints_the_account_import_parse_ratio(tmp_path: P
     assert re.fullmatch(
         r"account import/parse speed ratio: \d+\.\d\d \(target >= 0\.5\)", lines[-1]
     )
+
+
+def test_the_quick_forecast_run_prints_the_forecast_cost(tmp_path: Path) -> None:
+    lines = quick_run("forecast.py", tmp_path)
+    assert re.fullmatch(r"engine speed ratio with/without forecasts: \d+\.\d\d", lines[-2])
+    assert re.fullmatch(r"forecast cost: -?\d+\.\d% of engine time \(target < 10%\)", lines[-1])

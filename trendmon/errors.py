@@ -14,11 +14,13 @@ raises them with enough context (the input, the field, the fix) to make that mes
     │   ├── SubscriptionError         an alert subscription's field is invalid (names it)
     │   ├── UnknownAlertError         no subscription or delivery has the id given
     │   ├── UnsafeTargetError         an alert target refused by the outbound rules (SSRF)
-    │   └── AccountError              an account, session or kiosk operation refused
-    │       ├── PasswordPolicyError   a new password too short, too long or too common
-    │       ├── UnknownAccountError   no such account (or kiosk link)
-    │       ├── AccountExistsError    an account of that name exists already
-    │       └── AuthenticationError   wrong name or password, or a disabled account
+    │   ├── AccountError              an account, session or kiosk operation refused
+    │   │   ├── PasswordPolicyError   a new password too short, too long or too common
+    │   │   ├── UnknownAccountError   no such account (or kiosk link)
+    │   │   ├── AccountExistsError    an account of that name exists already
+    │   │   └── AuthenticationError   wrong name or password, or a disabled account
+    │   └── ForecastError             a forecast cannot be made or scored as asked
+    │       └── ModelFileError        a model file missing, unreadable or of another version
     └── RetryableError                the same call may succeed later (network, server restart)
         ├── SourceBlockedError        TikTok answered empty, with a captcha, or not at all
         ├── ServiceUnavailableError   Kafka, Redis or MongoDB did not answer
@@ -135,3 +137,11 @@ class ExportFormatError(FormatError):
         self.line = line
         self.problem = problem
         self.fix = fix
+
+
+class ForecastError(TerminalError):
+    """A forecast cannot be made or scored as asked (too little history, a broken model file)."""
+
+
+class ModelFileError(ForecastError):
+    """A forecast model file is missing, unreadable or of another format version."""

@@ -285,6 +285,31 @@ class EngineSettings(BaseSettings):
     board_size: int = Field(100, ge=1, description="Entities ranked per board.")
 
 
+class ForecastSettings(BaseSettings):
+    """The forecasts (docs/forecasts.md): where the model file is, and when it is stale."""
+
+    model_config = _config("TRENDMON_FORECAST_")
+
+    enabled: bool = Field(
+        False,
+        description="Score forecasts every hour of event time in the embedded runtime (off "
+        "by default: it costs more engine time than its 10% budget, docs/forecasts.md).",
+    )
+    model: Path | None = Field(
+        None,
+        description="Model file of `trendmon forecast train` (default HOME/forecast-model.json).",
+    )
+    stale_after_h: float = Field(
+        168,
+        gt=0,
+        description="A model trained this many hours of event time ago is stale (baseline used).",
+    )
+
+    def model_path(self, home: Path) -> Path:
+        """The model file: the setting, else ``forecast-model.json`` under ``home``."""
+        return self.model or home / "forecast-model.json"
+
+
 COMPONENTS: dict[str, type[BaseSettings]] = {
     "core": CoreSettings,
     "log": LogSettings,
@@ -292,6 +317,7 @@ COMPONENTS: dict[str, type[BaseSettings]] = {
     "scrape": ScrapeSettings,
     "simulator": SimulatorSettings,
     "engine": EngineSettings,
+    "forecast": ForecastSettings,
 }
 
 

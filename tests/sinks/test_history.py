@@ -24,7 +24,8 @@ from trendmon.events import (
     new_snapshot,
     utc,
 )
-from trendmon.sinks.history import KEYFRAME_MS, HistoryStore, entity_keys
+from trendmon.forecast.forecaster import EntityForecast, VideoForecast
+from trendmon.sinks.history import KEYFRAME_MS, HistoryStore, entity_keys, forecast_records
 
 T0 = utc("2026-01-05T00:00:00Z")
 T0_MS = 1_767_571_200_000
@@ -390,6 +391,32 @@ def test_clear_empties_every_collection(store: HistoryStore) -> None:
     store.write([snap("v1", 0)], [], [])
     store.write([snap("v1", 0)], [], [])
     assert store.counts()["snapshots"] == 1
+
+
+def test_forecasts_round_trip_oldest_first_within_bounds_once(store: HistoryStore) -> None:
+    hour = 3_600_000
+    base = T0_MS - T0_MS % hour
+    entities = [
+        EntityForecast("hashtag", "hashtag:dance", m, base + h * hour, 6, 0.25, False, "model", 0.3)
+        for h in (2, 0, 1)
+        for m in ("US", "all")
+    ]
+    videos = [VideoForecast("v1", "US", base + 30 * 60_000, 1, 1e5, 5e4, 2e5, "loglinear")]
+    records = forecast_records(entities, videos)
+    store.write_forecasts(records)
+    store.write_forecasts(records[:3])  # again: nothing doubles
+    found = store.forecasts()
+    assert [r["made_ms"] for r in found] == sorted(r["made_ms"] for r in records)
+    assert len(found) == 7
+    assert found[0] | {} == {**records[2], **found[0]}  # the record as written
+    video = next(r for r in found if r["entity_type"] == "video")
+    assert (video["video_id"], video["age_h"], video["plays_24h_low"]) == ("v1", 1, 5e4)
+    dance = found[0]
+    assert (dance["entity_type"], dance["entity"], dance["horizon_h"]) == ("hashtag", "dance", 6)
+    inside = store.forecasts(base + hour, base + 2 * hour)
+    assert {r["made_ms"] for r in inside} == {base + hour, base + 2 * hour}
+    store.clear()
+    assert store.forecasts() == []
 
 
 def test_bulk_write_of_20000_snapshots(

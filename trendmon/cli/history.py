@@ -26,6 +26,21 @@ Example:
     trendmon history spikes --from 2026-01-05T00:00:00Z --market US --kind hashtag
 """
 
+FORECASTS_HELP = """Print forecasts as JSON Lines, oldest first, one forecast a line.
+
+Entity lines (hashtags and sounds, each market and `all`): `entity_type`, `entity` (as in
+`history spikes`), `market`, `made_at` (ISO 8601 UTC, event time), `horizon_h` (6), `p_top20`
+(the probability that its plays gained over the next 6 hours rank in the top 20 of its kind),
+`in_top20_now`, `method` (model, or the baseline shown) and `backtest_hit_rate` (of the
+backtest's forecasts in the same tenth of probability, the share that made it). Video lines:
+`entity_type` video, `video_id`, `market`, `made_at`, `age_h` (1, 3 or 6), `plays_24h` and its
+80% interval `plays_24h_low`, `plays_24h_high`. See docs/forecasts.md.
+
+Example:
+
+    trendmon history forecasts --from 2026-01-06T00:00:00Z --to 2026-01-06T06:00:00Z
+"""
+
 MongoOption = Annotated[
     bool, typer.Option("--mongo", help="Read the MongoDB history (distributed runtime).")
 ]
@@ -44,6 +59,7 @@ def register(app: typer.Typer) -> None:
         name="history", help="Read what the engine computed (JSON Lines).", no_args_is_help=True
     )
     app.add_typer(group)
+    _forecasts(group)
 
     @group.command(name="spikes", help=SPIKES_HELP)
     def spikes_cmd(
@@ -69,6 +85,29 @@ def register(app: typer.Typer) -> None:
             store.close()
         for spike in reversed(found):
             print_jsonl(spike_record(spike))
+
+
+def _forecasts(group: typer.Typer) -> None:
+    @group.command(name="forecasts", help=FORECASTS_HELP)
+    def forecasts_cmd(
+        since: Annotated[str | None, typer.Option("--from", help="Made at or after.")] = None,
+        until: Annotated[str | None, typer.Option("--to", help="Made at or before.")] = None,
+        mongo: MongoOption = False,
+        namespace: NamespaceOption = None,
+        home: HomeOption = None,
+    ) -> None:
+        since_ms = parse_time_ms(since, "--from")
+        until_ms = parse_time_ms(until, "--to")
+        try:
+            store = open_store(mongo, namespace, home)
+        except (TrendmonError, ValueError) as exc:
+            fail(str(exc))
+        try:
+            found = store.forecasts(since_ms, until_ms)
+        finally:
+            store.close()
+        for record in found:
+            print_jsonl({k: v for k, v in record.items() if k not in ("id", "made_ms")})
 
 
 def open_store(mongo: bool, namespace: str | None, home: Any) -> HistoryStore:

@@ -21,6 +21,7 @@ from trendmon.log import Bus, open_bus
 from trendmon.log.embedded import EmbeddedLog
 from trendmon.runtimes.alerts import start_alerts
 from trendmon.runtimes.embedded import EmbeddedRuntime, RunStats, Sinks, replay
+from trendmon.runtimes.forecasts import open_forecasts
 from trendmon.settings import (
     CoreSettings,
     DashboardSettings,
@@ -127,6 +128,7 @@ def run(
             load(EngineSettings),
             namespace=namespace,
             checkpoint_every_s=checkpoint_every,
+            forecasts=open_forecasts(core.home),
         )
         if runtime.restore():
             err.print(f"resuming from checkpoint at offset {runtime.stats.next_offset:,}")
@@ -276,6 +278,7 @@ def replay_command(
             to_time_ms=to_ms,
             namespace=into,
             on_batch=lambda s: err.print(_status(s), highlight=False, soft_wrap=True),
+            forecasts=open_forecasts(core.home),
         )
     finally:
         sinks.close()
@@ -289,6 +292,7 @@ def replay_command(
             "dead_letters": stats.dead_letters,
             "scores": stats.scores,
             "spikes": stats.spikes,
+            "forecasts": stats.forecasts,
             "seconds": round(elapsed, 2),
             "records_per_second": round(stats.records / max(elapsed, 1e-9)),
         }

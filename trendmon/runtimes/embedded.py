@@ -37,11 +37,13 @@ from trendmon.events import VideoSnapshot, decode_snapshot, utc
 from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS, Bus, Message, Record
 from trendmon.log.dead_letters import Rejected
 from trendmon.log.embedded import EmbeddedLog
+from trendmon.runtimes.forecasts import score_into
 from trendmon.settings import DEFAULT_NAMESPACE, EngineSettings
 from trendmon.sinks.history import HistoryStore
 from trendmon.sinks.redis.store import LiveStore
 
 if TYPE_CHECKING:
+    from trendmon.forecast.forecaster import HourlyForecasts
     from trendmon.runtimes.alerts import AlertService
 
 log = logging.getLogger(__name__)
@@ -90,6 +92,7 @@ class RunStats:
     deltas: int = 0
     scores: int = 0
     spikes: int = 0
+    forecasts: int = 0
     batches: int = 0
     next_offset: int = 0
     watermark_ms: int = 0
@@ -134,8 +137,11 @@ class EmbeddedRuntime:
         batch_size: int = 2000,
         partitions: int = 1,
         publish_dead_letters: bool = True,
+        forecasts: HourlyForecasts | None = None,
     ) -> None:
         self.log = log_
+        self.forecasts = forecasts
+        """Hourly forecasts (:mod:`trendmon.runtimes.forecasts`), kept in the checkpoint."""
         self.sinks = sinks
         self.settings = settings or EngineSettings()
         self.namespace = namespace
@@ -198,6 +204,15 @@ class EmbeddedRuntime:
                 engine = pickle.load(fp)
             except Exception as exc:
                 raise ConfigError(f"{unreadable} ({type(exc).__name__})") from None
+            if self.forecasts is not None:
+                try:
+                    forecasts = pickle.load(fp)
+                except EOFError:
+                    forecasts = None  # a checkpoint from before forecasts: they start afresh
+                if forecasts is not None:
+                    forecasts.forecaster = self.forecasts.forecaster  # the model file wins
+                    forecasts.notice = self.forecasts.notice
+                    self.forecasts = forecasts
         self.engine = engine
         self.stats.next_offset = offset
         self.stats.watermark_ms = engine.stage1.watermark_ms
@@ -228,7 +243,7 @@ class EmbeddedRuntime:
                 self.checkpoint_failures = 0
         self._last_checkpoint = time.monotonic()
         header = (CHECKPOINT_VERSION, self.settings.model_dump(), self.stats.next_offset, BUILD)
-        state = (header, self.engine)
+        state = (header, self.engine, self.forecasts)
         if background and hasattr(os, "fork"):
             pid = os.fork()
             if pid == 0:  # the child: write and leave without running any cleanup of the parent
@@ -285,8 +300,10 @@ class EmbeddedRuntime:
             dead.append(_dead_letter(origin[id(snap)], reason, snap))
         if dead and self.publish_dead_letters:
             self.log.publish(DEAD_LETTERS, dead)
-        self.sinks.write(out.select(snapshots), out)
+        accepted = out.select(snapshots)
+        self.sinks.write(accepted, out)
         st = self.stats
+        st.forecasts += score_into(self.forecasts, accepted, self.sinks.history)
         st.records += len(records)
         st.snapshots += len(out.accepted)
         st.dead_letters += len(dead)
@@ -331,6 +348,7 @@ def replay(
     namespace: str = "replay",
     batch_size: int = 5000,
     on_batch: Callable[[RunStats], None] | None = None,
+    forecasts: HourlyForecasts | None = None,
 ) -> RunStats:
     """Rebuild state, boards and history from the log (event-time range) with a fresh engine.
 
@@ -352,6 +370,7 @@ def replay(
         checkpoint_every_s=float("inf"),
         partitions=1 if embedded else log_.stats(SNAPSHOTS).partitions,
         publish_dead_letters=embedded,
+        forecasts=forecasts,
     )
     batch: list[Record] = []
     for record in log_.read(SNAPSHOTS, from_time_ms=from_time_ms, to_time_ms=to_time_ms):

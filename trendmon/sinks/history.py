@@ -38,7 +38,8 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, TypedDict
 
 from trendmon.engine.entities import entities_of
-from trendmon.events import Spike, TrendScore, VideoSnapshot
+from trendmon.events import Spike, TrendScore, VideoSnapshot, utc
+from trendmon.forecast.forecaster import EntityForecast, VideoForecast
 from trendmon.settings import DEFAULT_NAMESPACE, check_namespace
 
 COLLECTIONS = ("snapshots", "scores", "spikes")
@@ -119,6 +120,17 @@ class HistoryStore(Protocol):
         seen first; ``since_ms`` keeps videos seen with it at or after that time."""
         ...
 
+    def write_forecasts(self, records: list[dict[str, Any]]) -> None:
+        """Store forecast records (:func:`forecast_records`). Idempotent on their ``id``."""
+        ...
+
+    def forecasts(
+        self, since_ms: int | None = None, until_ms: int | None = None, limit: int = 10_000_000
+    ) -> list[dict[str, Any]]:
+        """Forecast records made between the bounds (inclusive), oldest first (by made time,
+        then id)."""
+        ...
+
     def counts(self) -> dict[str, int]:
         """Rows per collection: ``{"snapshots": …, "scores": …, "spikes": …}``."""
         ...
@@ -188,3 +200,49 @@ def namespaced(name: str, namespace: str) -> str:
     check_namespace(namespace)
     return name if namespace == DEFAULT_NAMESPACE else f"{name}_{namespace}"
 
+
+def _iso(ms: int) -> str:
+    return utc(ms / 1000).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def forecast_records(
+    entities: Iterable[EntityForecast], videos: Iterable[VideoForecast]
+) -> list[dict[str, Any]]:
+    """Forecasts as the documented export records (``trendmon history forecasts``), each with
+    a deterministic ``id`` and its ``made_ms`` (what the stores index)."""
+    out: list[dict[str, Any]] = []
+    for e in entities:
+        out.append(
+            {
+                "id": f"{e.key}|{e.market}|{e.made_ms}|{e.horizon_h}",
+                "made_ms": e.made_ms,
+                "entity_type": e.kind,
+                "entity": e.key.partition(":")[2],
+                "entity_key": e.key,
+                "market": e.market,
+                "made_at": _iso(e.made_ms),
+                "horizon_h": e.horizon_h,
+                "p_top20": e.p_top20,
+                "in_top20_now": e.in_top20_now,
+                "method": e.method,
+                "backtest_hit_rate": e.hit_rate,
+            }
+        )
+    for v in videos:
+        out.append(
+            {
+                "id": f"video:{v.video_id}|{v.age_h}",
+                "made_ms": v.made_ms,
+                "entity_type": "video",
+                "video_id": v.video_id,
+                "market": v.market,
+                "made_at": _iso(v.made_ms),
+                "age_h": v.age_h,
+                "horizon_h": 24 - v.age_h,
+                "plays_24h": v.plays_24h,
+                "plays_24h_low": v.plays_24h_low,
+                "plays_24h_high": v.plays_24h_high,
+                "method": v.method,
+            }
+        )
+    return out

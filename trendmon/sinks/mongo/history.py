@@ -160,6 +160,7 @@ class MongoHistory:
         self._scores: Collection[Doc] = self._db["scores"]
         self._ticks: Collection[Doc] = self._db["ticks"]
         self._spikes: Collection[Doc] = self._db["spikes"]
+        self._forecasts: Collection[Doc] = self._db["forecasts"]
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -219,6 +220,7 @@ class MongoHistory:
             [("kind", ASCENDING), ("market", ASCENDING), ("window", ASCENDING), ("at_ms", 1)],
             name="board_tick",
         )
+        db["forecasts"].create_index([("made_ms", ASCENDING), ("_id", ASCENDING)], name="time")
         spikes = db["spikes"]
         spikes.create_index([("detected_ms", DESCENDING)], name="time")
         spikes.create_index([("entity", ASCENDING), ("detected_ms", DESCENDING)], name="entity")
@@ -387,6 +389,21 @@ class MongoHistory:
         docs = self._find(self._scores, query, [("at_ms", ASCENDING)])
         return _convert(docs, TrendScore)
 
+    def write_forecasts(self, records: list[dict[str, Any]]) -> None:
+        if records:
+            self._insert(self._forecasts, [{"_id": r["id"], **r} for r in records])
+
+    def forecasts(
+        self, since_ms: int | None = None, until_ms: int | None = None, limit: int = 10_000_000
+    ) -> list[dict[str, Any]]:
+        query = self._range({}, "made_ms", since_ms, until_ms)
+        docs = self._find(
+            self._forecasts, query, [("made_ms", ASCENDING), ("_id", ASCENDING)], limit=limit
+        )
+        for d in docs:
+            d.pop("_id", None)
+        return docs
+
     def spikes(
         self,
         since_ms: int | None = None,
@@ -459,7 +476,7 @@ class MongoHistory:
     def clear(self) -> None:
         # Dropped and made again rather than emptied: FerretDB deletes by listing every id in one
         # PostgreSQL statement, which fails past 65,535 documents.
-        for name in (*COLLECTIONS, "ticks"):
+        for name in (*COLLECTIONS, "ticks", "forecasts"):
             self._call(self._db.drop_collection, name)
         self._call(self._setup)
 

@@ -72,6 +72,10 @@ CREATE TABLE IF NOT EXISTS spikes (
 CREATE INDEX IF NOT EXISTS spikes_time ON spikes (detected_ms);
 CREATE INDEX IF NOT EXISTS spikes_entity ON spikes (entity, detected_ms);
 CREATE INDEX IF NOT EXISTS spikes_kind ON spikes (kind, market, detected_ms);
+CREATE TABLE IF NOT EXISTS forecasts (
+    id TEXT PRIMARY KEY, made_ms INTEGER NOT NULL, doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS forecasts_time ON forecasts (made_ms, id);
 """
 
 _encode = msgspec.json.Encoder().encode
@@ -178,7 +182,28 @@ class SqliteHistory:
             db.execute("ROLLBACK")
             raise
 
+    def write_forecasts(self, records: list[dict[str, Any]]) -> None:
+        rows = [(r["id"], r["made_ms"], _encode(r).decode()) for r in records]
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany("INSERT OR IGNORE INTO forecasts VALUES (?, ?, ?)", rows)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
     # -- queries ------------------------------------------------------------------------------
+
+    def forecasts(
+        self, since_ms: int | None = None, until_ms: int | None = None, limit: int = 10_000_000
+    ) -> list[dict[str, Any]]:
+        where, params = _range("made_ms", since_ms, until_ms)
+        rows = self._db.execute(
+            f"SELECT doc FROM forecasts WHERE 1 = 1{where} ORDER BY made_ms, id LIMIT ?",
+            [*params, limit],
+        )
+        return [_decode_doc(r[0]) for r in rows]
 
     def video_series(
         self, video_id: str, since_ms: int | None = None, until_ms: int | None = None
@@ -296,7 +321,14 @@ class SqliteHistory:
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
-            for table in ("snapshots", "snapshot_entities", "scores", "ticks", "spikes"):
+            for table in (
+                "snapshots",
+                "snapshot_entities",
+                "scores",
+                "ticks",
+                "spikes",
+                "forecasts",
+            ):
                 db.execute(f"DELETE FROM {table}")
             db.execute("COMMIT")
         except BaseException:

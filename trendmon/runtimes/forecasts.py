@@ -1,0 +1,51 @@
+"""Hourly forecasts in the runtimes: load the model file, or fall back, and say which.
+
+Both runtimes build their :class:`~trendmon.forecast.forecaster.HourlyForecasts` here, feed it
+the snapshots the engine accepted and write what it returns to the history store, so the two
+give the same forecasts from the same log.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from trendmon.errors import ModelFileError
+from trendmon.events import VideoSnapshot
+from trendmon.forecast.forecaster import HourlyForecasts
+from trendmon.settings import ForecastSettings, load
+from trendmon.sinks.forecasts import read_model
+from trendmon.sinks.history import HistoryStore, forecast_records
+
+log = logging.getLogger(__name__)
+
+
+def open_forecasts(home: Path, settings: ForecastSettings | None = None) -> HourlyForecasts | None:
+    """The runtime's hourly forecasts (None when TRENDMON_FORECAST_ENABLED is false)."""
+    settings = settings or load(ForecastSettings)
+    if not settings.enabled:
+        return None
+    path = settings.model_path(home)
+    try:
+        model = read_model(path)
+        notice = ""
+    except ModelFileError as exc:
+        model = None
+        notice = f"{exc}; showing the best baseline (velocity) fitted on the data seen so far"
+        log.warning("forecasts: %s", notice)
+    return HourlyForecasts(model, settings.stale_after_h, notice)
+
+
+def score_into(
+    forecasts: HourlyForecasts | None,
+    accepted: list[VideoSnapshot],
+    history: HistoryStore | None,
+) -> int:
+    """Feed ``accepted`` and store the forecasts of the hours that closed; how many."""
+    if forecasts is None:
+        return 0
+    entities, videos = forecasts.add(accepted)
+    records = forecast_records(entities, videos)
+    if records and history is not None:
+        history.write_forecasts(records)
+    return len(records)

@@ -27,7 +27,8 @@ measurements that call for it are in ``docs/architecture.md``, "Delivery guarant
   processed again and yields the same deltas with the same ``seq``.
 - *stage 2* is a deterministic fold of its input partition, so its state is rebuilt from the
   partition itself: when a worker gets a partition at an offset other than the one it expects
-  (a start, a restart, a rebalance), it loads the partition's latest snapshot
+  (a start, a restart, a rebalance; not records it holds already, delivered again from the
+  committed offset, which it skips), it loads the partition's latest snapshot
   (:mod:`trendmon.runtimes.snapshots`, written every ``TRENDMON_KAFKA_SNAPSHOT_INTERVAL_S`` once
   the outputs of the records it covers are acknowledged) and replays the partition from the
   snapshot's offset (or, with no usable snapshot, from its first offset) up to there without
@@ -374,7 +375,13 @@ def build_app(
             sends: list[Awaitable[Any]] = []
             for p, evs in _by_partition(events).items():
                 first = evs[0].message.offset
-                if stage2.expect.get(p) != first:
+                redelivered = p in stage2.states and first < stage2.expect.get(p, 0)
+                if redelivered:
+                    # Delivered again from an earlier offset (a seek to the committed one):
+                    # this state already holds those records, and their outputs were sent.
+                    covered[p] = max(covered.get(p, 0), stage2.expect[p])
+                    log.info("stage 2 partition %s: offsets from %s again, already held", p, first)
+                elif stage2.expect.get(p) != first:
                     stage2.states.pop(p, None)
                     start = 0
                     loaded: tuple[int, EntityPartition] | None = None
@@ -390,7 +397,8 @@ def build_app(
                     stage2.states.setdefault(p, EntityPartition(engine, p, parts))
                     stage2.states[p].drain()
                     snapshot_due[p] = 0.0  # one after the first batch, then on the interval
-                stage2.expect[p] = evs[-1].message.offset + 1
+                last = evs[-1].message.offset + 1
+                stage2.expect[p] = max(stage2.expect[p], last) if redelivered else last
                 # Records the snapshot covers: their outputs were acknowledged before it.
                 evs = [ev for ev in evs if ev.message.offset >= covered.get(p, 0)]
                 if not evs:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from trendmon.creator.baseline import linked_trends, plays_at, same_age
+from datetime import UTC, datetime
+
+from trendmon.creator.baseline import linked_trends, peer_trends, plays_at, same_age
 from trendmon.creator.records import Post
 
 H = 3_600_000
@@ -36,3 +38,38 @@ def test_own_hashtags_and_sounds_on_the_live_boards() -> None:
     assert [(r["entity"], r["your_posts"]) for r in rows] == [
         ("hashtag:unbrush", 2), ("sound:123", 1)
     ]  # fmt: skip
+
+
+NOW = 1_767_600_000_000  # 2026-01-05T08:00:00Z
+
+
+def card(
+    author: str, followers: int | None, minutes_ago: float, tags: list[str], music: str = ""
+) -> dict:
+    posted = datetime.fromtimestamp((NOW - minutes_ago * 60_000) / 1000, UTC)
+    return {"author_id": author, "followers": followers, "hashtags": tags, "music_id": music,
+            "create_time": posted.isoformat().replace("+00:00", "Z")}  # fmt: skip
+
+
+def test_rising_entities_among_creators_of_a_similar_size_this_hour() -> None:
+    cards = [
+        card("a", 10_000, 10, ["Dance"], "77"),
+        card("a", 10_000, 20, ["dance"]),  # the same creator again: one peer, two videos
+        card("b", 19_000, 50, ["dance", "cook"]),
+        card("c", 5_000, 5, ["cook"], "77"),  # exactly half: a peer
+        card("d", 4_000, 5, ["dance"]),  # too small
+        card("e", 41_000, 5, ["dance"]),  # too big
+        card("f", 12_000, 61, ["dance"]),  # posted more than an hour ago
+        card("g", None, 5, ["dance"]),  # size unknown
+    ]
+    boards = [
+        {"entity": "hashtag:dance", "name": "#dance", "stage": "rising", "rank": 3},
+        {"entity": "hashtag:cook", "name": "#cook", "stage": "peaking", "rank": 1},
+        {"entity": "sound:77", "name": "a sound", "stage": "emerging", "rank": 9},
+    ]
+    rows = peer_trends(10_000, cards, boards, NOW)
+    assert [(r["entity"], r["peers"], r["peer_videos"]) for r in rows] == [
+        ("hashtag:dance", 2, 3),  # a (twice) and b; cook is peaking, not hot
+        ("sound:77", 2, 2),
+    ]
+    assert peer_trends(0, cards, boards, NOW) == []  # no follower count: no claim

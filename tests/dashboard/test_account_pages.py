@@ -72,6 +72,8 @@ def test_an_account_page_shows_the_files_numbers(account_server: DashboardServer
     assert "Best time to post" in page.inner_text(".claim")
     assert "user:HANDLE" in page.inner_text("#account-same-age")  # no tracked snapshots here
     assert "live boards" in page.inner_text("#account-trends")
+    # In the test world no creator of its size posted with a hot hashtag or sound last hour.
+    assert "No creator of about your size" in page.inner_text("#account-peers")
     assert "time zone" in page.inner_text(".account-page")
     posts = page.inner_text("#account-posts")
     assert "<script>" in posts and "onerror" in posts  # shown as text

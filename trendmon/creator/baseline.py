@@ -14,7 +14,7 @@ import itertools
 import re
 import statistics
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from trendmon.creator.records import Post
@@ -103,3 +103,60 @@ def linked_trends(
                          "stage": row.get("stage"), "score": row.get("score"),
                          "your_posts": own[key]})  # fmt: skip
     return rows
+
+
+HOT_STAGES = ("emerging", "rising")
+PEER_BAND = 2.0
+"""Creators of a similar size: between half and twice the account's followers."""
+PEER_WITHIN_MS = 3_600_000
+
+
+def peer_trends(
+    followers: int,
+    cards: Sequence[Mapping[str, Any]],
+    boards: Sequence[Mapping[str, Any]],
+    now_ms: int,
+) -> list[dict[str, Any]]:
+    """The hashtags and sounds that are emerging or rising on ``boards`` and that creators of
+    a similar size (:data:`PEER_BAND`) used in videos posted in the hour before ``now_ms``
+    (``cards``: the live store's video cards), most peers first: what accounts like this one
+    are jumping on now. Empty without a follower count."""
+    if followers <= 0:
+        return []
+    low, high = followers / PEER_BAND, followers * PEER_BAND
+    peers: dict[str, set[str]] = {}
+    videos: dict[str, int] = {}
+    for card in cards:
+        size = card.get("followers")
+        posted = _iso_ms(str(card.get("create_time") or ""))
+        if size is None or not low <= size <= high or posted is None:
+            continue
+        if not now_ms - PEER_WITHIN_MS <= posted <= now_ms:
+            continue
+        keys = {f"hashtag:{str(t).casefold()}" for t in card.get("hashtags") or ()}
+        if card.get("music_id"):
+            keys.add(f"sound:{card['music_id']}")
+        for key in keys:
+            peers.setdefault(key, set()).add(str(card.get("author_id") or ""))
+            videos[key] = videos.get(key, 0) + 1
+    rows = []
+    for row in boards:
+        entity = str(row.get("entity", ""))
+        key = entity.casefold() if entity.startswith("hashtag:") else entity
+        if row.get("stage") in HOT_STAGES and key in peers:
+            rows.append({"entity": entity, "name": row.get("name"), "stage": row.get("stage"),
+                         "rank": row.get("rank"), "peers": len(peers[key]),
+                         "peer_videos": videos[key]})  # fmt: skip
+    return sorted(rows, key=lambda r: (-r["peers"], -r["peer_videos"], r["entity"]))
+
+
+def _iso_ms(text: str) -> int | None:
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return int(when.timestamp() * 1000)

@@ -100,12 +100,32 @@ class CreatorData:
             rows += self._live.entity_board(kind, "all", "24h", 200)
         return baseline.linked_trends(self.store.posts(handle), rows)
 
+    def peer_trends(self, handle: str) -> list[dict[str, Any]]:
+        """Emerging and rising hashtags and sounds (all markets, 1 h) that creators of about
+        this account's size (its latest follower total) used in videos posted in the last hour
+        of event time, from the live store's top videos."""
+        info = self.account(handle)
+        if self._live is None or not info or not info.get("followers"):
+            return []
+        board = self._live.video_board("velocity", "all", "1h", PEER_SCAN)
+        cards = board["rows"]
+        if not cards:
+            return []
+        now_ms = max(int(c.get("collected_ms") or 0) for c in cards)
+        rows: list[dict[str, Any]] = []
+        for kind in ("hashtag", "sound"):
+            rows += self._live.entity_board(kind, "all", "1h", 200)
+        return baseline.peer_trends(int(info["followers"]), cards, rows, now_ms)
+
     def close(self) -> None:
         with self._lock:
             if self._store is not None:
                 self._store.close()
                 self._store = None
 
+
+PEER_SCAN: Final = 1000
+"""Top videos of the last hour read for creators of a similar size."""
 
 DAY_COLUMNS: Final = [
     Column("date", "Date"),
@@ -210,6 +230,17 @@ def trends_table(data: CreatorData, params: Params) -> Table:
                  empty="None of this account's hashtags or sounds is on the live boards now.")
 
 
+def peers_table(data: CreatorData, params: Params) -> Table:
+    handle = params.get("account", "")
+    cols = [Column("entity", "Entity", "text"), Column("name", "Name", "text"),
+            Column("stage", "Stage"), Column("rank", "Rank"),
+            Column("peers", "Creators of your size", "count"),
+            Column("peer_videos", "Their videos this hour", "count")]  # fmt: skip
+    return Table("account_peers", cols, data.peer_trends(handle), {"account": handle},
+                 empty="No creator of about your size posted with an emerging or rising "
+                 "hashtag or sound in the last hour.")  # fmt: skip
+
+
 ACCOUNT_TABLES: Final[dict[str, Callable[[CreatorData, Params], Table]]] = {
     "account_days": days_table,
     "account_posts": posts_table,
@@ -219,4 +250,5 @@ ACCOUNT_TABLES: Final[dict[str, Callable[[CreatorData, Params], Table]]] = {
     "account_compare": compare_table,
     "account_same_age": same_age_table,
     "account_trends": trends_table,
+    "account_peers": peers_table,
 }

@@ -70,7 +70,7 @@ ROUTES: Final[Mapping[str, Access]] = {
 PAGES: Final[Mapping[str, Access]] = {
     "": VIEWER,
     "wall": WALL,
-    **{name: VIEWER for name in ("rankings", "spikes", "health", "hashtags", "sounds",
+    **{name: VIEWER for name in ("rankings", "spikes", "health", "next", "hashtags", "sounds",
                                  "creators", "effects", "video", "hashtag", "sound", "creator",
                                  "effect", "account")},
 }  # fmt: skip

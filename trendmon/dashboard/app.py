@@ -17,6 +17,7 @@ path                         page
 ``/video/ID``                a video's detail
 ``/spikes``                  live feed and history of spikes (:mod:`.pages.spikes`)
 ``/health``                  data health: rates, lag, scrapers, dead letters (:mod:`.pages.health`)
+``/next``                    what will trend next: the forecasts (:mod:`.pages.nextup`)
 ``/alerts``                  alert subscriptions and their delivery log (:mod:`.pages.alerts`)
 ``/admin``                   accounts, kiosk links, API tokens, the audit log (:mod:`.pages.admin`)
 ``/account`` ``/account/H``  a creator's own imported accounts (:mod:`.pages.account`)
@@ -55,7 +56,16 @@ from trendmon.dashboard.export import to_csv, to_json
 from trendmon.dashboard.pages import account as account_page
 from trendmon.dashboard.pages import admin as admin_page
 from trendmon.dashboard.pages import alerts as alerts_page
-from trendmon.dashboard.pages import detail, health, home, rankings, spikes, trends, wall
+from trendmon.dashboard.pages import (
+    detail,
+    health,
+    home,
+    nextup,
+    rankings,
+    spikes,
+    trends,
+    wall,
+)
 from trendmon.dashboard.push import Stream
 from trendmon.dashboard.tables import TABLES
 from trendmon.errors import RetryableError, TrendmonError
@@ -113,6 +123,7 @@ def route(
             "wall": wall.layout,
             "rankings": rankings.layout,
             "spikes": spikes.layout,
+            "next": nextup.layout,
             "health": health.layout,
         }
         if head in simple:
@@ -221,7 +232,7 @@ def create_app(
         return page, ui.navbar(path, who.name, who.csrf, opens), ""
 
     access.declare(app, list(app.callback_map), access.WALL)
-    for module in (wall, rankings, trends, detail, spikes, health):
+    for module in (wall, rankings, trends, detail, spikes, nextup, health):
         before = set(app.callback_map)
         module.register(app, data, settings)
         # A module that declares nothing is admin-only (closed by default).

@@ -198,6 +198,7 @@ NAV = (
     ("Creators", "/creators"),
     ("Effects", "/effects"),
     ("Spikes", "/spikes"),
+    ("Next up", "/next"),
     ("Data health", "/health"),
     ("Your accounts", "/account"),
     ("Alerts", "/alerts"),

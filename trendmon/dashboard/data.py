@@ -58,6 +58,10 @@ class UnknownEntityError(TerminalError):
         self.ident = ident
 
 
+NEXT_UP_LOOKBACK_MS: Final = 2 * 3_600_000
+"""Forecasts are made every hour of event time: the latest ones are within two hours."""
+
+
 @dataclass(frozen=True)
 class VideoFilter:
     """What narrows a video ranking; every field is optional."""
@@ -456,6 +460,29 @@ class DashboardData:
         )
         rows = [as_dict(s) for s in spikes]
         return [r for r in rows if not severity or r["severity"] == severity]
+
+    def next_up(self, market: str = "all", n: int = 20) -> list[dict[str, Any]]:
+        """The latest hour's forecasts of hashtags and sounds not in their top 20 now, most
+        likely to enter it first (empty when the runtime scores none: docs/forecasts.md)."""
+        end = self.freshness()["watermark_ms"]
+        if end is None:
+            return []
+        since = int(end) - NEXT_UP_LOOKBACK_MS
+        records: list[dict[str, Any]] = self._hist(
+            ("forecasts", since), lambda h: h.forecasts(since_ms=since)
+        )
+        entities = [r for r in records if r.get("entity_type") in ("hashtag", "sound")]
+        if not entities:
+            return []
+        latest = max(r["made_ms"] for r in entities)
+        rows = [
+            {**r, "name": ("#" if r["entity_type"] == "hashtag" else "") + str(r["entity"]),
+             "kind": r["entity_type"], "entity": r["entity_key"]}
+            for r in entities
+            if r["made_ms"] == latest and r["market"] == market and not r.get("in_top20_now")
+        ]  # fmt: skip
+        rows.sort(key=lambda r: (-float(r["p_top20"]), r["entity"]))
+        return rows[:n]
 
     def sparkline(
         self, kind: str, ident: str, market: str, window: str, n: int = 24

@@ -351,10 +351,29 @@ def health_rates(data: DashboardData, params: Params) -> Table:
     return Table("health_rates", columns, rows, empty="The snapshots topic is empty.")
 
 
+def next_up(data: DashboardData, params: Params) -> Table:
+    """Hashtags and sounds most likely to enter their top 20 within 6 hours, of those not in
+    it now, with the backtested hit rate at that confidence (docs/forecasts.md)."""
+    market = _choice(params, "market", data.markets(), "all")
+    rows = data.next_up(market)
+    columns = [
+        Column("name", "Entity", "text", _entity_link, 50),
+        Column("kind", "Kind"),
+        Column("p_top20", "Chance of the top 20 in 6 h", "percent"),
+        Column("backtest_hit_rate", "Backtest: made it at that chance", "percent"),
+        Column("method", "Method"),
+        Column("made_at", "Made at (event time)"),
+    ]
+    return Table("next_up", columns, rows, {"market": market},
+                 empty="No forecasts yet: they are scored with TRENDMON_FORECAST_ENABLED=true "
+                 "(and `trendmon forecast train` for a model), see docs/forecasts.md.")  # fmt: skip
+
+
 TABLES: Final[dict[str, Callable[[DashboardData, Params], Table]]] = {
     "rankings": rankings,
     "trends": trends,
     "spikes": spikes,
+    "next_up": next_up,
     "entity_videos": entity_videos,
     "entity_history": entity_history,
     "video_history": video_history,

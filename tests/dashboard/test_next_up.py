@@ -1,0 +1,77 @@
+"""``/next`` in a real browser: the latest hour's forecasts of entities not in their top 20,
+most likely first, with the backtested hit rate; filtered by market; empty with a notice."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from trendmon.dashboard.server import DashboardServer
+from trendmon.forecast.forecaster import EntityForecast
+from trendmon.sinks.history import forecast_records
+
+from .conftest import screenshot, serve
+from .world import World
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+HOUR = 3_600_000
+
+
+def rows(page: Any) -> list[list[str]]:
+    return list(
+        page.eval_on_selector_all(
+            "#table-next-up tbody tr",
+            "trs => trs.map(tr => Array.from(tr.cells).map(td => td.textContent))",
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def next_server(world: World) -> Iterator[DashboardServer]:
+    server = serve(world)
+    yield server
+    server.stop()
+
+
+def test_next_up_is_empty_with_a_notice_until_forecasts_are_scored(
+    page: Any, next_server: DashboardServer
+) -> None:
+    page.goto(next_server.url + "/next")
+    page.wait_for_selector("#table-next-up")
+    assert "TRENDMON_FORECAST_ENABLED=true" in page.inner_text("#nx-table")
+
+
+def test_next_up_lists_the_latest_forecasts_most_likely_first(
+    page: Any, next_server: DashboardServer, world: World
+) -> None:
+    data = next_server.app.server.extensions["trendmon"]["data"]
+    end = int(data.freshness()["watermark_ms"])
+    latest, older = end // HOUR * HOUR, end // HOUR * HOUR - HOUR
+    made = [
+        ("hashtag:dance", "all", latest, 0.2, False, "model", 0.18),
+        ("hashtag:surge", "all", latest, 0.7, False, "model", 0.64),
+        ("sound:77", "all", latest, 0.9, True, "model", 0.9),
+        ("hashtag:stale", "all", older, 0.99, False, "model", 0.9),
+        ("hashtag:gbonly", "GB", latest, 0.4, False, "velocity", None),
+    ]
+    forecasts = [
+        EntityForecast(key.partition(":")[0], key, market, at, 6, p, now, method, hit)
+        for key, market, at, p, now, method, hit in made
+    ]
+    world.sinks.history.write_forecasts(forecast_records(forecasts, []))
+    page.goto(next_server.url + "/next")
+    page.wait_for_selector("#table-next-up tbody tr")
+    shown = rows(page)
+    # In the top 20 already (sound:77) and an older hour's forecast (stale) are not "next up".
+    assert [r[0] for r in shown] == ["#surge", "#dance"]
+    assert shown[0][2] == "70.0%" and shown[0][3] == "64.0%" and shown[0][4] == "model"
+    assert page.get_attribute("#table-next-up tbody tr a", "href") == "/hashtag/surge"
+    screenshot(page, "next-up")
+    page.click("#nx-market")
+    page.get_by_role("option", name="GB", exact=True).click()
+    page.wait_for_selector("#table-next-up >> text=#gbonly")
+    assert [r[0] for r in rows(page)] == ["#gbonly"]
+    assert page.console.errors == []

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import os
+import threading
+from typing import Annotated, Any
 
 import typer
 
@@ -16,6 +18,28 @@ from trendmon.settings import (
     load,
     resolve_namespace,
 )
+
+STOP_GRACE_S = 30.0
+"""A stopping worker that has not exited after this long exits with status 1."""
+
+
+def _worker_class() -> Any:
+    import faust
+
+    class Worker(faust.Worker):  # type: ignore[misc]
+        """faust.Worker that does not hang on its way out: Faust's last offset commit can wait
+        for ever on a broker that went away (seen in the broker-restart test: a worker whose
+        agent crashed sat five minutes in its final commit, neither working nor exited). After
+        STOP_GRACE_S the process exits with status 1, so its supervisor (compose's restart
+        policy) starts it again; what it had not committed is processed again, idempotently."""
+
+        async def on_stop(self) -> None:
+            timer = threading.Timer(STOP_GRACE_S, os._exit, (1,))
+            timer.daemon = True
+            timer.start()
+            await super().on_stop()
+
+    return Worker
 
 
 def worker(
@@ -62,7 +86,6 @@ def worker(
 
         TRENDMON_KAFKA_BOOTSTRAP_SERVERS=kafka:9092 trendmon worker
     """
-    import faust
 
     from trendmon.runtimes.distributed import WorkerOptions, build_app, ensure_topics
 
@@ -84,7 +107,7 @@ def worker(
         mongo=load(MongoSettings),
     )
     err.print(f"trendmon worker on {kafka.bootstrap_servers} ({kafka.partitions} partitions)")
-    runner = faust.Worker(app, loglevel=loglevel, quiet=True)
+    runner = _worker_class()(app, loglevel=loglevel, quiet=True)
     # Faust's start-up spinner sets the root logger to DEBUG (its handler filters), so every
     # record sent would build a debug log record nobody sees: a tenth of the worker's time.
     runner.spinner = None

@@ -8,7 +8,7 @@ import numpy as np
 
 from trendmon.engine.engine import Engine
 from trendmon.engine.scoring import Evidence, stage_of
-from trendmon.engine.spikes import adoption, binomial_surprise, push, summary
+from trendmon.engine.spikes import adoption, binomial_surprise, combined, push, summary
 from trendmon.events import VideoSnapshot
 from trendmon.settings import EngineSettings
 
@@ -51,6 +51,19 @@ def test_push_compares_with_the_rest_of_the_market_at_the_same_time() -> None:
     # When the whole market speeds up (an evening, a coverage change), so does the bar.
     s, _ = push(np.array([6.0]), np.array([10.0]), np.array([306.0]), np.array([510.0]))
     assert s[0] < 0.01
+
+
+def test_two_tests_together_are_as_rare_as_their_combined_strength_says() -> None:
+    # Under chance each test's p-value is uniform: the joint strength of two independent ones
+    # reaches s about as often as 10^-s (Fisher's method), never more often.
+    rng = np.random.default_rng(7)
+    a, b = -np.log10(rng.uniform(size=(2, 400_000)))
+    for s in (1.0, 2.0, 3.0):
+        seen = float(np.mean(combined(a, b) >= s))
+        assert 0.8 * 10**-s <= seen <= 1.2 * 10**-s, (s, seen)
+    # Together they are stronger than either alone, weaker than their sum.
+    both = float(combined(np.array([4.0]), np.array([4.0]))[0])
+    assert 6.0 < both < 8.0
 
 
 def test_the_evidence_in_words() -> None:
@@ -187,3 +200,47 @@ def test_a_duplicate_scraper_changes_nothing() -> None:
     twice = Engine(EngineSettings()).process([x for s in snaps for x in (s, s)])
     assert once.spikes and twice.spikes == once.spikes
     assert twice.scores == once.scores
+
+
+def _both(adopters: int, pushed: int) -> list[VideoSnapshot]:
+    """The steady market of :func:`_adoption` with 60 videos out there for hours on their own
+    tags and 3 on #wave; from minute 600, ``adopters`` creators post on #wave and ``pushed``
+    of its 3 old videos gain thousands of plays every 5 minutes."""
+    snaps = [s for s in _adoption(creators=1, videos=0)]
+    for q in range(63):
+        ours = q < 3
+        for k in range(0, 720, 5):
+            extra = 3000 * (k - 595) if ours and q < pushed and k >= 600 else 0
+            snaps.append(
+                snap(
+                    video=str(7_500_000_000_000_000_000 + q), minutes=k + 0.3 + q * 0.01,
+                    plays=1000 + 20 * k + extra, tags=("wave",) if ours else (f"old{q}",),
+                    sound=str(6_930_000_000_000_000_000 + q),
+                    author=str(6_830_000_000_000_000_000 + q), created_minutes=MATURE,
+                )
+            )
+    for i in range(adopters):
+        for k in range(600 + i, 720, 5):
+            snaps.append(
+                snap(
+                    video=str(7_600_000_000_000_000_000 + i), minutes=k + 1,
+                    plays=100 + 50 * (k - 600), tags=("wave",),
+                    sound=str(6_940_000_000_000_000_000 + i),
+                    author=str(6_840_000_000_000_000_000 + i), created_minutes=600 + i,
+                )
+            )
+    snaps.sort(key=lambda s: s.collected_at)
+    return snaps
+
+
+def test_new_creators_and_a_push_too_few_apart_are_a_spike_together() -> None:
+    # Four new creators and three old videos pushed: each too few for its own test...
+    for adopters, pushed in ((4, 0), (0, 3)):
+        alone = Engine().process(_both(adopters, pushed)).spikes
+        assert not [s for s in alone if s.entity == "hashtag:wave"], (adopters, pushed)
+    # ...together a take-off, found within a quarter of an hour, with both halves in words.
+    (spike,) = [s for s in Engine().process(_both(4, 3)).spikes if s.entity == "hashtag:wave"]
+    assert spike.evidence == "both" and spike.new_creators == 4 and spike.accelerating == 3
+    assert "4 new videos from 4 creators" in spike.summary and "3 of " in spike.summary
+    start = int(T0.timestamp() * 1000) + 600 * 60_000
+    assert start < spike.detected_ms <= start + 15 * 60_000

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from trendmon.engine.signals import ACCEL, ADOPT, ELIG, PLAYS, POSTED, T_ACCEL, T_ELIG, T_POSTED
-from trendmon.engine.spikes import adoption, carrier, push, severity, summary
+from trendmon.engine.spikes import adoption, carrier, combined, push, severity, summary
 from trendmon.engine.windows import HOUR_MS, Ints
 from trendmon.events import Spike, SpikeEvidence
 
@@ -24,7 +24,10 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class Found:
-    """The best passing window of each test for one aggregate (index -1: that test failed)."""
+    """The best passing window of each test for one aggregate (index -1: that test failed).
+
+    When only the two tests together pass (:func:`~trendmon.engine.spikes.combined`), both
+    parts are filled from that window and ``both_s`` is their joint strength."""
 
     aid: int
     adopt_w: int
@@ -33,14 +36,18 @@ class Found:
     push_w: int
     push_s: float
     push_r: float
+    both_w: int = -1
+    both_s: float = 0.0
 
     @property
     def strength(self) -> float:
-        return max(self.adopt_s, self.push_s)
+        return max(self.adopt_s, self.push_s, self.both_s)
 
     @property
     def window(self) -> int:
-        """The window of the stronger evidence."""
+        """The window of the strongest evidence."""
+        if self.both_s > max(self.adopt_s, self.push_s):
+            return self.both_w
         return self.adopt_w if self.adopt_s >= self.push_s else self.push_w
 
 
@@ -77,7 +84,11 @@ def _passing(stage: Stage2, *, watched: bool) -> list[Found]:
     # "All" markets of an entity in one market is that market, already tested.
     single = (stage.a_mid[:n] == 0) & (stage.a_markets[:n] < 2)
     able = stage.a_alive[:n] & ~single
-    able &= (longest[ADOPT] >= rule.min_adopters) | (longest[ACCEL] >= rule.min_accelerated)
+    able &= (
+        (longest[ADOPT] >= rule.min_adopters)
+        | (longest[ACCEL] >= rule.min_accelerated)
+        | (longest[ADOPT] + longest[ACCEL] >= rule.min_adopters)
+    )
     cands = np.flatnonzero(able)
     if not len(cands):
         return []
@@ -91,17 +102,21 @@ def _passing(stage: Stage2, *, watched: bool) -> list[Found]:
         "push": (np.full(k, -1), np.zeros(k), np.zeros(k)),
     }
     recent: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    both_w, both_s = np.full(k, -1), np.zeros(k)
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    recent_both = None
     for i in range(len(rule.windows)):
         win = sig.win[i][:, cands].astype(np.float64)
         s_a, r_a = adoption(win[ADOPT], n0, mwin[i, mids, T_POSTED].astype(np.float64), total0)
-        ok_a = (s_a >= rule.surprise) & (win[ADOPT] >= rule.min_adopters)
-        ok_a &= (r_a >= rule.min_ratio) & (total0 > 0) & watched
+        usable_a = (r_a >= rule.min_ratio) & (total0 > 0) & watched
+        ok_a = (s_a >= rule.surprise) & (win[ADOPT] >= rule.min_adopters) & usable_a
         s_p, r_p = push(
             win[ACCEL], win[ELIG], mwin[i, mids, T_ACCEL].astype(np.float64),
             mwin[i, mids, T_ELIG].astype(np.float64),
         )
-        ok_p = (s_p >= rule.surprise) & (win[ACCEL] >= rule.min_accelerated)
-        ok_p &= r_p >= rule.min_ratio
+        usable_p = r_p >= rule.min_ratio
+        ok_p = (s_p >= rule.surprise) & (win[ACCEL] >= rule.min_accelerated) & usable_p
+        parts.append((s_a, r_a, s_p, r_p))
         for name, ok, s, r in (("adopt", ok_a, s_a, r_a), ("push", ok_p, s_p, r_p)):
             # Still going on: the window's latest part (the next shorter window) is itself
             # above chance (a one-in-ten bound) and several times what chance expects, so that
@@ -115,12 +130,31 @@ def _passing(stage: Stage2, *, watched: bool) -> list[Found]:
             w[better] = i
             strength[better] = s[better]
             ratio[better] = r[better]
+        # Both tests together: each above chance and several times it, jointly past the bar.
+        s_both = combined(np.where(usable_a, s_a, 0.0), np.where(usable_p, s_p, 0.0))
+        each = (usable_a & (s_a >= RECENT_STRENGTH)) & (usable_p & (s_p >= RECENT_STRENGTH))
+        ok_b = each & (s_both >= rule.surprise)
+        ok_b &= win[ADOPT] + win[ACCEL] >= rule.min_adopters
+        if recent_both is not None:
+            ok_b &= recent_both
+        recent_both = each
+        better = ok_b & (s_both > both_s)
+        both_w[better] = i
+        both_s[better] = s_both[better]
     aw, a_s, a_r = best["adopt"]
     pw, p_s, p_r = best["push"]
+    # A joint pass fills the parts that did not pass alone from its window.
+    for row in np.flatnonzero(both_w >= 0).tolist():
+        at = int(both_w[row])
+        adopt_s, adopt_r, push_s, push_r = parts[at]
+        if aw[row] < 0:
+            aw[row], a_s[row], a_r[row] = at, adopt_s[row], adopt_r[row]
+        if pw[row] < 0:
+            pw[row], p_s[row], p_r[row] = at, push_s[row], push_r[row]
     rows = np.flatnonzero((aw >= 0) | (pw >= 0))
     return [
         Found(int(cands[r]), int(aw[r]), float(a_s[r]), float(a_r[r]), int(pw[r]),
-              float(p_s[r]), float(p_r[r]))
+              float(p_s[r]), float(p_r[r]), int(both_w[r]), float(both_s[r]))
         for r in rows.tolist()
     ]
 
@@ -198,6 +232,21 @@ def _passes_with(stage: Stage2, f: Found, keep: float) -> bool:
         s, r = push(one(a), one(float(w[ELIG])), one(float(mwin[f.push_w, mid, T_ACCEL])),
                     one(float(mwin[f.push_w, mid, T_ELIG])))
         if s[0] >= rule.surprise and a >= rule.min_accelerated and r[0] >= rule.min_ratio:
+            return True
+    if f.both_w >= 0:
+        w = sig.win[f.both_w, :, f.aid]
+        n, a = float(w[ADOPT]) * keep, float(w[ACCEL]) * keep
+        s_a, r_a = adoption(
+            one(n),
+            one(float(sig.base[ADOPT, f.aid])),
+            one(float(mwin[f.both_w, mid, T_POSTED])),
+            one(float(mbase[mid, T_POSTED])),
+        )
+        s_p, r_p = push(one(a), one(float(w[ELIG])), one(float(mwin[f.both_w, mid, T_ACCEL])),
+                        one(float(mwin[f.both_w, mid, T_ELIG])))
+        usable = r_a[0] >= rule.min_ratio and r_p[0] >= rule.min_ratio
+        usable = usable and min(s_a[0], s_p[0]) >= RECENT_STRENGTH
+        if usable and combined(s_a, s_p)[0] >= rule.surprise and n + a >= rule.min_adopters:
             return True
     return False
 

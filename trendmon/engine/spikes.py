@@ -34,6 +34,14 @@ passes when the strength reaches ``spike_surprise``, the count reaches ``spike_m
 not one) and the observed rate is at least ``spike_min_ratio`` times what the null expects (a
 trend is several times the usual, not a small rise that a huge entity makes significant).
 
+**Both together.** A take-off that brings new creators *and* re-shows the videos already out
+there gives each test part of the evidence; neither may pass alone in its first scrapes. The two
+tests read disjoint videos (new ones against those at least ``MATURE_MS`` old), so under chance
+they are independent and their bounds combine by Fisher's method (:func:`combined`): the pair
+passes when each is above chance at one in ten and several times what chance expects, the
+combination reaches ``spike_surprise`` and adopters and accelerated together reach
+``spike_min_adopters``.
+
 Windows: each close tests the last ``5 min .. 6 h`` (``spike_windows``), so a sudden take-off is
 seen within a scrape or two, whatever the scrape interval, and a slow burn on the window that
 matches its pace. A window passes only while the take-off is still going on: its latest part
@@ -141,6 +149,13 @@ def binomial_surprise(k: Floats, n: Floats, p: Floats) -> Floats:
         kl = first + second
     out = np.where((k > n * p) & (n > 0), n * kl, 0.0)
     return np.asarray(out / LN10, dtype=np.float64)
+
+
+def combined(a: Floats, b: Floats) -> Floats:
+    """Strength of two independent tests together (Fisher's method on their bounds): with
+    ``S = a + b`` in ``-log10`` units, ``P(p1 p2 <= 10^-S) = 10^-S (1 + S ln 10)``."""
+    total = a + b
+    return np.asarray(total - np.log10(1.0 + total * LN10), dtype=np.float64)
 
 
 def adoption(

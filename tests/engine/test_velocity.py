@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
+import pickle
+from collections.abc import Callable
+
 from trendmon.engine.velocity import Stage1, VideoState
-from trendmon.events import VideoDelta
+from trendmon.events import VideoDelta, VideoSnapshot
 from trendmon.settings import EngineSettings
 
 from .factory import snap
@@ -174,3 +178,55 @@ def test_idle_videos_are_forgotten_per_partition_when_its_watermark_enters_an_ho
     two.process(snap(video=other, minutes=200), out)
     assert set(two.videos) == {first, other}
     assert two.evicted == []
+
+
+def _old_video(rate_at: Callable[[float], float], hours: float) -> list[VideoSnapshot]:
+    """A video posted two days ago, seen every 15 minutes, gaining ``rate_at(hour)`` plays an
+    hour."""
+    plays, snaps = 5000.0, []
+    for k in range(0, int(hours * 60) + 1, 15):
+        snaps.append(snap(minutes=k, plays=int(plays), created_minutes=-48 * 60))
+        plays += rate_at(k / 60) * 15 / 60
+    return snaps
+
+
+def _accelerated_hours(snaps: list[VideoSnapshot]) -> list[float]:
+    _, out = run(*snaps)
+    return [(d.collected_ms - out[0].collected_ms) / 3_600_000 for d in out if d.accelerated]
+
+
+def test_a_push_building_up_over_two_hours_accelerates_and_a_daily_rhythm_does_not() -> None:
+    # 40 plays an hour, then from hour 4 a push that takes it to 400 over two hours: it never
+    # doubles from one scrape to the next, but does against where it was an hour before.
+    ramp = _accelerated_hours(_old_video(lambda t: 40 + 360 * min(1.0, max(0.0, t - 4) / 2), 8))
+    assert ramp and 4 < ramp[0] <= 5.25 and len(ramp) >= 4
+    # A tag four times busier in the evening than in the morning is no push.
+    rhythm = _accelerated_hours(
+        _old_video(lambda t: 100 * (1 + 0.6 * math.sin(2 * math.pi * (t - 6) / 24)), 30)
+    )
+    assert rhythm == []
+
+
+def test_a_video_still_rising_by_itself_is_no_push() -> None:
+    # Posted 2 h 45 min before the first sighting, its own curve still climbing until 6 hours of
+    # age (a star's video): against the slow rate it would double, but it is not 5 hours old.
+    snaps = []
+    plays = 20_000.0
+    for k in range(0, 4 * 60 + 1, 15):
+        snaps.append(snap(minutes=k, plays=int(plays), created_minutes=-165))
+        age_h = (k + 165) / 60
+        plays += 10_000 * min(age_h, 6.0) * 15 / 60
+    assert _accelerated_hours(snaps) == []
+
+
+def test_a_video_state_saved_before_the_slow_rate_existed_loads() -> None:
+    st = VideoState()
+    st.velocity, st.slow = 12.5, 3.0
+    assert pickle.loads(pickle.dumps(st)).slow == 3.0
+    # A checkpoint of the previous version has no slow rate: it starts at the smoothed one.
+    _, _, state = st.__reduce_ex__(4)[:3]
+    del state[1]["slow"]
+    old = VideoState.__new__(VideoState)
+    old.__setstate__(state)
+    assert (old.slow, old.velocity) == (12.5, 12.5)
+    assert VideoState.load(st.dump()[:-1]).slow == 12.5

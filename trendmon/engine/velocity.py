@@ -24,10 +24,14 @@ the runtime fans out to each entity the video belongs to. Rules, all on event ti
   video posted within a day is ``posted``; a later sighting of a video at least 3 hours old is
   ``eligible``, and ``accelerated`` when its plays since the previous sighting at least doubled
   its rate before, by more than counting noise and rounding explain. Its rate before is the
-  lower of its rate between the two sightings before and its smoothed rate: a video pushed
-  gradually doubles against where it was half an hour ago, not from one scrape to the next,
-  and a mature video's own curve only decays (the smoothed rate, lagging, is then the higher;
-  young videos, whose curve rises, are not eligible).
+  lowest of its rate between the two sightings before, its smoothed rate (``smoothing_s``) and
+  a slow one (``SLOW_MS``, two hours): a video pushed gradually (a push that builds up over an
+  hour or two) never doubles from one scrape to the next, but does against where it was half an
+  hour or an hour ago, and a mature video's own curve only decays (the smoothed rates, lagging,
+  are then the higher ones; young videos, whose curve rises, are not eligible, and the slow
+  rate counts only from 5 hours of age, when all it remembers is of a mature video). A daily rhythm,
+  even one that quadruples a tag's rate from morning to evening, grows about 1.5 times at most
+  within two hours.
 
 A gap in the stream, however long, is no reason to refuse anything: a snapshot from the future
 is refused against the wall clock where it enters the system (:mod:`trendmon.producers.publish`),
@@ -62,6 +66,8 @@ from trendmon.settings import EngineSettings
 WIDTH = 6
 """A point is (time ms, plays, likes, comments, shares, saves)."""
 MAX_POINTS = 4
+SLOW_MS = 2 * 3_600_000
+"""Time constant of the slow reference of the acceleration test (module docstring)."""
 JUMP_MIN_PLAYS = 1_000_000
 
 
@@ -93,6 +99,7 @@ class VideoState:
         "pts",
         "rate",
         "seq",
+        "slow",
         "velocity",
     )
 
@@ -102,6 +109,8 @@ class VideoState:
         self.velocity = 0.0
         self.rate = 0.0
         """Plays per hour between its last two sightings (its lifetime rate after the first)."""
+        self.slow = 0.0
+        """Plays per hour smoothed over :data:`SLOW_MS` (where it was an hour or two ago)."""
         self.entities: tuple[str, ...] = ()
         self.labels: tuple[str, ...] = ()
         self.market = ""
@@ -109,6 +118,14 @@ class VideoState:
         self.created_ms: int | None = None
         self.pending: array[int] | None = None
         self.part = 0
+
+    def __setstate__(self, state: tuple[None, dict[str, Any]]) -> None:
+        """Unpickle, also a checkpoint written before the slow rate existed (it starts at the
+        smoothed rate, as :meth:`load` does)."""
+        for name, value in state[1].items():
+            setattr(self, name, value)
+        if "slow" not in state[1]:
+            self.slow = self.velocity
 
     @property
     def last_ms(self) -> int:
@@ -128,6 +145,7 @@ class VideoState:
             None if self.pending is None else list(self.pending),
             self.part,
             self.rate,
+            self.slow,
         ]
 
     @classmethod
@@ -147,6 +165,7 @@ class VideoState:
             *rest,
         ) = values
         st.rate = float(rest[0]) if rest else st.velocity
+        st.slow = float(rest[1]) if len(rest) > 1 else st.velocity
         st.pts = array("q", pts)
         st.entities = tuple(intern(e) for e in entities)
         st.labels = tuple(labels)
@@ -247,7 +266,7 @@ class Stage1:
         if age_ms > 0:
             share = min(1.0, self._span_ms / age_ms)
             deltas = tuple(round(c * share) for c in counts)
-            st.velocity = st.rate = counts[0] * 3_600_000 / age_ms
+            st.velocity = st.rate = st.slow = counts[0] * 3_600_000 / age_ms
         else:
             # Unknown age: nothing can be said of when these counts accrued.
             deltas = (0, 0, 0, 0, 0)
@@ -316,10 +335,13 @@ class Stage1:
         d0 = c0 - p0
         # Evidence flags (module docstring): d0 against the plays its own smoothed rate gives.
         created = st.created_ms
-        eligible = created is not None and prev_ms - created >= MATURE_MS
+        age = -1 if created is None else prev_ms - created
+        eligible = age >= MATURE_MS
         accelerated = False
         if eligible:
-            mu = min(st.rate, st.velocity) * dt / 3_600_000
+            # The slow rate remembers two hours: a reference once they were all mature.
+            slow = st.slow if age >= MATURE_MS + SLOW_MS else st.velocity
+            mu = min(st.rate, st.velocity, slow) * dt / 3_600_000
             # Rounding: a step of the shown count (either end of the increment may be one,
             # and a reading that is a multiple of its step was almost surely rounded).
             unit = display_step(c0) if rounded and c0 >= ROUNDED_FROM else 0
@@ -328,7 +350,8 @@ class Stage1:
                 if p0 % step == 0 and step > unit:
                     unit = step
             accelerated = d0 >= ACCEL_FACTOR * mu + ACCEL_NOISE * math.sqrt(mu + 1.0) + 2 * unit
-        st.rate = d0 * 3_600_000 / dt
+        st.rate = rate = d0 * 3_600_000 / dt
+        st.slow += (1.0 - math.exp(-dt / SLOW_MS)) * (rate - st.slow)
         tau = self._tau_ms
         if tau:
             velocity = st.velocity

@@ -1,5 +1,6 @@
-"""``/next`` in a real browser: the latest hour's forecasts of entities not in their top 20,
-most likely first, with the backtested hit rate; filtered by market; empty with a notice."""
+"""Forecasts in a real browser: ``/next`` lists the latest hour's forecasts of entities not in
+their top 20, most likely first, with the backtested hit rate, filtered by market, empty with a
+notice; a video's page shows its forecasts of plays at 24 hours with their 80% intervals."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 import pytest
 
 from trendmon.dashboard.server import DashboardServer
-from trendmon.forecast.forecaster import EntityForecast
+from trendmon.forecast.forecaster import EntityForecast, VideoForecast
 from trendmon.sinks.history import forecast_records
 
 from .conftest import screenshot, serve
@@ -74,4 +75,32 @@ def test_next_up_lists_the_latest_forecasts_most_likely_first(
     page.get_by_role("option", name="GB", exact=True).click()
     page.wait_for_selector("#table-next-up >> text=#gbonly")
     assert [r[0] for r in rows(page)] == ["#gbonly"]
+    assert page.console.errors == []
+
+
+def test_a_video_page_shows_its_forecasts_of_plays_at_24_hours(
+    page: Any, next_server: DashboardServer, world: World
+) -> None:
+    video = "7000000000000000005"
+    created = 1_767_571_200_000  # any posting time: the point sits 24 hours after it
+    made = [
+        VideoForecast(video, "GB", created + age * HOUR, age, plays, low, high, "model")
+        for age, plays, low, high in ((1, 40_000.0, 10_000.0, 90_000.0),
+                                      (3, 52_000.0, 30_000.0, 80_000.0))
+    ]  # fmt: skip
+    world.sinks.history.write_forecasts(forecast_records([], made))
+    page.goto(next_server.url + f"/video/{video}")
+    page.wait_for_selector("#video-detail .js-plotly-plot")
+    # The latest forecast in the cards, with its interval and who made it.
+    assert "52.0K (80%: 30.0K–80.0K; at 3 h, model)" in page.inner_text("#video-detail .cards")
+    traces = page.evaluate(
+        """() => document.querySelector('#video-chart .js-plotly-plot').data
+               .filter(t => t.name.startsWith('plays at 24 h'))
+               .map(t => [t.name, t.y[0], t.error_y.array[0], t.error_y.arrayminus[0], t.x[0]])"""
+    )
+    assert [t[:4] for t in traces] == [
+        ["plays at 24 h, forecast at 1 h", 40_000, 50_000, 30_000],
+        ["plays at 24 h, forecast at 3 h", 52_000, 28_000, 22_000],
+    ]
+    assert {t[4][:16] for t in traces} == {"2026-01-06T00:00"}
     assert page.console.errors == []

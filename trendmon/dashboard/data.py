@@ -29,6 +29,7 @@ from trendmon.dashboard.cache import Confined, TTLCache
 from trendmon.engine.entities import KINDS
 from trendmon.errors import BusError, TerminalError
 from trendmon.events import as_dict, utc
+from trendmon.forecast.labels import VIDEO_AGES_H
 from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS, SOURCE_HEALTH, Bus
 from trendmon.log.dead_letters import reason_class
 from trendmon.sinks.history import HistoryStore
@@ -483,6 +484,15 @@ class DashboardData:
         ]  # fmt: skip
         rows.sort(key=lambda r: (-float(r["p_top20"]), r["entity"]))
         return rows[:n]
+
+    def video_forecasts(self, video_id: str) -> list[dict[str, Any]]:
+        """The video's forecasts of its plays at 24 hours, made at 1, 3 and 6 hours of age
+        (those the runtime scored), earliest first."""
+        ids = [f"video:{video_id}|{age}" for age in VIDEO_AGES_H]
+        records: list[dict[str, Any]] = self._hist(
+            ("video_forecasts", video_id), lambda h: h.forecasts(ids=ids)
+        )
+        return records
 
     def sparkline(
         self, kind: str, ident: str, market: str, window: str, n: int = 24

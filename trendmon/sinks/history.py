@@ -33,7 +33,7 @@ Times are epoch milliseconds (event time).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypedDict
 
@@ -125,10 +125,14 @@ class HistoryStore(Protocol):
         ...
 
     def forecasts(
-        self, since_ms: int | None = None, until_ms: int | None = None, limit: int = 10_000_000
+        self,
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+        limit: int = 10_000_000,
+        ids: Sequence[str] | None = None,
     ) -> list[dict[str, Any]]:
         """Forecast records made between the bounds (inclusive), oldest first (by made time,
-        then id)."""
+        then id); only those of ``ids`` when given (a video's: ``video:ID|AGE``)."""
         ...
 
     def counts(self) -> dict[str, int]:

@@ -3,8 +3,9 @@
 
 An entity's page: its latest standing, its score history (a chart and a table), its top videos
 (``videos_with``) and its spikes; the market and window are links (``?market=US&window=1h``).
-A video's page: its card and its counts over time. An id no store knows gives the not-found
-page (the data module raises :class:`~trendmon.dashboard.data.UnknownEntityError`).
+A video's page: its card and its counts over time, with the forecasts of its plays at 24 hours
+(a point and its 80% interval each) when the runtime scored them. An id no store knows gives
+the not-found page (the data module raises :class:`~trendmon.dashboard.data.UnknownEntityError`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from trendmon.dashboard.data import DashboardData, entity_key
 from trendmon.settings import DashboardSettings
 
 ACCESS = VIEWER
+HOUR_MS = 3_600_000
 """Every account may read this page and call its callbacks."""
 
 
@@ -48,6 +50,42 @@ def _figure(x_ms: list[int], series: dict[str, list[float]], title: str) -> go.F
         legend={"orientation": "h"},
     )
     return fig
+
+
+def _forecast_band(fig: go.Figure, forecasts: list[dict[str, Any]]) -> None:
+    """Each forecast of the plays at 24 hours as a point at that time with its 80% interval
+    (made at 1, 3 and 6 hours of age: docs/forecasts.md)."""
+    from datetime import UTC, datetime
+
+    for f in forecasts:
+        at = datetime.fromtimestamp((f["made_ms"] + f["horizon_h"] * HOUR_MS) / 1000, tz=UTC)
+        value, low, high = f["plays_24h"], f["plays_24h_low"], f["plays_24h_high"]
+        fig.add_trace(
+            go.Scatter(
+                x=[at],
+                y=[value],
+                mode="markers",
+                name=f"plays at 24 h, forecast at {f['age_h']} h",
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [max(0.0, high - value)],
+                    "arrayminus": [max(0.0, value - low)],
+                },
+            )
+        )
+
+
+def _forecast_card(forecasts: list[dict[str, Any]]) -> list[html.Div]:
+    """The latest forecast of the plays at 24 hours, its 80% interval and who made it."""
+    if not forecasts:
+        return []
+    f = max(forecasts, key=lambda r: r["age_h"])
+    value = (
+        f"{fmt.compact(f['plays_24h'])} (80%: {fmt.compact(f['plays_24h_low'])}–"
+        f"{fmt.compact(f['plays_24h_high'])}; at {f['age_h']} h, {f['method']})"
+    )
+    return [_card("Plays at 24 h (forecast)", value)]
 
 
 def _graph(fig: go.Figure, graph_id: str) -> dcc.Graph:
@@ -144,19 +182,16 @@ def video_layout(
             ui.text(card.get("music_title") or card["music_id"], 60),
             href=ui.entity_href(f"sound:{card['music_id']}"),
         )
+    forecasts = data.video_forecasts(video_id)
     chart: Any = html.P("No history for this video yet.", className="empty")
     if series:
-        chart = _graph(
-            _figure(
-                [p["collected_ms"] for p in series],
-                {
-                    k: [float(p[k]) for p in series]
-                    for k in ("plays", "likes", "comments", "shares")
-                },
-                "Counts over time",
-            ),
-            "video-chart",
+        fig = _figure(
+            [p["collected_ms"] for p in series],
+            {k: [float(p[k]) for p in series] for k in ("plays", "likes", "comments", "shares")},
+            "Counts over time",
         )
+        _forecast_band(fig, forecasts)
+        chart = _graph(fig, "video-chart")
     return html.Div(
         [
             html.H1(["Video ", html.Span(video_id, className="muted")]),
@@ -185,6 +220,7 @@ def video_layout(
                     _card("Plays per hour", fmt.rate(card.get("velocity"))),
                     _card("Engagement", fmt.percent(card.get("engagement_rate"))),
                     _card("Last seen", fmt.event_time(card.get("collected_ms"))),
+                    *_forecast_card(forecasts),
                 ],
                 className="cards",
             ),

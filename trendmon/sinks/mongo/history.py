@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any, TypeVar
@@ -394,9 +394,14 @@ class MongoHistory:
             self._insert(self._forecasts, [{"_id": r["id"], **r} for r in records])
 
     def forecasts(
-        self, since_ms: int | None = None, until_ms: int | None = None, limit: int = 10_000_000
+        self,
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+        limit: int = 10_000_000,
+        ids: Sequence[str] | None = None,
     ) -> list[dict[str, Any]]:
-        query = self._range({}, "made_ms", since_ms, until_ms)
+        query = self._range({} if ids is None else {"_id": {"$in": list(ids)}}, "made_ms",
+                            since_ms, until_ms)
         docs = self._find(
             self._forecasts, query, [("made_ms", ASCENDING), ("_id", ASCENDING)], limit=limit
         )

@@ -17,7 +17,7 @@ One instance per thread (sqlite3 connections are not shared across threads).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -196,12 +196,20 @@ class SqliteHistory:
     # -- queries ------------------------------------------------------------------------------
 
     def forecasts(
-        self, since_ms: int | None = None, until_ms: int | None = None, limit: int = 10_000_000
+        self,
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+        limit: int = 10_000_000,
+        ids: Sequence[str] | None = None,
     ) -> list[dict[str, Any]]:
         where, params = _range("made_ms", since_ms, until_ms)
+        named: list[str] = []
+        if ids is not None:
+            where += f" AND id IN ({', '.join('?' * len(ids))})"
+            named = list(ids)
         rows = self._db.execute(
             f"SELECT doc FROM forecasts WHERE 1 = 1{where} ORDER BY made_ms, id LIMIT ?",
-            [*params, limit],
+            [*params, *named, limit],
         )
         return [_decode_doc(r[0]) for r in rows]
 

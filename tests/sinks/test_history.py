@@ -415,6 +415,10 @@ def test_forecasts_round_trip_oldest_first_within_bounds_once(store: HistoryStor
     assert (dance["entity_type"], dance["entity"], dance["horizon_h"]) == ("hashtag", "dance", 6)
     inside = store.forecasts(base + hour, base + 2 * hour)
     assert {r["made_ms"] for r in inside} == {base + hour, base + 2 * hour}
+    # By id (a video's page): only those, whatever else was made at the time.
+    by_id = store.forecasts(ids=["video:v1|1", "video:v1|3", f"hashtag:dance|US|{base}|6"])
+    assert [r["id"] for r in by_id] == [f"hashtag:dance|US|{base}|6", "video:v1|1"]
+    assert store.forecasts(since_ms=base + hour, ids=["video:v1|1"]) == []
     store.clear()
     assert store.forecasts() == []
 

@@ -104,3 +104,51 @@ def test_a_video_page_shows_its_forecasts_of_plays_at_24_hours(
     ]
     assert {t[4][:16] for t in traces} == {"2026-01-06T00:00"}
     assert page.console.errors == []
+
+
+def wall_next(page: Any) -> list[list[str]]:
+    return list(
+        page.eval_on_selector_all(
+            "#wall-next .w-row:not(.blank)",
+            "rows => rows.map(r => ['.w-rank', '.w-name', '.w-sub', '.w-value']"
+            ".map(s => r.querySelector(s).textContent))",
+        )
+    )
+
+
+def test_the_wall_shows_next_up_and_reads_it_again_when_the_hour_turns(
+    page: Any, next_server: DashboardServer, world: World
+) -> None:
+    data = next_server.app.server.extensions["trendmon"]["data"]
+    hour = int(data.freshness()["watermark_ms"]) // HOUR * HOUR
+    made = [
+        ("hashtag:wallfirst", hour, 0.95, "model", 0.9),
+        ("sound:88", hour, 0.5, "velocity", None),
+        ("hashtag:comingup", hour + HOUR, 0.99, "model", 0.93),  # the next hour's
+    ]
+    world.sinks.history.write_forecasts(
+        forecast_records(
+            [EntityForecast(k.partition(":")[0], k, "all", at, 6, p, False, m, hit)
+             for k, at, p, m, hit in made[:2]], [],
+        )
+    )  # fmt: skip
+    page.goto(next_server.url + "/wall?boards=hashtags,next")
+    page.wait_for_selector("#wall-next .w-row:not(.blank) .w-name")
+    assert page.is_hidden("#board-videos") and page.is_visible("#board-next")
+    shown = wall_next(page)
+    assert shown[0] == ["1", "#wallfirst", "hashtag · model · backtest: 90% made it", "95%"]
+    assert ["88", "sound · velocity", "50%"] in [r[1:] for r in shown]  # no hit rate: none
+    page.wait_for_function("window.trendmonWall && window.trendmonWall.messages > 0")
+    # An hour of events later the runtime has made the next hour's forecasts: the board follows.
+    k, at, p, m, hit = made[2]
+    world.sinks.history.write_forecasts(
+        forecast_records([EntityForecast("hashtag", k, "all", at, 6, p, False, m, hit)], [])
+    )
+    world.advance(60)
+    page.wait_for_function(
+        "() => document.querySelector('#wall-next .w-name').textContent === '#comingup'",
+        timeout=15_000,
+    )
+    assert [r[1] for r in wall_next(page)] == ["#comingup"]
+    screenshot(page, "wall-next-up")
+    assert page.console.errors == []

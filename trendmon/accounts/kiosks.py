@@ -16,7 +16,7 @@ from trendmon.accounts.store import AccountStore, Kiosk
 from trendmon.accounts.tokens import digest, new_token
 from trendmon.errors import AccountError, AuthenticationError, UnknownAccountError
 
-WALL_BOARDS = ("videos", "hashtags", "sounds", "creators", "spikes")
+WALL_BOARDS = ("videos", "hashtags", "sounds", "creators", "spikes", "next")
 """The wall's boards a kiosk may be limited to (the wall's own list, which this must match)."""
 
 

@@ -6,8 +6,8 @@ is a fixed set of rows laid out once (:func:`skeleton`), each cell a component w
 ``{"w": board, "f": field, "i": row}``, and a refresh sets only those cells' properties
 (:data:`PROPS`, through pattern-matching outputs): the elements stay, their text changes.
 
-A :class:`Row` holds one row's values; :func:`video_rows`, :func:`entity_rows` and
-:func:`spike_rows` make them from the data module.
+A :class:`Row` holds one row's values; :func:`video_rows`, :func:`entity_rows`,
+:func:`spike_rows` and :func:`next_rows` make them from the data module.
 """
 
 from __future__ import annotations
@@ -22,7 +22,10 @@ from trendmon.dashboard import formatting as fmt
 from trendmon.dashboard.components import entity_label, spark_style
 from trendmon.dashboard.data import DashboardData
 
-BOARDS: Final = ("videos", "hashtags", "sounds", "creators", "spikes")
+BOARDS: Final = ("videos", "hashtags", "sounds", "creators", "spikes", "next")
+DEFAULT_BOARDS: Final = BOARDS[:5]
+"""What a wall shows unless its URL or kiosk link names boards: the forecasts' board (``next``)
+is asked for, since the runtimes score forecasts only when told to (docs/forecasts.md)."""
 SPARK_BINS: Final = 24
 NEW_FOR_MS: Final = 10 * 60_000
 """How long a video that entered the board keeps its NEW badge (wall time)."""
@@ -231,6 +234,28 @@ def spike_rows(data: DashboardData, view: dict[str, str], n: int) -> list[Row]:
     return rows
 
 
+def next_rows(data: DashboardData, view: dict[str, str], n: int) -> list[Row]:
+    """Hashtags and sounds not in their top 20 now, most likely to enter it within 6 hours (the
+    latest hour's forecasts), with the backtested hit rate at that chance."""
+    rows = []
+    for i, r in enumerate(data.next_up(view["market"], n), 1):
+        label = entity_label(r["kind"], r["name"])
+        hit = r.get("backtest_hit_rate")
+        parts = [r["kind"], r["method"]]
+        if hit is not None:
+            parts.append(f"backtest: {fmt.percent(hit, 0)} made it")
+        rows.append(
+            Row(
+                rank=str(i),
+                name=fmt.clean_text(label, 40),
+                name_full=fmt.clean_text(label, 200),
+                sub=" · ".join(parts),
+                value=fmt.percent(r["p_top20"], 0),
+            )
+        )
+    return rows
+
+
 def read_boards(
     data: DashboardData,
     view: dict[str, str],
@@ -247,4 +272,6 @@ def read_boards(
             boards[name] = entity_rows(data, name[:-1], view, n)
     if "spikes" in which:
         boards["spikes"] = spike_rows(data, view, n)
+    if "next" in which:
+        boards["next"] = next_rows(data, view, n)
     return boards, memory

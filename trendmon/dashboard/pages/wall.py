@@ -36,7 +36,14 @@ from dash_extensions import SSE
 from trendmon.dashboard.access import WALL
 from trendmon.dashboard.data import DashboardData
 from trendmon.dashboard.gate import principal
-from trendmon.dashboard.wallboards import BOARDS, PROPS, read_boards, skeleton, values
+from trendmon.dashboard.wallboards import (
+    BOARDS,
+    DEFAULT_BOARDS,
+    PROPS,
+    read_boards,
+    skeleton,
+    values,
+)
 from trendmon.errors import TrendmonError
 from trendmon.settings import DashboardSettings
 
@@ -51,7 +58,9 @@ TITLES: Final = {
     "sounds": "Sounds",
     "creators": "Creators",
     "spikes": "Latest spikes",
+    "next": "Next up · chance of the top 20 in 6 h",
 }
+HOUR_MS: Final = 3_600_000
 
 
 def kiosk_limits() -> tuple[str, list[str]]:
@@ -93,7 +102,7 @@ def config(
     return {
         "market": market,
         "window": window,
-        "boards": list(dict.fromkeys(asked)) or list(BOARDS),
+        "boards": list(dict.fromkeys(asked)) or list(DEFAULT_BOARDS),
         "rows": rows,
         "rotate_s": max(rotate, MIN_ROTATE_S) if rotate else 0,
         "cycle": cycle if cycle in ("windows", "markets") else "windows",
@@ -235,13 +244,22 @@ def register(app: Dash, data: DashboardData, settings: DashboardSettings) -> Non
             if not change:
                 raise PreventUpdate
             which = data.changed_boards(change, view["market"], view["window"]) & shown
+            # Forecasts are made once an hour of event time: re-read them when it turns.
+            hour = int(change.get("at_ms") or 0) // HOUR_MS
+            if "next" in shown and (change.get("all") or hour != (memory or {}).get("hour")):
+                which.add("next")
         else:
             which = shown
         if not which:
             raise PreventUpdate
         n = cfg["rows"]
+        seen_hour = (memory or {}).get("hour")
         try:
             boards, memory = read_boards(data, view, which, n, memory)
+            if "next" in which and change:
+                seen_hour = int(change.get("at_ms") or 0) // HOUR_MS
+            if seen_hour is not None:
+                memory = {**(memory or {}), "hour": seen_hour}
         except TrendmonError:
             # Keep what is on screen; no new message will arrive, so the stale notice shows.
             raise PreventUpdate from None
@@ -256,4 +274,4 @@ def register(app: Dash, data: DashboardData, settings: DashboardSettings) -> Non
             if ctx.triggered_id == "wall-view"
             else no_update
         )
-        return (*cells, memory if "videos" in which else no_update, title)
+        return (*cells, memory if which & {"videos", "next"} else no_update, title)

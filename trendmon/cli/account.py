@@ -9,52 +9,29 @@ TRENDMON_HOME, or MongoDB with --mongo.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import msgspec
 import typer
 
-from trendmon.cli.common import HomeOption, err, fail, print_jsonl
+from trendmon.cli.common import (
+    HomeOption,
+    StoreMongoOption,
+    checked,
+    err,
+    fail,
+    opened_store,
+    print_jsonl,
+)
 from trendmon.creator.detect import read_exports
 from trendmon.creator.records import DAY_METRICS, Export
-from trendmon.errors import TrendmonError
-from trendmon.settings import CoreSettings, load
 from trendmon.sinks.creator import CreatorStore
 from trendmon.sinks.factory import open_creator
 
-T = TypeVar("T")
 SECTIONS = ("days", "posts", "gender", "territories", "activity")
 
-MongoOption = Annotated[
-    bool, typer.Option("--mongo", help="Use the MongoDB store (the distributed runtime's).")
-]
-
-
-@contextmanager
-def _store(mongo: bool, home: Path | None) -> Iterator[CreatorStore]:
-    try:
-        store = (
-            open_creator("mongo")
-            if mongo
-            else open_creator("sqlite", home=load(CoreSettings, home=home).home)
-        )
-    except TrendmonError as exc:
-        fail(str(exc))
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-def _call(fn: Callable[[], T]) -> T:
-    try:
-        return fn()
-    except TrendmonError as exc:
-        fail(str(exc))
 
 
 def handle(text: str) -> str:
@@ -126,7 +103,7 @@ def register(app: typer.Typer) -> None:
                 help="Day the export was made (YYYY-MM-DD), for files without a year.",
             ),
         ] = None,
-        mongo: MongoOption = False,
+        mongo: StoreMongoOption = False,
         home: HomeOption = None,
     ) -> None:
         day = _date(exported, "--exported")
@@ -136,24 +113,24 @@ def register(app: typer.Typer) -> None:
                 blobs.append((str(path), path.read_bytes()))
             except OSError as exc:
                 fail(f"{path}: cannot read it ({exc.strerror}); check the path")
-        exports = _call(lambda: read_exports(
+        exports = checked(lambda: read_exports(
             blobs, exported=date.fromisoformat(day) if day else None
         ))  # fmt: skip
         owned = resolve_accounts(exports, account)
-        with _store(mongo, home) as store:
+        with opened_store(open_creator, mongo, home) as store:
             for name, export in owned:
-                summary = _call(lambda n=name, e=export: store.save(n, e))  # type: ignore[misc]
+                summary = checked(lambda n=name, e=export: store.save(n, e))  # type: ignore[misc]
                 print_jsonl(msgspec.to_builtins(summary))
         err.print(f"imported {len(owned)} tables from {len(files)} files", highlight=False)
 
     @group.command(name="list")
-    def list_cmd(mongo: MongoOption = False, home: HomeOption = None) -> None:
+    def list_cmd(mongo: StoreMongoOption = False, home: HomeOption = None) -> None:
         """Print every imported account as JSON Lines (days, posts, latest followers).
 
         Example: trendmon account list | jq -r .account
         """
-        with _store(mongo, home) as store:
-            for row in _call(store.accounts):
+        with opened_store(open_creator, mongo, home) as store:
+            for row in checked(store.accounts):
                 print_jsonl(row)
 
     @group.command(name="show")
@@ -166,7 +143,7 @@ def register(app: typer.Typer) -> None:
         section: Annotated[
             str, typer.Option("--section", help="days, posts, gender, territories or activity.")
         ] = "days",
-        mongo: MongoOption = False,
+        mongo: StoreMongoOption = False,
         home: HomeOption = None,
     ) -> None:
         """Print an account's data as JSON Lines: one day a line (views, profile_views, likes,
@@ -179,8 +156,8 @@ def register(app: typer.Typer) -> None:
                                      param_hint="--section")  # fmt: skip
         first, last = _date(start, "--from"), _date(end, "--to")
         name = handle(account)
-        with _store(mongo, home) as store:
-            known = {a["account"] for a in _call(store.accounts)}
+        with opened_store(open_creator, mongo, home) as store:
+            known = {a["account"] for a in checked(store.accounts)}
             if name not in known:
                 fail(f"no account {name!r} imported; `trendmon account list` shows them")
             for row in _rows(store, name, section, first, last):

@@ -7,30 +7,32 @@ Dispatcher`) and prints data as JSON (Lines) on stdout. Secrets are printed once
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 
 from trendmon.alerts.records import Delivery, to_doc
 from trendmon.alerts.schedule import parse_wait
 from trendmon.alerts.subscriptions import public_view
-from trendmon.cli.common import HomeOption, err, fail, parse_time_ms, print_json, print_jsonl
+from trendmon.cli.common import (
+    HomeOption,
+    StoreMongoOption,
+    checked,
+    err,
+    opened_store,
+    parse_time_ms,
+    print_json,
+    print_jsonl,
+)
 from trendmon.errors import TrendmonError
 from trendmon.events import utc
-from trendmon.settings import AlertSettings, CoreSettings, load
+from trendmon.settings import AlertSettings, load
 from trendmon.sinks.alerts import AlertStore
 from trendmon.sinks.factory import open_alerts
 from trendmon.sinks.webhooks import admin
 from trendmon.sinks.webhooks.delivery import Dispatcher
 
-T = TypeVar("T")
-
-MongoOption = Annotated[
-    bool, typer.Option("--mongo", help="Use the MongoDB store (the distributed runtime's).")
-]
 KindOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -58,29 +60,6 @@ CooldownOption = Annotated[
     str | None,
     typer.Option("--cooldown", help="Quiet time per entity after an alert (90s, 30m, 2h)."),
 ]
-
-
-@contextmanager
-def _store(mongo: bool, home: Path | None) -> Iterator[AlertStore]:
-    try:
-        store = (
-            open_alerts("mongo")
-            if mongo
-            else open_alerts("sqlite", home=load(CoreSettings, home=home).home)
-        )
-    except TrendmonError as exc:
-        fail(str(exc))
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-def _call(fn: Callable[[], T]) -> T:
-    try:
-        return fn()
-    except TrendmonError as exc:
-        fail(str(exc))
 
 
 def _seconds(text: str | None) -> int | None:
@@ -144,12 +123,12 @@ def register(app: typer.Typer) -> None:
         min_severity: SeverityOption = None,
         cooldown: CooldownOption = None,
         note: Annotated[str, typer.Option("--note", help="A note for people.")] = "",
-        mongo: MongoOption = False,
+        mongo: StoreMongoOption = False,
         home: HomeOption = None,
     ) -> None:
-        settings = _call(lambda: load(AlertSettings))
-        with _store(mongo, home) as store:
-            sub, secret = _call(
+        settings = checked(lambda: load(AlertSettings))
+        with opened_store(open_alerts, mongo, home) as store:
+            sub, secret = checked(
                 lambda: admin.add(
                     store,
                     target,
@@ -170,13 +149,13 @@ def register(app: typer.Typer) -> None:
         print_json(out)
 
     @group.command(name="list")
-    def list_cmd(mongo: MongoOption = False, home: HomeOption = None) -> None:
+    def list_cmd(mongo: StoreMongoOption = False, home: HomeOption = None) -> None:
         """Print every subscription as JSON Lines (state, filters; no secrets).
 
         Example: trendmon alerts list | jq -r 'select(.state != "active") | .id + " " + .disabled'
         """
-        with _store(mongo, home) as store:
-            for sub in _call(store.subscriptions):
+        with opened_store(open_alerts, mongo, home) as store:
+            for sub in checked(store.subscriptions):
                 print_jsonl(public_view(sub))
 
     @group.command(name="update")
@@ -193,16 +172,16 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option("--rotate-secret", help="New secret; the old one stays valid a day."),
         ] = False,
-        mongo: MongoOption = False,
+        mongo: StoreMongoOption = False,
         home: HomeOption = None,
     ) -> None:
         """Change a subscription: what is given replaces what it had.
 
         Example: trendmon alerts update sub_0123 --market US --market GB --rotate-secret
         """
-        settings = _call(lambda: load(AlertSettings))
-        with _store(mongo, home) as store:
-            sub, secret = _call(
+        settings = checked(lambda: load(AlertSettings))
+        with opened_store(open_alerts, mongo, home) as store:
+            sub, secret = checked(
                 lambda: admin.update(
                     store,
                     sub_id,
@@ -226,13 +205,13 @@ def register(app: typer.Typer) -> None:
     def _simple(name: str, action: Callable[[AlertStore, str], object], doc: str) -> None:
         def cmd(
             sub_id: Annotated[str, typer.Argument(help="Subscription id (sub_...).")],
-            mongo: MongoOption = False,
+            mongo: StoreMongoOption = False,
             home: HomeOption = None,
         ) -> None:
-            with _store(mongo, home) as store:
-                _call(lambda: action(store, sub_id))
+            with opened_store(open_alerts, mongo, home) as store:
+                checked(lambda: action(store, sub_id))
                 if name != "remove":
-                    print_json(public_view(_call(lambda: store.subscription(sub_id))))
+                    print_json(public_view(checked(lambda: store.subscription(sub_id))))
                 else:
                     print_json({"removed": sub_id})
 
@@ -260,7 +239,7 @@ def register(app: typer.Typer) -> None:
     @group.command(name="test")
     def test_cmd(
         sub_id: Annotated[str, typer.Argument(help="Subscription id (sub_...).")],
-        mongo: MongoOption = False,
+        mongo: StoreMongoOption = False,
         home: HomeOption = None,
     ) -> None:
         """Send a test alert now (signed like the real ones); print the attempt; exit 1 if the
@@ -268,10 +247,10 @@ def register(app: typer.Typer) -> None:
 
         Example: trendmon alerts test sub_0123
         """
-        with _store(mongo, home) as store:
-            dispatcher = Dispatcher(store, _call(lambda: load(AlertSettings)))
+        with opened_store(open_alerts, mongo, home) as store:
+            dispatcher = Dispatcher(store, checked(lambda: load(AlertSettings)))
             try:
-                attempt = _call(lambda: dispatcher.test(sub_id))
+                attempt = checked(lambda: dispatcher.test(sub_id))
             finally:
                 dispatcher.close()
         print_json(to_doc(attempt))
@@ -292,7 +271,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         since: Annotated[str | None, typer.Option("--since", help="Queued at or after.")] = None,
         limit: Annotated[int, typer.Option("--limit", min=1, help="Most lines.")] = 100,
-        mongo: MongoOption = False,
+        mongo: StoreMongoOption = False,
         home: HomeOption = None,
     ) -> None:
         """Print deliveries, newest first (JSON Lines), or one delivery's attempts (status,
@@ -301,13 +280,13 @@ def register(app: typer.Typer) -> None:
         Example: trendmon alerts log sub_0123 --status failed
         """
         since_ms = parse_time_ms(since, "--since")
-        with _store(mongo, home) as store:
+        with opened_store(open_alerts, mongo, home) as store:
             if delivery is not None:
-                _call(lambda: store.delivery(delivery))
-                for attempt in reversed(_call(lambda: store.attempts(delivery, limit=limit))):
+                checked(lambda: store.delivery(delivery))
+                for attempt in reversed(checked(lambda: store.attempts(delivery, limit=limit))):
                     print_jsonl({**to_doc(attempt), "at": _iso(attempt.at_ms)})
                 return
-            found = _call(
+            found = checked(
                 lambda: store.deliveries(sub_id, status, since_ms, limit)  # type: ignore[arg-type]
             )
             for d in found:
@@ -316,21 +295,21 @@ def register(app: typer.Typer) -> None:
     @group.command(name="redeliver")
     def redeliver_cmd(
         delivery_id: Annotated[str, typer.Argument(help="Delivery id (msg_...).")],
-        mongo: MongoOption = False,
+        mongo: StoreMongoOption = False,
         home: HomeOption = None,
     ) -> None:
         """Send one delivery again now, under the same webhook-id, with a fresh schedule.
 
         Example: trendmon alerts redeliver msg_0123456789abcdef
         """
-        with _store(mongo, home) as store:
-            dispatcher = Dispatcher(store, _call(lambda: load(AlertSettings)))
+        with opened_store(open_alerts, mongo, home) as store:
+            dispatcher = Dispatcher(store, checked(lambda: load(AlertSettings)))
             try:
-                _call(lambda: dispatcher.redeliver(delivery_id))
-                _call(dispatcher.run_due)
+                checked(lambda: dispatcher.redeliver(delivery_id))
+                checked(dispatcher.run_due)
             finally:
                 dispatcher.close()
-            print_jsonl(delivery_record(_call(lambda: store.delivery(delivery_id))))
+            print_jsonl(delivery_record(checked(lambda: store.delivery(delivery_id))))
 
     @group.command(name="recover")
     def recover_cmd(
@@ -338,7 +317,7 @@ def register(app: typer.Typer) -> None:
         sub_id: Annotated[
             str | None, typer.Option("--subscription", help="Only this subscription's.")
         ] = None,
-        mongo: MongoOption = False,
+        mongo: StoreMongoOption = False,
         home: HomeOption = None,
     ) -> None:
         """Send again every delivery queued since a time that did not get through (failed,
@@ -348,11 +327,11 @@ def register(app: typer.Typer) -> None:
         """
         since_ms = parse_time_ms(since, "--since")
         assert since_ms is not None
-        with _store(mongo, home) as store:
-            dispatcher = Dispatcher(store, _call(lambda: load(AlertSettings)))
+        with opened_store(open_alerts, mongo, home) as store:
+            dispatcher = Dispatcher(store, checked(lambda: load(AlertSettings)))
             try:
-                queued = _call(lambda: dispatcher.recover(since_ms, sub_id))
-                _call(dispatcher.run_due)
+                queued = checked(lambda: dispatcher.recover(since_ms, sub_id))
+                checked(dispatcher.run_due)
             finally:
                 dispatcher.close()
             for d in queued:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, NoReturn, Protocol, TypeVar
 
 import orjson
 import typer
@@ -13,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from trendmon.errors import TrendmonError
 from trendmon.events import utc
 from trendmon.log import Bus, open_bus
 from trendmon.settings import CoreSettings, load
@@ -28,6 +31,46 @@ HomeOption = Annotated[
     Path | None,
     typer.Option("--home", help="Folder of the embedded mode; overrides TRENDMON_HOME."),
 ]
+StoreMongoOption = Annotated[
+    bool, typer.Option("--mongo", help="Use the MongoDB store (the distributed runtime's).")
+]
+
+T = TypeVar("T")
+
+
+class _Closable(Protocol):
+    def close(self) -> None: ...
+
+
+S = TypeVar("S", bound=_Closable)
+
+
+@contextmanager
+def opened_store(open_store: Callable[..., S], mongo: bool, home: Path | None) -> Iterator[S]:
+    """A store from a factory of :mod:`trendmon.sinks.factory` (``open_alerts``, …): MongoDB with
+    ``--mongo``, else SQLite under the home; closed afterwards. A store that cannot be opened
+    ends the command with the reason."""
+    try:
+        store = (
+            open_store("mongo")
+            if mongo
+            else open_store("sqlite", home=load(CoreSettings, home=home).home)
+        )
+    except TrendmonError as exc:
+        fail(str(exc))
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def checked(fn: Callable[[], T]) -> T:
+    """``fn()``; a :class:`TrendmonError` ends the command with its message (the core raises,
+    the edge says)."""
+    try:
+        return fn()
+    except TrendmonError as exc:
+        fail(str(exc))
 
 
 def bus_from_options(bus: str | None, home: Path | None) -> Bus:

@@ -107,7 +107,11 @@ class CreatorData:
         info = self.account(handle)
         if self._live is None or not info or not info.get("followers"):
             return []
-        board = self._live.video_board("velocity", "all", "1h", PEER_SCAN)
+        live = self._live
+        # A thousand cards a render: shared by every account page for the cache's lifetime.
+        board = live.cache.get_or(
+            ("peer_scan",), lambda: live.video_board("velocity", "all", "1h", PEER_SCAN)
+        )
         cards = board["rows"]
         if not cards:
             return []

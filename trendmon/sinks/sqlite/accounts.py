@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from trendmon.accounts.store import ApiToken, AuditEvent, Kiosk, Session, SignIn, User
 from trendmon.errors import ConfigError
+from trendmon.sinks.sqlite.files import open_file
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -71,15 +72,12 @@ class SqliteAccounts:
     """:class:`~trendmon.accounts.store.AccountStore` on one SQLite file."""
 
     def __init__(self, home: Path) -> None:
-        path = Path(home) / "accounts.sqlite3"
+        path, self._db = open_file(
+            home, "accounts.sqlite3", _SCHEMA, synchronous="FULL", shared=True, timeout_s=5.0
+        )
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA busy_timeout=5000")
-            self._db.executescript(_SCHEMA)
             self._migrate()
-        except (OSError, sqlite3.Error) as exc:
+        except sqlite3.Error as exc:
             raise ConfigError(
                 f"cannot open the accounts at {path} ({exc}); check TRENDMON_HOME"
             ) from None

@@ -25,9 +25,10 @@ import msgspec
 from trendmon.accounts.sealing import Sealer
 from trendmon.alerts.records import Attempt, Delivery, Status
 from trendmon.alerts.subscriptions import Subscription
-from trendmon.errors import ConfigError, UnknownAlertError
+from trendmon.errors import UnknownAlertError
 from trendmon.events import Spike
 from trendmon.sinks.alerts import open_subscription, reseal_subscription, seal_subscription
+from trendmon.sinks.sqlite.files import open_file
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS subscriptions (
@@ -67,21 +68,12 @@ class SqliteAlerts:
     def __init__(self, home: Path | str, *, sealer: Sealer) -> None:
         self.home = Path(home)
         self.sealer = sealer
-        try:
-            self.home.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot create TRENDMON_HOME {self.home}: {exc.strerror}; set TRENDMON_HOME "
-                "or --home to a writable folder"
-            ) from None
-        self.path = self.home / "alerts.sqlite3"
-        self._db = sqlite3.connect(
-            self.path, timeout=30, isolation_level=None, check_same_thread=False
-        )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")  # a queued alert survives a power cut
-        self._db.execute("PRAGMA secure_delete=ON")  # a replaced secret leaves no old bytes
-        self._db.executescript(_SCHEMA)
+        # FULL: a queued alert survives a power cut; secure_delete: a replaced secret leaves
+        # no old bytes in the file.
+        self.path, self._db = open_file(
+            self.home, "alerts.sqlite3", _SCHEMA, synchronous="FULL", shared=True,
+            pragmas=("secure_delete=ON",),
+        )  # fmt: skip
         self._lock = threading.RLock()
         self._depth = 0
 

@@ -8,7 +8,6 @@ account, day and metric), ``creator_posts`` (the post's JSON in ``doc``), ``crea
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -18,8 +17,8 @@ import msgspec
 
 from trendmon.creator.merge import Summary, Valued
 from trendmon.creator.records import Activity, Export, Post, Share
-from trendmon.errors import ConfigError
 from trendmon.sinks.creator import DayValues, MergingStore, pivot
+from trendmon.sinks.sqlite.files import open_file
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS creator_days (
@@ -54,22 +53,11 @@ class SqliteCreator(MergingStore):
 
     def __init__(self, home: Path | str) -> None:
         self.home = Path(home)
-        try:
-            self.home.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot create TRENDMON_HOME {self.home}: {exc.strerror}; set TRENDMON_HOME "
-                "or --home to a writable folder"
-            ) from None
-        self.path = self.home / "creator.sqlite3"
-        self._db = sqlite3.connect(
-            self.path, timeout=30, isolation_level=None, check_same_thread=False
-        )
-        self._db.execute("PRAGMA journal_mode=WAL")
         # Analytics can be imported again from their files: WAL's commit without a sync is
         # atomic and consistent after a crash, and makes a 20 MB import several times faster.
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        self.path, self._db = open_file(
+            self.home, "creator.sqlite3", _SCHEMA, synchronous="NORMAL", shared=True
+        )
         self._lock = threading.RLock()
 
     def save(self, account: str, export: Export) -> Summary:

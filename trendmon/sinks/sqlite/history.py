@@ -16,14 +16,12 @@ One instance per thread (sqlite3 connections are not shared across threads).
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from trendmon.errors import ConfigError
 from trendmon.events import Spike, TrendScore, VideoSnapshot
 from trendmon.settings import DEFAULT_NAMESPACE, check_namespace
 from trendmon.sinks.history import (
@@ -36,6 +34,7 @@ from trendmon.sinks.history import (
     rebuild_board,
     score_id,
 )
+from trendmon.sinks.sqlite.files import open_file
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS snapshots (
@@ -100,20 +99,12 @@ class SqliteHistory:
 
     def __init__(self, home: Path | str, namespace: str = DEFAULT_NAMESPACE) -> None:
         self.home = Path(home)
-        try:
-            self.home.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot create TRENDMON_HOME {self.home}: {exc.strerror}; set TRENDMON_HOME "
-                "or --home to a writable folder"
-            ) from None
-        self.path = self.home / f"history-{check_namespace(namespace)}.sqlite3"
-        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
         # NORMAL keeps every committed batch across a process crash; a power loss may roll back
         # the last batches, which the sink rewrites on replay (writes are idempotent).
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        self.path, self._db = open_file(
+            self.home, f"history-{check_namespace(namespace)}.sqlite3", _SCHEMA,
+            synchronous="NORMAL",
+        )  # fmt: skip
 
     # -- writes -------------------------------------------------------------------------------
 

@@ -119,12 +119,20 @@ class VideoState:
         self.pending: array[int] | None = None
         self.part = 0
 
-    def __setstate__(self, state: tuple[None, dict[str, Any]]) -> None:
-        """Unpickle, also a checkpoint written before the slow rate existed (it starts at the
-        smoothed rate, as :meth:`load` does)."""
-        for name, value in state[1].items():
+    def __getstate__(self) -> list[object]:
+        """What a checkpoint pickles: :meth:`dump`'s plain values (the same in both builds)."""
+        return self.dump()
+
+    def __setstate__(self, state: Any) -> None:
+        """Unpickle :meth:`__getstate__`'s values, or a checkpoint of an earlier version (the
+        default pickling of the slots, without the slow rate)."""
+        if isinstance(state, list):
+            self._fill(state)
+            return
+        values: dict[str, Any] = state[1] if isinstance(state, tuple) else state
+        for name, value in values.items():
             setattr(self, name, value)
-        if "slow" not in state[1]:
+        if "slow" not in values:
             self.slow = self.velocity
 
     @property
@@ -151,28 +159,32 @@ class VideoState:
     @classmethod
     def load(cls, values: list[Any]) -> VideoState:
         st = cls()
+        st._fill(values)
+        return st
+
+    def _fill(self, values: list[Any]) -> None:
+        """Set every slot from :meth:`dump`'s values (older dumps lack the last rates)."""
         (
             pts,
-            st.seq,
-            st.velocity,
+            self.seq,
+            self.velocity,
             entities,
             labels,
             market,
             author,
-            st.created_ms,
+            self.created_ms,
             pending,
-            st.part,
+            self.part,
             *rest,
         ) = values
-        st.rate = float(rest[0]) if rest else st.velocity
-        st.slow = float(rest[1]) if len(rest) > 1 else st.velocity
-        st.pts = array("q", pts)
-        st.entities = tuple(intern(e) for e in entities)
-        st.labels = tuple(labels)
-        st.market = intern(market)
-        st.author = intern(author)
-        st.pending = None if pending is None else array("q", pending)
-        return st
+        self.rate = float(rest[0]) if rest else self.velocity
+        self.slow = float(rest[1]) if len(rest) > 1 else self.velocity
+        self.pts = array("q", pts)
+        self.entities = tuple(intern(e) for e in entities)
+        self.labels = tuple(labels)
+        self.market = intern(market)
+        self.author = intern(author)
+        self.pending = None if pending is None else array("q", pending)
 
 
 def _counts(snap: VideoSnapshot, previous_saves: int) -> tuple[int, int, int, int, int]:

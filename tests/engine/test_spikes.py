@@ -214,7 +214,8 @@ def _both(adopters: int, pushed: int) -> list[VideoSnapshot]:
             snaps.append(
                 snap(
                     video=str(7_500_000_000_000_000_000 + q), minutes=k + 0.3 + q * 0.01,
-                    plays=1000 + 20 * k + extra, tags=("wave",) if ours else (f"old{q}",),
+                    # 21 a minute: exact counts seldom a multiple of 100 (read as rounded)
+                    plays=1000 + 21 * k + extra, tags=("wave",) if ours else (f"old{q}",),
                     sound=str(6_930_000_000_000_000_000 + q),
                     author=str(6_830_000_000_000_000_000 + q), created_minutes=MATURE,
                 )

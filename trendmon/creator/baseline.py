@@ -14,10 +14,11 @@ import itertools
 import re
 import statistics
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
 from trendmon.creator.records import Post
+from trendmon.events import utc
 
 AGES_H: Final = (1, 3, 6, 12, 24, 48, 168)
 _TAG: Final = re.compile(r"#(\w+)")
@@ -151,12 +152,8 @@ def peer_trends(
 
 
 def _iso_ms(text: str) -> int | None:
-    if not text:
-        return None
+    """Epoch ms of an ISO 8601 time (a naive one is UTC); None when empty or not a time."""
     try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return int(utc(text).timestamp() * 1000) if text else None
     except ValueError:
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return int(when.timestamp() * 1000)

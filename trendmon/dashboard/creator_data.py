@@ -118,7 +118,7 @@ class CreatorData:
         now_ms = max(int(c.get("collected_ms") or 0) for c in cards)
         rows: list[dict[str, Any]] = []
         for kind in ("hashtag", "sound"):
-            rows += self._live.entity_board(kind, "all", "1h", 200)
+            rows += live.entity_board(kind, "all", "1h", 200)
         return baseline.peer_trends(int(info["followers"]), cards, rows, now_ms)
 
     def close(self) -> None:

@@ -27,6 +27,7 @@ from typing import Any, Final
 
 from trendmon.dashboard.cache import Confined, TTLCache
 from trendmon.engine.entities import KINDS
+from trendmon.engine.windows import HOUR_MS
 from trendmon.errors import BusError, TerminalError
 from trendmon.events import as_dict, utc
 from trendmon.forecast.labels import VIDEO_AGES_H
@@ -59,8 +60,6 @@ class UnknownEntityError(TerminalError):
         self.ident = ident
 
 
-NEXT_UP_LOOKBACK_MS: Final = 2 * 3_600_000
-"""Forecasts are made every hour of event time: the latest ones are within two hours."""
 
 
 @dataclass(frozen=True)
@@ -468,7 +467,9 @@ class DashboardData:
         end = self.freshness()["watermark_ms"]
         if end is None:
             return []
-        since = int(end) - NEXT_UP_LOOKBACK_MS
+        # Forecasts are made at whole hours of event time: the latest are of the watermark's
+        # hour or the one before. One cache key for all of an hour's reads.
+        since = int(end) // HOUR_MS * HOUR_MS - HOUR_MS
         records: list[dict[str, Any]] = self._hist(
             ("forecasts", since), lambda h: h.forecasts(since_ms=since)
         )

@@ -208,47 +208,46 @@ def _rider(stage: Stage2, f: Found, b: int, passing: dict[int, Found]) -> bool:
 def _passes_with(stage: Stage2, f: Found, keep: float) -> bool:
     """Whether a test of ``f`` still passes with only ``keep`` of its evidence."""
     rule = stage.rule
+    if f.adopt_w >= 0:
+        n, s, r, _, _, _ = _tests_at(stage, f.aid, f.adopt_w, keep)
+        if s >= rule.surprise and n >= rule.min_adopters and r >= rule.min_ratio:
+            return True
+    if f.push_w >= 0:
+        _, _, _, a, s, r = _tests_at(stage, f.aid, f.push_w, keep)
+        if s >= rule.surprise and a >= rule.min_accelerated and r >= rule.min_ratio:
+            return True
+    if f.both_w >= 0:
+        n, s_a, r_a, a, s_p, r_p = _tests_at(stage, f.aid, f.both_w, keep)
+        usable = min(r_a, r_p) >= rule.min_ratio and min(s_a, s_p) >= RECENT_STRENGTH
+        joint = float(combined(np.array([s_a]), np.array([s_p]))[0])
+        if usable and joint >= rule.surprise and n + a >= rule.min_adopters:
+            return True
+    return False
+
+
+def _tests_at(
+    stage: Stage2, aid: int, window: int, keep: float
+) -> tuple[float, float, float, float, float, float]:
+    """Both tests of one aggregate on one window with only ``keep`` of its evidence: (adopters,
+    strength, ratio) of adoption, then (accelerated, strength, ratio) of push."""
     sig = stage.signals
     mwin, mbase = sig.market_windows(stage.market_names)
-    mid = int(stage.a_mid[f.aid])
+    mid = int(stage.a_mid[aid])
+    w = sig.win[window, :, aid]
+    n, a = float(w[ADOPT]) * keep, float(w[ACCEL]) * keep
 
     def one(x: float) -> np.ndarray:
         return np.array([x], dtype=np.float64)
 
-    if f.adopt_w >= 0:
-        w = sig.win[f.adopt_w, :, f.aid]
-        n = float(w[ADOPT]) * keep
-        s, r = adoption(
-            one(n),
-            one(float(sig.base[ADOPT, f.aid])),
-            one(float(mwin[f.adopt_w, mid, T_POSTED])),
-            one(float(mbase[mid, T_POSTED])),
-        )
-        if s[0] >= rule.surprise and n >= rule.min_adopters and r[0] >= rule.min_ratio:
-            return True
-    if f.push_w >= 0:
-        w = sig.win[f.push_w, :, f.aid]
-        a = float(w[ACCEL]) * keep
-        s, r = push(one(a), one(float(w[ELIG])), one(float(mwin[f.push_w, mid, T_ACCEL])),
-                    one(float(mwin[f.push_w, mid, T_ELIG])))
-        if s[0] >= rule.surprise and a >= rule.min_accelerated and r[0] >= rule.min_ratio:
-            return True
-    if f.both_w >= 0:
-        w = sig.win[f.both_w, :, f.aid]
-        n, a = float(w[ADOPT]) * keep, float(w[ACCEL]) * keep
-        s_a, r_a = adoption(
-            one(n),
-            one(float(sig.base[ADOPT, f.aid])),
-            one(float(mwin[f.both_w, mid, T_POSTED])),
-            one(float(mbase[mid, T_POSTED])),
-        )
-        s_p, r_p = push(one(a), one(float(w[ELIG])), one(float(mwin[f.both_w, mid, T_ACCEL])),
-                        one(float(mwin[f.both_w, mid, T_ELIG])))
-        usable = r_a[0] >= rule.min_ratio and r_p[0] >= rule.min_ratio
-        usable = usable and min(s_a[0], s_p[0]) >= RECENT_STRENGTH
-        if usable and combined(s_a, s_p)[0] >= rule.surprise and n + a >= rule.min_adopters:
-            return True
-    return False
+    s_a, r_a = adoption(
+        one(n), one(float(sig.base[ADOPT, aid])), one(float(mwin[window, mid, T_POSTED])),
+        one(float(mbase[mid, T_POSTED])),
+    )  # fmt: skip
+    s_p, r_p = push(
+        one(a), one(float(w[ELIG])), one(float(mwin[window, mid, T_ACCEL])),
+        one(float(mwin[window, mid, T_ELIG])),
+    )  # fmt: skip
+    return n, float(s_a[0]), float(r_a[0]), a, float(s_p[0]), float(r_p[0])
 
 
 def _support(stage: Stage2, aid: int, since_ms: int) -> int:

@@ -29,9 +29,9 @@ the runtime fans out to each entity the video belongs to. Rules, all on event ti
   hour or two) never doubles from one scrape to the next, but does against where it was half an
   hour or an hour ago, and a mature video's own curve only decays (the smoothed rates, lagging,
   are then the higher ones; young videos, whose curve rises, are not eligible, and the slow
-  rate counts only from 5 hours of age, when all it remembers is of a mature video). A daily rhythm,
-  even one that quadruples a tag's rate from morning to evening, grows about 1.5 times at most
-  within two hours.
+  rate counts only from 5 hours of age, when all it remembers is of a mature video). A daily
+  rhythm, even one that quadruples a tag's rate from morning to evening, grows about 1.5 times
+  at most within two hours.
 
 A gap in the stream, however long, is no reason to refuse anything: a snapshot from the future
 is refused against the wall clock where it enters the system (:mod:`trendmon.producers.publish`),
@@ -367,9 +367,9 @@ class Stage1:
         tau = self._tau_ms
         if tau:
             velocity = st.velocity
-            st.velocity = velocity + (1.0 - math.exp(-dt / tau)) * (d0 * 3_600_000 / dt - velocity)
+            st.velocity = velocity + (1.0 - math.exp(-dt / tau)) * (rate - velocity)
         else:
-            st.velocity = d0 * 3_600_000 / dt
+            st.velocity = rate
         pts.extend((ts, c0, c1, c2, c3, c4))
         # Keep the points a late snapshot could still fall between, and never fewer than one
         # (one point goes in, so one goes out at most, but after a long silence).

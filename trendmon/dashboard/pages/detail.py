@@ -11,6 +11,7 @@ the not-found page (the data module raises :class:`~trendmon.dashboard.data.Unkn
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,10 +23,10 @@ from trendmon.dashboard import formatting as fmt
 from trendmon.dashboard import tables
 from trendmon.dashboard.access import VIEWER
 from trendmon.dashboard.data import DashboardData, entity_key
+from trendmon.engine.windows import HOUR_MS
 from trendmon.settings import DashboardSettings
 
 ACCESS = VIEWER
-HOUR_MS = 3_600_000
 """Every account may read this page and call its callbacks."""
 
 
@@ -36,8 +37,6 @@ def _card(label: str, value: str) -> html.Div:
 
 
 def _figure(x_ms: list[int], series: dict[str, list[float]], title: str) -> go.Figure:
-    from datetime import UTC, datetime
-
     x = [datetime.fromtimestamp(t / 1000, tz=UTC) for t in x_ms]
     fig = go.Figure([go.Scatter(x=x, y=y, mode="lines", name=name) for name, y in series.items()])
     fig.update_layout(
@@ -55,8 +54,6 @@ def _figure(x_ms: list[int], series: dict[str, list[float]], title: str) -> go.F
 def _forecast_band(fig: go.Figure, forecasts: list[dict[str, Any]]) -> None:
     """Each forecast of the plays at 24 hours as a point at that time with its 80% interval
     (made at 1, 3 and 6 hours of age: docs/forecasts.md)."""
-    from datetime import UTC, datetime
-
     for f in forecasts:
         at = datetime.fromtimestamp((f["made_ms"] + f["horizon_h"] * HOUR_MS) / 1000, tz=UTC)
         value, low, high = f["plays_24h"], f["plays_24h_low"], f["plays_24h_high"]

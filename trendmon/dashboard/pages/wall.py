@@ -44,6 +44,7 @@ from trendmon.dashboard.wallboards import (
     skeleton,
     values,
 )
+from trendmon.engine.windows import HOUR_MS
 from trendmon.errors import TrendmonError
 from trendmon.settings import DashboardSettings
 
@@ -60,7 +61,6 @@ TITLES: Final = {
     "spikes": "Latest spikes",
     "next": "Next up · chance of the top 20 in 6 h",
 }
-HOUR_MS: Final = 3_600_000
 
 
 def kiosk_limits() -> tuple[str, list[str]]:
@@ -240,26 +240,26 @@ def register(app: Dash, data: DashboardData, settings: DashboardSettings) -> Non
             view = {**view, "market": pinned_market}
         if pinned_boards:
             shown &= set(pinned_boards)
+        # The hour of event time the Next up board was last read for (forecasts are made once
+        # an hour: it is read again when the hour turns).
+        hour = (memory or {}).get("hour")
         if ctx.triggered_id == "wall-change":
             if not change:
                 raise PreventUpdate
             which = data.changed_boards(change, view["market"], view["window"]) & shown
-            # Forecasts are made once an hour of event time: re-read them when it turns.
-            hour = int(change.get("at_ms") or 0) // HOUR_MS
-            if "next" in shown and (change.get("all") or hour != (memory or {}).get("hour")):
+            now = int(change.get("at_ms") or 0) // HOUR_MS
+            if "next" in shown and (change.get("all") or now != hour):
                 which.add("next")
+                hour = now
         else:
             which = shown
         if not which:
             raise PreventUpdate
         n = cfg["rows"]
-        seen_hour = (memory or {}).get("hour")
         try:
             boards, memory = read_boards(data, view, which, n, memory)
-            if "next" in which and change:
-                seen_hour = int(change.get("at_ms") or 0) // HOUR_MS
-            if seen_hour is not None:
-                memory = {**(memory or {}), "hour": seen_hour}
+            if hour is not None:
+                memory = {**(memory or {}), "hour": hour}
         except TrendmonError:
             # Keep what is on screen; no new message will arrive, so the stale notice shows.
             raise PreventUpdate from None

@@ -2,9 +2,10 @@
 
 The engine is plain, strictly typed Python; mypyc turns its per-snapshot paths (stage 1, the
 engine loop, stage 2's bookkeeping) into C extensions, about a fifth faster end to end. The
-package uses them only while they match their sources (``trendmon/engine/__init__.py`` checks
-the hashes in the manifest written here), so an edited module runs as Python until this runs
-again (``make install`` does, when a source changed).
+package uses them only while their sources keep the size and modification time recorded in the
+manifest written here (``trendmon/engine/__init__.py`` checks them, as Python checks a ``.pyc``),
+so an edited module runs as Python until this runs again (``make install`` does, when a source
+changed).
 
 A failed compilation (no C compiler, say) is not an error: the engine runs as pure Python, and
 the manifest records the failure so that ``make`` does not retry until a source changes.
@@ -14,7 +15,6 @@ the manifest records the failure so that ``make`` does not retry until a source 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -27,13 +27,16 @@ PACKAGE = ROOT / "trendmon" / "engine"
 TARGET = PACKAGE / "_compiled"
 MODULES = ("velocity", "sightings", "trends", "breadth", "partitioned", "engine")
 """Compiled one by one: each gets its own runtime library inside the package."""
-USED = ("windows", "spikes", "fanout", "detect", "ranking", "entities", "boards", "scoring")
+USED = (
+    "windows", "spikes", "fanout", "detect", "ranking", "entities", "boards", "scoring", "state"
+)
 """Modules of the package that the compiled ones call (kept as Python): mypyc built against
 them, so a change to one also makes the build stale."""
 
 
-def digest(module: str) -> str:
-    return hashlib.sha256((PACKAGE / f"{module}.py").read_bytes()).hexdigest()
+def stamp(module: str) -> list[int]:
+    st = (PACKAGE / f"{module}.py").stat()
+    return [st.st_mtime_ns, st.st_size]
 
 
 def compile_all() -> str | None:
@@ -63,15 +66,15 @@ def compile_all() -> str | None:
 def main() -> int:
     shutil.rmtree(TARGET, ignore_errors=True)
     TARGET.mkdir(parents=True)
-    # Hashed before compiling: a source edited meanwhile makes the build stale, not current.
-    hashes = {m: digest(m) for m in (*MODULES, *USED)}
+    # Stamped before compiling: a source edited meanwhile makes the build stale, not current.
+    stamps = {m: stamp(m) for m in (*MODULES, *USED)}
     try:
         failed = compile_all()
     except Exception as exc:  # no mypyc, killed...: the engine runs as Python all the same
         failed = f"{type(exc).__name__}: {exc}"
     manifest = {
         "python": sys.implementation.cache_tag,
-        "modules": {} if failed else hashes,
+        "sources": {} if failed else stamps,
         "failed": failed,
     }
     if failed:

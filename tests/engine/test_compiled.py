@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -11,24 +11,33 @@ import trendmon.engine
 from trendmon.engine import compiled_dir
 
 
-def package(tmp_path: Path, source: bytes, digest: bytes, python: str) -> Path:
+def package(tmp_path: Path, python: str) -> Path:
+    """A package with one source and a build stamped with that source as it is now."""
     tmp_path.mkdir(parents=True, exist_ok=True)
-    (tmp_path / "velocity.py").write_bytes(source)
+    source = tmp_path / "velocity.py"
+    source.write_bytes(b"x = 1\n")
+    os.utime(source, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
     (tmp_path / "_compiled").mkdir()
-    manifest = {"python": python, "modules": {"velocity": hashlib.sha256(digest).hexdigest()}}
+    st = source.stat()
+    manifest = {"python": python, "sources": {"velocity": [st.st_mtime_ns, st.st_size]}}
     (tmp_path / "_compiled" / "manifest.json").write_text(json.dumps(manifest))
     return tmp_path
 
 
 def test_a_build_that_matches_its_sources_is_used(tmp_path: Path) -> None:
     here = sys.implementation.cache_tag
-    assert compiled_dir(package(tmp_path, b"x = 1\n", b"x = 1\n", here)) == tmp_path / "_compiled"
+    assert compiled_dir(package(tmp_path, here)) == tmp_path / "_compiled"
 
 
 def test_an_edited_source_or_another_python_turns_it_off(tmp_path: Path) -> None:
     here = sys.implementation.cache_tag
-    assert compiled_dir(package(tmp_path / "a", b"x = 2\n", b"x = 1\n", here)) is None
-    assert compiled_dir(package(tmp_path / "b", b"x = 1\n", b"x = 1\n", "cpython-99")) is None
+    edited = package(tmp_path / "a", here)
+    (edited / "velocity.py").write_bytes(b"x = 2\n")  # same size, a new modification time
+    assert compiled_dir(edited) is None
+    touched = package(tmp_path / "t", here)
+    os.utime(touched / "velocity.py", ns=(1_800_000_000_000_000_000,) * 2)
+    assert compiled_dir(touched) is None
+    assert compiled_dir(package(tmp_path / "b", "cpython-99")) is None
     assert compiled_dir(tmp_path / "nothing-built") is None
 
 

@@ -2,15 +2,15 @@
 drives it).
 
 The engine's hot modules may also be compiled (mypyc, by ``make install``: see
-``scripts/compile.py``) into ``_compiled/``. They are used only while every one matches its
-source, byte for byte (the hashes in ``_compiled/manifest.json``), and not when
+``scripts/compile.py``) into ``_compiled/``. They are used only while every source they were
+built from has the size and modification time the build recorded (the rule Python applies to
+its own ``.pyc`` files: a stat per source, nothing read), and not when
 ``TRENDMON_PURE_PYTHON=1``; otherwise the same modules run as Python. :data:`COMPILED` says
-which.
+which. Both builds pickle the same state (:mod:`trendmon.engine.state`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -22,12 +22,12 @@ def compiled_dir(package: Path) -> Path | None:
     target = package / "_compiled"
     try:
         manifest = json.loads((target / "manifest.json").read_text())
-        modules: dict[str, str] = manifest["modules"]
-        if manifest["python"] != sys.implementation.cache_tag or not modules:
+        sources: dict[str, list[int]] = manifest["sources"]
+        if manifest["python"] != sys.implementation.cache_tag or not sources:
             return None
-        for module, digest in modules.items():
-            source = (package / f"{module}.py").read_bytes()
-            if hashlib.sha256(source).hexdigest() != digest:
+        for module, (mtime_ns, size) in sources.items():
+            st = (package / f"{module}.py").stat()
+            if st.st_mtime_ns != mtime_ns or st.st_size != size:
                 return None
     except (OSError, ValueError, KeyError, TypeError):
         return None

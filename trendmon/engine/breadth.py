@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from trendmon.engine.state import register
 from trendmon.engine.windows import Ints, Window
 
 FIELD = 24
@@ -31,9 +32,7 @@ class Breadth:
     one creator, which the caller knows without counting).
     """
 
-    def __init__(self, windows: Sequence[Window] = (), capacity: int = 0) -> None:
-        # Every argument has a default: a compiled (mypyc) class is unpickled (a checkpoint)
-        # by calling it with none.
+    def __init__(self, windows: Sequence[Window], capacity: int) -> None:
         self.windows = tuple(windows)
         n = len(self.windows)
         self.videos: Ints = np.zeros((n, capacity), dtype=np.int64)
@@ -127,3 +126,7 @@ class Breadth:
         no change for them is still to commit)."""
         self.videos[:, aid] = 0
         self.creators[:, aid] = 0
+
+
+# Checkpoints: the same state in both builds (see trendmon/engine/state.py).
+register(Breadth, lambda b: (b.windows, 0))

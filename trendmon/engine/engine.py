@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from trendmon.engine.boards import Ranker
 from trendmon.engine.partitioned import EntityPartition
+from trendmon.engine.state import register
 from trendmon.engine.velocity import Stage1
 from trendmon.events import Spike, TrendScore, VideoDelta, VideoSnapshot
 from trendmon.settings import EngineSettings
@@ -107,3 +108,8 @@ class Engine:
         stage1.counters.rejected = []
         out.watermark_ms = stage1.watermark_ms
         return out
+
+
+# Checkpoints: the same state in both builds (see trendmon/engine/state.py).
+register(EngineOutput)
+register(Engine)

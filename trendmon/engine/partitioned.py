@@ -29,6 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from trendmon.engine.boards import Ranker
+from trendmon.engine.state import register
 from trendmon.engine.trends import Stage2
 from trendmon.engine.velocity import Stage1
 from trendmon.events import BoardTick, Spike, TrendScore, VideoDelta, VideoSnapshot, Watermark
@@ -125,12 +126,10 @@ class EntityPartition:
 
     def __init__(
         self,
-        settings: EngineSettings | None = None,
-        part: int = 0,
-        upstream: int = 1,
+        settings: EngineSettings | None,
+        part: int,
+        upstream: int,
     ) -> None:
-        # Every argument has a default: a compiled (mypyc) class is unpickled (a checkpoint)
-        # by calling it with none.
         self.stage = Stage2(settings, part=part)
         self.upstream = upstream
         """Partitions of the snapshots topic (stage 1): all must report before the first close."""
@@ -229,3 +228,10 @@ class TickMerger:
         del self.pending[key]
         self.done[tick.window] = tick.at_ms
         return self.ranker.publish_ticks(got[p] for p in sorted(got))
+
+
+# Checkpoints: the same state in both builds (see trendmon/engine/state.py).
+register(PartitionOutput)
+register(VideoPartition)
+register(EntityPartition, lambda p: (p.stage.settings, p.stage.part, p.upstream))
+register(TickMerger)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from trendmon.engine.state import register
 from trendmon.engine.windows import Ints
 
 
@@ -23,9 +24,7 @@ class Sighting:
 
     __slots__ = ("aggs", "author", "counted", "ents", "idx", "keys", "mid")
 
-    def __init__(self, idx: int = 0) -> None:
-        # Every argument has a default: a compiled (mypyc) class is unpickled (a checkpoint)
-        # by calling it with none.
+    def __init__(self, idx: int) -> None:
         self.idx = idx
         """Its row in the arrays of :class:`Sightings`."""
         self.mid = 0
@@ -62,7 +61,7 @@ class Sightings:
       where its aggregate ids are in ``pool``; ``posted_b``, ``accel_b``: its spike evidence.
     """
 
-    def __init__(self, windows: int = 1) -> None:
+    def __init__(self, windows: int) -> None:
         self.videos: dict[str, Sighting] = {}
         self._cap = 1024
         self._free: list[int] = []
@@ -131,3 +130,8 @@ class Sightings:
             grown[: len(old)] = old
             setattr(self, name, grown)
         self._cap = cap
+
+
+# Checkpoints: the same state in both builds (see trendmon/engine/state.py).
+register(Sighting, lambda v: (v.idx,))
+register(Sightings, lambda s: (s.due.shape[1],))

@@ -33,6 +33,7 @@ from trendmon.engine.fanout import fan_out, gather
 from trendmon.engine.sightings import Sighting, Sightings
 from trendmon.engine.signals import Signals
 from trendmon.engine.spikes import rule_of
+from trendmon.engine.state import register
 from trendmon.engine.windows import (
     HOUR_MS,
     Ints,
@@ -55,9 +56,7 @@ class EntityState:
 
     __slots__ = ("aggs", "first_ms", "key", "kind", "label", "members")
 
-    def __init__(self, key: str = "", label: str = "", first_ms: int = 0) -> None:
-        # Every argument has a default: a compiled (mypyc) class is unpickled (a checkpoint)
-        # by calling it with none.
+    def __init__(self, key: str, label: str, first_ms: int) -> None:
         self.key = key
         self.kind = kind_of(key)
         self.label = label
@@ -773,3 +772,10 @@ class Stage2:
         if ready:
             self._quarantine = [(r, a) for r, a in self._quarantine if r > now_ms]
             self._free.extend(sorted(ready, reverse=True))
+
+
+# Checkpoints: the same state in both builds (see trendmon/engine/state.py).
+register(EntityState, lambda e: (e.key, e.label, e.first_ms))
+register(Stage2Counters)
+register(Stage2Output)
+register(Stage2)

@@ -58,6 +58,7 @@ from trendmon.engine.spikes import (
     MATURE_MS,
     POSTED_WITHIN_MS,
 )
+from trendmon.engine.state import register
 from trendmon.engine.windows import HOUR_MS
 from trendmon.events import ROUNDED_FROM, Stats, VideoDelta, VideoSnapshot, display_step
 from trendmon.partitioner import partition_for
@@ -123,17 +124,8 @@ class VideoState:
         """What a checkpoint pickles: :meth:`dump`'s plain values (the same in both builds)."""
         return self.dump()
 
-    def __setstate__(self, state: Any) -> None:
-        """Unpickle :meth:`__getstate__`'s values, or a checkpoint of an earlier version (the
-        default pickling of the slots, without the slow rate)."""
-        if isinstance(state, list):
-            self._fill(state)
-            return
-        values: dict[str, Any] = state[1] if isinstance(state, tuple) else state
-        for name, value in values.items():
-            setattr(self, name, value)
-        if "slow" not in values:
-            self.slow = self.velocity
+    def __setstate__(self, state: list[Any]) -> None:
+        self._fill(state)
 
     @property
     def last_ms(self) -> int:
@@ -538,3 +530,8 @@ class Stage1:
         for vid in idle:
             del self.videos[vid]
         self.evicted.extend(idle)
+
+
+# Checkpoints: the same state in both builds (see trendmon/engine/state.py).
+register(Stage1Counters)
+register(Stage1)

@@ -30,7 +30,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from trendmon.engine import COMPILED
 from trendmon.engine.engine import Engine, EngineOutput
 from trendmon.errors import BusError, ConfigError, SchemaError
 from trendmon.events import VideoSnapshot, decode_snapshot, utc
@@ -48,10 +47,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CHECKPOINT_VERSION = 6
-BUILD = "compiled" if COMPILED else "python"
-"""How the engine runs (see :mod:`trendmon.engine`): its pickled state differs between the two,
-so a checkpoint says which wrote it."""
+CHECKPOINT_VERSION = 7
+"""7: the engine's state pickles the same in both builds (:mod:`trendmon.engine.state`)."""
 MAX_CHECKPOINT_FAILURES = 3
 
 
@@ -177,7 +174,8 @@ class EmbeddedRuntime:
         )
         with fp:
             try:
-                version, settings, offset, build = pickle.load(fp)  # our own file
+                header = pickle.load(fp)  # our own file
+                version = header[0]
             except Exception as exc:
                 raise ConfigError(f"{unreadable} ({type(exc).__name__})") from None
             if version != CHECKPOINT_VERSION:
@@ -187,18 +185,12 @@ class EmbeddedRuntime:
                     f"{CHECKPOINT_VERSION}); rebuild with `trendmon replay --into NEW` and show "
                     "that namespace"
                 )
+            _, settings, offset = header
             if settings != self.settings.model_dump():
                 raise ConfigError(
                     f"the engine checkpoint {self.checkpoint_path} was made with other engine "
                     "settings (TRENDMON_ENGINE_*); rebuild with `trendmon replay --into NEW` and "
                     "show that namespace, or restore the settings"
-                )
-            if build != BUILD:
-                raise ConfigError(
-                    f"the engine checkpoint {self.checkpoint_path} was written by the {build} "
-                    f"engine and this one runs as {BUILD} (see `make install`, "
-                    "TRENDMON_PURE_PYTHON): its state cannot be read across the two; run the "
-                    "same build, or rebuild with `trendmon replay --into NEW`"
                 )
             try:
                 engine = pickle.load(fp)
@@ -242,7 +234,7 @@ class EmbeddedRuntime:
             else:
                 self.checkpoint_failures = 0
         self._last_checkpoint = time.monotonic()
-        header = (CHECKPOINT_VERSION, self.settings.model_dump(), self.stats.next_offset, BUILD)
+        header = (CHECKPOINT_VERSION, self.settings.model_dump(), self.stats.next_offset)
         state = (header, self.engine, self.forecasts)
         if background and hasattr(os, "fork"):
             pid = os.fork()

@@ -19,10 +19,10 @@ snapshot is one read at the end of the partition, however long the worker was aw
 The ranker, a fold of the one ``board-ticks`` partition, is snapshotted the same way to
 ``ranker-state`` (one partition).
 
-A snapshot from another build, format or engine settings (or another partition count) is not
+A snapshot of another format or other engine settings (or another partition count) is not
 an error, only of no use: the agent then folds the partition from its start, as before.
 
-The value is a JSON header line (format, build, fingerprint of the settings, the offset) and
+The value is a JSON header line (format, fingerprint of the settings and partitions, the offset) and
 the partition's pickle (protocol 5, as the embedded runtime's checkpoint), zlib-compressed.
 """
 
@@ -37,7 +37,6 @@ from typing import Any, Final, TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition  # type: ignore[import-untyped]
 
-from trendmon.engine import COMPILED
 from trendmon.settings import EngineSettings, KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -48,7 +47,8 @@ STAGE2_STATE: Final = "stage2-state"
 """The compacted topic of stage 2's snapshots (one partition per stage-2 partition)."""
 RANKER_STATE: Final = "ranker-state"
 """The compacted topic of the ranker's snapshots (one partition)."""
-FORMAT: Final = 1
+FORMAT: Final = 2
+"""2: the state pickles the same in both builds of the engine (:mod:`trendmon.engine.state`)."""
 MAX_BYTES: Final = 64 * 1024 * 1024
 """Largest snapshot record (the topic's ``max.message.bytes``, the producer's request size)."""
 TOPIC_CONFIGS: Final = {
@@ -61,10 +61,8 @@ TOPIC_CONFIGS: Final = {
 
 
 def fingerprint(settings: EngineSettings, parts: int) -> str:
-    """What a snapshot must have been made with to be of use: settings, partitions, build."""
-    text = json.dumps(
-        [settings.model_dump(), parts, "compiled" if COMPILED else "python"], sort_keys=True
-    )
+    """What a snapshot must have been made with to be of use: settings and partitions."""
+    text = json.dumps([settings.model_dump(), parts], sort_keys=True)
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
@@ -122,7 +120,7 @@ async def load_latest(
                 loaded = decode_state(record.value, made_with, kind)
                 if loaded is None:
                     log.warning(
-                        "%s[%s]: the snapshot was made with other settings or another build; "
+                        "%s[%s]: the snapshot was made with other settings or another format; "
                         "folding the input from its start",
                         topic,
                         partition,

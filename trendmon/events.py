@@ -146,9 +146,8 @@ class VideoDelta(Struct, frozen=True, gc=False, tag_field="type", tag="video_del
     stage-2 key). Times are epoch milliseconds (event time). ``seq`` counts the video's deltas,
     so that a consumer that sees a delta twice can tell (apply only ``seq > last seq seen``).
     ``d_*`` are increments (negative only in a late correction); the rest are the video's
-    totals and rates after this snapshot. Its fields are positional (stage 1 makes one per
-    snapshot, and a positional construction costs a seventh of a keyword one), so the schema
-    version comes last.
+    totals and rates after this snapshot. Stage 1 builds it by name, through
+    :func:`trendmon.engine.velocity.delta` (which says why).
     """
 
     video_id: str

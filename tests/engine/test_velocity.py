@@ -226,3 +226,33 @@ def test_a_video_state_saved_before_the_slow_rate_existed_loads() -> None:
     assert (back.slow, back.velocity, back.entities) == (3.0, 12.5, ("hashtag:a",))
     # A state in the video-state table from before the slow rate starts at the smoothed one.
     assert VideoState.load(st.dump()[:-1]).slow == 12.5
+
+
+def test_a_delta_built_by_name_has_every_field_where_it_belongs() -> None:
+    from trendmon.engine.velocity import delta
+
+    # A distinct value per field, and each flag alone set in turn: a positional slip in
+    # `delta` puts a value in another field's place.
+    base: dict[str, object] = {}
+    flags = []
+    for i, (name, kind) in enumerate(
+        zip(VideoDelta.__struct_fields__, VideoDelta.__annotations__.values(), strict=True)
+    ):
+        if name == "v":
+            continue
+        if kind == "bool":
+            flags.append(name)
+            base[name] = False
+        elif "tuple" in kind:
+            base[name] = (f"{name}:{i}",)
+        elif kind == "str":
+            base[name] = f"{name}-{i}"
+        elif kind == "float":
+            base[name] = i + 0.5
+        else:
+            base[name] = i
+    assert len(flags) == 7 and len(base) == 28
+    for flag in [None, *flags]:
+        values = {**base, **({flag: True} if flag else {})}
+        made = delta(**values)  # type: ignore[arg-type]
+        assert {n: getattr(made, n) for n in values} == values

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "trendmon" / "engine"
 TARGET = PACKAGE / "_compiled"
-MODULES = ("velocity", "sightings", "trends", "breadth", "partitioned", "engine")
+MODULES = ("velocity", "sightings", "aggregates", "trends", "breadth", "partitioned", "engine")
 """Compiled one by one: each gets its own runtime library inside the package."""
 USED = (
     "windows", "spikes", "fanout", "detect", "ranking", "entities", "boards", "scoring", "state"

@@ -5,7 +5,7 @@ for the few that do.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -51,26 +51,35 @@ class Found:
         return self.adopt_w if self.adopt_s >= self.push_s else self.push_w
 
 
-def spikes(stage: Stage2, b: int) -> None:
-    """Test the aggregates at the close of bucket ``b``; mark the ones taking off (``a_hot``)
-    and emit a spike for those out of their cooldown, which runs from the last close at which
-    a test passed (one spike per take-off, however long it lasts)."""
+@dataclass(slots=True)
+class Detected:
+    """What the tests found at a close."""
+
+    hot: list[int] = field(default_factory=list)
+    """The aggregates taking off: a test passed for them (riders left out)."""
+    spikes: list[tuple[int, Spike]] = field(default_factory=list)
+    """The spikes of those out of their cooldown, with their aggregate."""
+
+
+def spikes(stage: Stage2, b: int) -> Detected:
+    """Test the aggregates at the close of bucket ``b``: the ones taking off, and a spike for
+    each of them out of its cooldown (the caller runs the cooldown from the last close at which
+    a test passed: one spike per take-off, however long it lasts)."""
+    out = Detected()
     first = stage.first_bucket
     if first is None:
-        return
+        return out
     found = _passing(stage, watched=b - first + 1 >= stage.rule.min_history)
     if not found:
-        return
+        return out
     by_aid = {f.aid: f for f in found}
-    end_ms = (b + 1) * stage.bucket_ms
     for f in found:
         if _rider(stage, f, b, by_aid):
             continue
-        stage.a_hot[f.aid] = end_ms
-        if stage.a_cool[f.aid] <= b * stage.bucket_ms:
-            _spike(stage, f, b)
-        # One spike per take-off: the cooldown runs from the last close that still passed.
-        stage.a_cool[f.aid] = end_ms + stage.settings.spike_cooldown_s * 1000
+        out.hot.append(f.aid)
+        if stage.agg.cool[f.aid] <= b * stage.bucket_ms:
+            out.spikes.append((f.aid, _spike(stage, f, b)))
+    return out
 
 
 def _passing(stage: Stage2, *, watched: bool) -> list[Found]:
@@ -79,11 +88,11 @@ def _passing(stage: Stage2, *, watched: bool) -> list[Found]:
     the push test compares with the market at the same time and needs no past)."""
     rule = stage.rule
     sig = stage.signals
-    n = stage.n_aggs
+    n = stage.agg.n
     longest = sig.win[int(np.argmax(rule.windows)), :, :n]
     # "All" markets of an entity in one market is that market, already tested.
-    single = (stage.a_mid[:n] == 0) & (stage.a_markets[:n] < 2)
-    able = stage.a_alive[:n] & ~single
+    single = (stage.agg.mid[:n] == 0) & (stage.agg.markets[:n] < 2)
+    able = stage.agg.alive[:n] & ~single
     able &= (
         (longest[ADOPT] >= rule.min_adopters)
         | (longest[ACCEL] >= rule.min_accelerated)
@@ -93,7 +102,7 @@ def _passing(stage: Stage2, *, watched: bool) -> list[Found]:
     if not len(cands):
         return []
     mwin, mbase = sig.market_windows(stage.market_names)
-    mids = stage.a_mid[cands]
+    mids = stage.agg.mid[cands]
     n0 = sig.base[ADOPT, cands]
     total0 = mbase[mids, T_POSTED]
     k = len(cands)
@@ -160,16 +169,16 @@ def _passing(stage: Stage2, *, watched: bool) -> list[Found]:
 
 
 def key_of(stage: Stage2, aid: int) -> str:
-    ent = stage.agg_entity[aid]
+    ent = stage.agg.entity[aid]
     assert ent is not None
     return ent.key
 
 
 def _evidence_videos(stage: Stage2, f: Found, b: int) -> list[tuple[str, ...]]:
     """The entity tuples of the aggregate's videos that are its evidence in its window."""
-    ent = stage.agg_entity[f.aid]
+    ent = stage.agg.entity[f.aid]
     assert ent is not None
-    mid = int(stage.a_mid[f.aid])
+    mid = int(stage.agg.mid[f.aid])
     since = b - stage.rule.windows[f.window] + 1
     seen = stage.seen
     found = []
@@ -195,7 +204,7 @@ def _rider(stage: Stage2, f: Found, b: int, passing: dict[int, Found]) -> bool:
     other = stage.entities.get(other_key)
     if other is None:
         return False
-    mid = int(stage.a_mid[f.aid])
+    mid = int(stage.agg.mid[f.aid])
     other_aid = other.aggs.get(mid)
     if other_aid is None or other_aid not in passing:
         return False
@@ -232,7 +241,7 @@ def _tests_at(
     strength, ratio) of adoption, then (accelerated, strength, ratio) of push."""
     sig = stage.signals
     mwin, mbase = sig.market_windows(stage.market_names)
-    mid = int(stage.a_mid[aid])
+    mid = int(stage.agg.mid[aid])
     w = sig.win[window, :, aid]
     n, a = float(w[ADOPT]) * keep, float(w[ACCEL]) * keep
 
@@ -252,9 +261,9 @@ def _tests_at(
 
 def _support(stage: Stage2, aid: int, since_ms: int) -> int:
     """Distinct videos of the aggregate seen since ``since_ms``."""
-    ent = stage.agg_entity[aid]
+    ent = stage.agg.entity[aid]
     assert ent is not None
-    mid = int(stage.a_mid[aid])
+    mid = int(stage.agg.mid[aid])
     last = stage.seen.last_ms
     count = 0
     for vid in ent.members:
@@ -264,65 +273,61 @@ def _support(stage: Stage2, aid: int, since_ms: int) -> int:
     return count
 
 
-def _spike(stage: Stage2, f: Found, b: int) -> None:
+def _spike(stage: Stage2, f: Found, b: int) -> Spike:
     rule = stage.rule
     sig = stage.signals
     aid = f.aid
-    ent = stage.agg_entity[aid]
+    ent = stage.agg.entity[aid]
     assert ent is not None
     bucket_ms = stage.bucket_ms
     start = b * bucket_ms
     end = start + bucket_ms
-    market = stage.market_names[int(stage.a_mid[aid])]
+    market = stage.market_names[int(stage.agg.mid[aid])]
     window = f.window
     length = rule.windows[window]
     hours = length * bucket_ms / HOUR_MS
     plays = float(sig.win[window, PLAYS, aid]) / hours
-    weight = float(sig.baseline_weight(np.array([stage.a_first[aid] // bucket_ms]))[0])
+    weight = float(sig.baseline_weight(np.array([stage.agg.first[aid] // bucket_ms]))[0])
     usual = float(sig.base[PLAYS, aid]) / weight * stage.bph if weight > 0 else 0.0
     adopt: Ints = sig.win[max(f.adopt_w, 0), :, aid]
     pushed: Ints = sig.win[max(f.push_w, 0), :, aid]
     posted, was_pushed = f.adopt_w >= 0, f.push_w >= 0
     evidence: SpikeEvidence = "both" if posted and was_pushed else "posted" if posted else "pushed"
     window_s = length * bucket_ms // 1000
-    stage.a_cool[aid] = end + stage.settings.spike_cooldown_s * 1000
-    stage.a_spike[aid] = end
-    stage.out.spikes.append(
-        Spike(
-            spike_id=f"{ent.key}|{market}|{start}",
-            entity=ent.key,
-            kind=ent.kind,
-            name=ent.label,
-            market=market,
-            bucket_ms=start,
-            detected_ms=end,
-            value=round(plays, 1),
-            baseline=round(usual, 1),
-            mad=0.0,
-            z=round(f.strength, 2),
-            severity=severity(f.strength, rule.surprise),
-            videos=_support(stage, aid, end - length * bucket_ms),
-            evidence=evidence,
-            accelerating=int(pushed[ACCEL]) if was_pushed else 0,
-            window_s=window_s,
-            new_videos=int(adopt[POSTED]) if posted else 0,
-            new_creators=int(adopt[ADOPT]) if posted else 0,
-            posting_ratio=_finite(f.adopt_r) if posted else 0.0,
-            out_there=int(pushed[ELIG]) if was_pushed else 0,
-            push_ratio=round(f.push_r, 2) if was_pushed else 0.0,
-            summary=summary(
-                adopt_window_s=rule.windows[max(f.adopt_w, 0)] * bucket_ms // 1000,
-                push_window_s=rule.windows[max(f.push_w, 0)] * bucket_ms // 1000,
-                new_videos=int(adopt[POSTED]),
-                new_creators=int(adopt[ADOPT]),
-                posting_ratio=f.adopt_r,
-                posted=posted,
-                accelerated=int(pushed[ACCEL]),
-                out_there=int(pushed[ELIG]),
-                push_ratio=f.push_r,
-                pushed=was_pushed,
-            ),
-        )
+    return Spike(
+        spike_id=f"{ent.key}|{market}|{start}",
+        entity=ent.key,
+        kind=ent.kind,
+        name=ent.label,
+        market=market,
+        bucket_ms=start,
+        detected_ms=end,
+        value=round(plays, 1),
+        baseline=round(usual, 1),
+        mad=0.0,
+        z=round(f.strength, 2),
+        severity=severity(f.strength, rule.surprise),
+        videos=_support(stage, aid, end - length * bucket_ms),
+        evidence=evidence,
+        accelerating=int(pushed[ACCEL]) if was_pushed else 0,
+        window_s=window_s,
+        new_videos=int(adopt[POSTED]) if posted else 0,
+        new_creators=int(adopt[ADOPT]) if posted else 0,
+        posting_ratio=_finite(f.adopt_r) if posted else 0.0,
+        out_there=int(pushed[ELIG]) if was_pushed else 0,
+        push_ratio=round(f.push_r, 2) if was_pushed else 0.0,
+        summary=summary(
+            adopt_window_s=rule.windows[max(f.adopt_w, 0)] * bucket_ms // 1000,
+            push_window_s=rule.windows[max(f.push_w, 0)] * bucket_ms // 1000,
+            new_videos=int(adopt[POSTED]),
+            new_creators=int(adopt[ADOPT]),
+            posting_ratio=f.adopt_r,
+            posted=posted,
+            accelerated=int(pushed[ACCEL]),
+            out_there=int(pushed[ELIG]),
+            push_ratio=f.push_r,
+            pushed=was_pushed,
+        ),
     )
 
 

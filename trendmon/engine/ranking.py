@@ -20,33 +20,37 @@ if TYPE_CHECKING:
     from trendmon.engine.trends import Stage2
 
 
-def score(stage: Stage2, i: int, w: Window, now_ms: int, *, full: bool) -> None:
-    """Score every aggregate of window ``w`` and send each board's best to the ranker.
+def score(
+    stage: Stage2, i: int, w: Window, now_ms: int, *, full: bool
+) -> tuple[BoardTick, dict[int, int]]:
+    """Score every aggregate of window ``w`` (the ``i``-th): each board's best for the ranker,
+    and the take-offs that rose or stopped rising on them (aggregate -> its new ``rose``).
 
     Only this stage's own top ``board_size`` of every board is sent (a
     :class:`~trendmon.events.BoardTick`): in the distributed runtime each partition sends
     its own and the ranker merges them (:class:`~trendmon.engine.boards.Ranker`).
     """
-    stage.breadth.commit()
-    n = stage.n_aggs
-    plays = stage.win_p[i, :n]
-    act = np.flatnonzero((plays > 0) & stage.a_alive[:n])
+    agg = stage.agg
+    n = agg.n
+    plays = agg.win_p[i, :n]
+    act = np.flatnonzero((plays > 0) & agg.alive[:n])
     tick: dict[str, list[Candidate]] = {}
+    rose: dict[int, int] = {}
     if len(act):
         hours = w.ms / HOUR_MS
         p = plays[act]
-        pv = stage.prev_p[i, act]
+        pv = agg.prev_p[i, act]
         had = pv > 0
         rate = p / hours
         ratio = p / np.where(had, pv, 1)
         g = np.where(had, np.clip(ratio, 0.25, 5.0), 2.0)
         creators = np.where(
-            stage.a_kind[act] == stage.creator_kind,
+            agg.kind[act] == stage.creator_kind,
             np.minimum(stage.breadth.videos[i, act], 1),
             stage.breadth.creators[i, act],
         )
         score = np.round(np.sqrt(rate) * g * (1.0 - np.exp(-creators / 3.0)), 3)
-        board = stage.a_kind[act] * len(stage.market_names) + stage.a_mid[act]
+        board = agg.kind[act] * len(stage.market_names) + agg.mid[act]
         order = np.lexsort((-score, board))
         board, score, act = board[order], score[order], act[order]
         edges = [0, *(np.flatnonzero(np.diff(board)) + 1).tolist(), len(board)]
@@ -65,18 +69,27 @@ def score(stage: Stage2, i: int, w: Window, now_ms: int, *, full: bool) -> None:
             boards.append((f"{kind}|{market}", kind, rows))
         for name, kind, rows in sorted(boards):
             tick[name] = [
-                _candidate(stage, i, w, kind, int(act[r]), float(score[r]), recent) for r in rows
+                _candidate(stage, i, w, kind, int(act[r]), float(score[r]), recent, rose)
+                for r in rows
             ]
-    stage.out.ticks.append(
-        BoardTick(window=w.name, at_ms=now_ms, full=full, part=stage.part, boards=tick)
-    )
+    board_tick = BoardTick(window=w.name, at_ms=now_ms, full=full, part=stage.part, boards=tick)
+    return board_tick, rose
 
 
 def _candidate(
-    stage: Stage2, i: int, w: Window, kind: str, aid: int, score: float, recent: Ints
+    stage: Stage2,
+    i: int,
+    w: Window,
+    kind: str,
+    aid: int,
+    score: float,
+    recent: Ints,
+    rose: dict[int, int],
 ) -> Candidate:
-    p = int(stage.win_p[i, aid])
-    pv = int(stage.prev_p[i, aid])
+    """One board entry; a take-off that rises or stops rising on it is noted in ``rose``."""
+    agg = stage.agg
+    p = int(agg.win_p[i, aid])
+    pv = int(agg.prev_p[i, aid])
     rate = p / (w.ms / HOUR_MS)
     growth = p / pv - 1.0 if pv > 0 else None
     videos = int(stage.breadth.videos[i, aid])
@@ -90,25 +103,25 @@ def _candidate(
         lifecycle = stage_of(rate, r, growth, _evidence(stage, aid, w, breadth))
     # A take-off rises once: once it rose and stopped rising on this board, it rises again only
     # with a new take-off (a new spike), not each time its fading tail grows a little.
-    # ``w_rose`` holds the take-off while it rises, and minus it once it stopped.
+    # ``rose`` holds the take-off while it rises, and minus it once it stopped.
     take_off = _take_off(stage, aid)
     if take_off:
-        rose = int(stage.w_rose[i, aid])
+        was = int(agg.rose[i, aid])
         if lifecycle == "rising" or lifecycle == "emerging":
-            if rose == -take_off:
+            if was == -take_off:
                 lifecycle = "peaking"
-            else:
-                stage.w_rose[i, aid] = take_off
-        elif rose == take_off:
-            stage.w_rose[i, aid] = -take_off
-    ent = stage.agg_entity[aid]
+            elif was != take_off:
+                rose[aid] = take_off
+        elif was == take_off:
+            rose[aid] = -take_off
+    ent = agg.entity[aid]
     assert ent is not None
     return Candidate(
         entity=ent.key,
         name=ent.label,
         score=score,
         plays=p,
-        engagements=int(stage.win_e[i, aid]),
+        engagements=int(agg.win_e[i, aid]),
         velocity=round(rate, 1),
         growth=None if growth is None else round(growth, 4),
         videos=videos,
@@ -119,7 +132,7 @@ def _candidate(
 
 def _recent(stage: Stage2, i: int, w: Window) -> Ints:
     """Plays over the window's latest quarter (complete units), per aggregate."""
-    n = stage.n_aggs
+    n = stage.agg.n
     quarter = max(1, w.units // 4)
     total = zeros(n)
     if w.fine:
@@ -142,7 +155,8 @@ def _evidence(stage: Stage2, aid: int, w: Window, breadth: int) -> Evidence:
         return Evidence(breadth=breadth, watched=watched)  # hot or not, no need to look
     # Taking off (a spike test passed) within the window, in the market (or in any, for an
     # "all" board).
-    hot_end = max(max(int(stage.a_spike[a]), int(stage.a_hot[a])) for a in _aggs(stage, aid))
+    agg = stage.agg
+    hot_end = max(max(int(agg.spike[a]), int(agg.hot[a])) for a in _aggs(stage, aid))
     now_ms = (b + 1) * stage.bucket_ms
     return Evidence(
         breadth=breadth,
@@ -153,11 +167,11 @@ def _evidence(stage: Stage2, aid: int, w: Window, breadth: int) -> Evidence:
 
 def _aggs(stage: Stage2, aid: int) -> Iterable[int]:
     """The aggregates whose tests back this one: itself, or every market's for "all"."""
-    ent = stage.agg_entity[aid]
+    ent = stage.agg.entity[aid]
     assert ent is not None
-    return ent.aggs.values() if stage.a_mid[aid] == 0 else (aid,)
+    return ent.aggs.values() if stage.agg.mid[aid] == 0 else (aid,)
 
 
 def _take_off(stage: Stage2, aid: int) -> int:
     """The close of the latest spike behind this aggregate (0: none): its take-off's id."""
-    return max(int(stage.a_spike[a]) for a in _aggs(stage, aid))
+    return max(int(stage.agg.spike[a]) for a in _aggs(stage, aid))

@@ -35,7 +35,7 @@ Floats = npt.NDArray[np.float64]
 class Signals:
     """Windowed and baseline sums of the evidence columns, per aggregate and per market."""
 
-    def __init__(self, windows: tuple[int, ...] = (1,), half_life: int = 288, cap: int = 0) -> None:
+    def __init__(self, windows: tuple[int, ...], half_life: int, cap: int) -> None:
         self.windows = windows
         self.longest = max(windows)
         self.decay = 0.5 ** (1.0 / half_life)

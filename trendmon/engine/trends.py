@@ -24,11 +24,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import numpy.typing as npt
 
 from trendmon.engine import detect, ranking
+from trendmon.engine.aggregates import Aggregates, EntityState, OpenSums, Rows
 from trendmon.engine.breadth import Breadth
-from trendmon.engine.entities import kind_of
 from trendmon.engine.fanout import fan_out, gather
 from trendmon.engine.sightings import Sighting, Sightings
 from trendmon.engine.signals import Signals
@@ -51,22 +50,6 @@ ACCUMULATED = ("plays", "eng", "adopt", "posted", "elig", "accel")
 (:mod:`trendmon.engine.signals`): new adopters, new videos, eligible and accelerated sightings."""
 
 
-class EntityState:
-    """One hashtag, sound, creator or effect: its label, aggregates and videos."""
-
-    __slots__ = ("aggs", "first_ms", "key", "kind", "label", "members")
-
-    def __init__(self, key: str, label: str, first_ms: int) -> None:
-        self.key = key
-        self.kind = kind_of(key)
-        self.label = label
-        self.first_ms = first_ms
-        self.aggs: dict[int, int] = {}
-        """Market index (0: all markets) -> aggregate id."""
-        self.members: dict[str, None] = {}
-        """Its videos seen within the longest window (in the order they came)."""
-
-
 @dataclass
 class Stage2Counters:
     applied: int = 0
@@ -81,22 +64,9 @@ class Stage2Output:
     spikes: list[Spike] = field(default_factory=list)
 
 
-def _grown_mask(mask: npt.NDArray[np.bool_], size: int) -> npt.NDArray[np.bool_]:
-    grown = np.zeros(size, dtype=bool)
-    grown[: len(mask)] = mask
-    return grown
-
-
 def _mid(v: Sighting | None) -> int:
     assert v is not None
     return v.mid
-
-
-def _take(mask: npt.NDArray[np.bool_]) -> Ints:
-    """The ids set in ``mask``, sorted, and clear them."""
-    ids = np.flatnonzero(mask)
-    mask[ids] = False
-    return ids
 
 
 class Stage2:
@@ -131,38 +101,10 @@ class Stage2:
         self._pending: list[VideoDelta] = []
         self._pending_keys: list[Sequence[str] | None] = []
 
-        # Aggregates: ids into the arrays below; freed ids wait until no table can name them.
-        self._cap = 1024
-        self.n_aggs = 0
-        self._free: list[int] = []
-        self._quarantine: list[tuple[int, int]] = []
-        self.agg_entity: list[EntityState | None] = []
-        self.a_mid = zeros(self._cap)
-        self.a_kind = zeros(self._cap)
-        self.a_first = zeros(self._cap)
-        self.a_last = zeros(self._cap)
-        self.a_cool = zeros(self._cap)
-        """Spike cooldown: no spike before this time."""
-        self.a_spike = zeros(self._cap)
-        """End of the bucket of the last spike (0: none)."""
-        self.a_hot = zeros(self._cap)
-        """End of the last bucket at whose close a spike test passed (0: never): taking off,
-        with or without a spike (cooldown), which the hot stages read."""
-        self.a_markets = zeros(self._cap)
-        """For an "all" aggregate: how many markets its entity has."""
-        self.a_alive = np.zeros(self._cap, dtype=bool)
-        """In use (not freed): freed ones may still be named by tables until they expire."""
-        nwin = len(self.windows)
-        self.win_p = zeros(nwin, self._cap)
-        self.win_e = zeros(nwin, self._cap)
-        self.prev_p = zeros(nwin, self._cap)
-        self.prev_e = zeros(nwin, self._cap)
-        self.w_rose = zeros(nwin, self._cap)
-        """Per window: the take-off (the close of its spike, ``a_spike``) during which the
-        entity rose on that window's board, negated once it stopped: a take-off rises once
-        (see :mod:`trendmon.engine.scoring`)."""
-        self.breadth = Breadth(self.windows, self._cap)
-        self.signals = Signals(rule.windows, rule.half_life, self._cap)
+        # Aggregates: rows of one table, with the parts that keep arrays by aggregate id.
+        self.agg = agg = Aggregates(len(self.windows), 1024)
+        self.breadth = Breadth(self.windows, agg.cap)
+        self.signals = Signals(rule.windows, rule.half_life, agg.cap)
         self.adopters: dict[tuple[str, str], int] = {}
         """(entity, creator) -> bucket of the creator's last new video with the entity."""
         self._adopt_keep = max(1, HOUR_MS * 24 // self.bucket_ms)
@@ -174,15 +116,16 @@ class Stage2:
         self._others: dict[str, tuple[int, int]] = {}
         """Highest seq counted of each video this stage owns no entity of (market totals)."""
 
-        # The open bucket's sums (dense, reset where touched) and the closed buckets' tables.
-        self._acc = {name: zeros(self._cap) for name in ACCUMULATED}
-        self._touched = np.zeros(self._cap, dtype=bool)
+        # The open bucket's sums and the closed buckets' tables.
+        self._open = OpenSums(ACCUMULATED, agg.cap)
         self.tables: dict[int, Table] = {}
         # Long windows: per unit length, the open unit's sums and the closed units' tables.
         self._unit_ms = sorted({w.unit_ms for w in self.windows if not w.fine})
-        self._unit_acc = {u: (zeros(self._cap), zeros(self._cap)) for u in self._unit_ms}
-        self._unit_touched = {u: np.zeros(self._cap, dtype=bool) for u in self._unit_ms}
+        self._unit_open = {u: OpenSums(("plays", "eng"), agg.cap) for u in self._unit_ms}
         self.unit_tables: dict[int, dict[int, Table]] = {u: {} for u in self._unit_ms}
+        parts: list[Rows] = [self.breadth, self.signals, self._open, *self._unit_open.values()]
+        for rows in parts:
+            agg.attach(rows)
 
         fine_units = [w.units for w in self.windows if w.fine]
         self._fine_keep = max([2 * u for u in fine_units] + [rule.longest]) + 1
@@ -227,70 +170,15 @@ class Stage2:
 
     # -- registries ----------------------------------------------------------------------------
 
-    def _grow(self) -> None:
-        old = self._cap
-        cap = old * 2
-        for name in (
-            "a_mid", "a_kind", "a_first", "a_last", "a_cool", "a_spike", "a_hot", "a_markets"
-        ):
-            arr = zeros(cap)
-            arr[:old] = getattr(self, name)
-            setattr(self, name, arr)
-        alive = np.zeros(cap, dtype=bool)
-        alive[:old] = self.a_alive
-        self.a_alive = alive
-        for name in ("win_p", "win_e", "prev_p", "prev_e", "w_rose"):
-            old_arr = getattr(self, name)
-            arr = zeros(old_arr.shape[0], cap)
-            arr[:, :old] = old_arr
-            setattr(self, name, arr)
-        for name, arr in self._acc.items():
-            grown = zeros(cap)
-            grown[:old] = arr
-            self._acc[name] = grown
-        for u, (p, e) in self._unit_acc.items():
-            gp, ge = zeros(cap), zeros(cap)
-            gp[:old], ge[:old] = p, e
-            self._unit_acc[u] = (gp, ge)
-        self._touched = _grown_mask(self._touched, cap)
-        for u, mask in self._unit_touched.items():
-            self._unit_touched[u] = _grown_mask(mask, cap)
-        self.breadth.grow(cap)
-        self.signals.grow(cap)
-        self._cap = cap
-
     def _alloc(self, ent: EntityState, mid: int, first_ms: int) -> int:
-        reused = bool(self._free)
-        if reused:
-            aid = self._free.pop()
-            self.agg_entity[aid] = ent
-        else:
-            aid = self.n_aggs
-            self.n_aggs += 1
-            if aid >= self._cap:
-                self._grow()
-            self.agg_entity.append(ent)
-        self.a_mid[aid] = mid
         kind = self.kinds.get(ent.kind)
         if kind is None:
             kind = self.kinds[ent.kind] = len(self.kind_names)
             self.kind_names.append(ent.kind)
-        self.a_kind[aid] = kind
-        self.a_first[aid] = first_ms
-        self.a_last[aid] = first_ms
-        self.a_cool[aid] = 0
-        self.a_spike[aid] = 0
-        self.a_hot[aid] = 0
-        self.a_markets[aid] = 0
-        self.a_alive[aid] = True
-        if reused:  # a fresh id is all zeros already
-            for arr in (self.win_p, self.win_e, self.prev_p, self.prev_e, self.w_rose):
-                arr[:, aid] = 0
-            self.breadth.clear(aid)
-            self.signals.clear(aid)
+        aid = self.agg.alloc(ent, mid, kind, first_ms)
         ent.aggs[mid] = aid
         if mid:
-            self.a_markets[ent.aggs[0]] += 1
+            self.agg.markets[ent.aggs[0]] += 1
         return aid
 
     def _register(self, d: VideoDelta, keys: Sequence[str] | None) -> Sighting:
@@ -507,8 +395,7 @@ class Stage2:
         """New adopters or pushed creators (``column``; aggregate ids, repeated per creator)
         in bucket ``b``; ``sign`` -1 takes them out again."""
         if self.open_bucket is not None and b >= self.open_bucket:
-            np.add.at(self._acc[column], aids, sign)
-            self._touched[aids] = True
+            self._open.add_each(column, aids, sign)
             return
         ids, counts = np.unique(aids, return_counts=True)
         cols = {name: zeros(len(ids)) for name in ACCUMULATED}
@@ -591,19 +478,13 @@ class Stage2:
         """Sums per (bucket, aggregate) of a batch of deltas, in arrays, folded in."""
         per_delta = self.seen.len[videos]
         aggs = gather(self.seen.pool, self.seen.off[videos], per_delta)
-        np.maximum.at(self.a_last, aggs, np.repeat(times, per_delta))
-        for b, aids, cols in fan_out(aggs, per_delta, buckets, values, self._cap):
+        np.maximum.at(self.agg.last, aggs, np.repeat(times, per_delta))
+        for b, aids, cols in fan_out(aggs, per_delta, buckets, values, self.agg.cap):
             if b == self.open_bucket:
-                self._accumulate(aids, cols)
+                self._open.add(aids, cols)
             else:
                 self.counters.late_folded += int(np.count_nonzero(buckets == b))
                 self._fold_late(b, aids, cols)
-
-    def _accumulate(self, aids: Ints, cols: dict[str, Ints]) -> None:
-        acc = self._acc
-        for name in ACCUMULATED:
-            acc[name][aids] += cols[name]
-        self._touched[aids] = True
 
     def _fold_late(self, b: int, aids: Ints, cols: dict[str, Ints]) -> None:
         """A closed bucket's late sums: into its table, and into every window covering it."""
@@ -615,33 +496,31 @@ class Stage2:
         table.add(aids, cols)
         self.signals.late(b, aids, cols)
         p, e = cols["plays"], cols["eng"]
+        agg = self.agg
         closed = self.closed
         for i, w in enumerate(self.windows):
             if w.fine:
                 age = closed - b
                 if age < w.units:
-                    self.win_p[i, aids] += p
-                    self.win_e[i, aids] += e
+                    agg.win_p[i, aids] += p
+                    agg.win_e[i, aids] += e
                 elif age < 2 * w.units:
-                    self.prev_p[i, aids] += p
-                    self.prev_e[i, aids] += e
+                    agg.prev_p[i, aids] += p
+                    agg.prev_e[i, aids] += e
                 continue
             unit = b * self.bucket_ms // w.unit_ms
             done = (closed + 1) * self.bucket_ms // w.unit_ms - 1
             if unit > done - w.units:
-                self.win_p[i, aids] += p
-                self.win_e[i, aids] += e
+                agg.win_p[i, aids] += p
+                agg.win_e[i, aids] += e
             elif unit > done - 2 * w.units:
-                self.prev_p[i, aids] += p
-                self.prev_e[i, aids] += e
+                agg.prev_p[i, aids] += p
+                agg.prev_e[i, aids] += e
         for u in self._unit_ms:
             unit = b * self.bucket_ms // u
             done = (closed + 1) * self.bucket_ms // u - 1
             if unit > done:
-                up, ue = self._unit_acc[u]
-                up[aids] += p
-                ue[aids] += e
-                self._unit_touched[u][aids] = True
+                self._unit_open[u].add(aids, {"plays": p, "eng": e})
             else:
                 ut = self.unit_tables[u].get(unit)
                 if ut is not None:
@@ -651,57 +530,67 @@ class Stage2:
 
     def _close(self, b: int) -> None:
         self.closed = b
-        table = self._table_of_open()
+        agg = self.agg
+        table = self._open.take()
         self.tables[b] = table
         bucket_ms = self.bucket_ms
         aids, p, e = table.aids, table.cols["plays"], table.cols["eng"]
         for i, w in enumerate(self.windows):
-            self.win_p[i, aids] += p
-            self.win_e[i, aids] += e
+            agg.win_p[i, aids] += p
+            agg.win_e[i, aids] += e
             if w.fine:
                 self._expire(i, self.tables.get(b - w.units), self.tables.get(b - 2 * w.units))
                 self._leave(i, b)
         for u in self._unit_ms:
-            up, ue = self._unit_acc[u]
-            up[aids] += p
-            ue[aids] += e
-            self._unit_touched[u][aids] = True
+            self._unit_open[u].add(aids, {"plays": p, "eng": e})
         self.signals.close(b, self.tables)
-        detect.spikes(self, b)
         end_ms = (b + 1) * bucket_ms
+        self._taking_off(detect.spikes(self, b), end_ms)
         if end_ms % HOUR_MS == 0:
             for u in self._unit_ms:
                 if end_ms % u == 0:
                     self._close_unit(u, end_ms // u - 1)
             for i, w in enumerate(self.windows):
                 if not w.fine:
-                    ranking.score(self, i, w, end_ms, full=True)
+                    self._rank(i, w, end_ms, full=True)
             self._housekeeping(end_ms)
         for i, w in enumerate(self.windows):
             if w.fine:
-                ranking.score(self, i, w, end_ms, full=end_ms % HOUR_MS == 0)
+                self._rank(i, w, end_ms, full=end_ms % HOUR_MS == 0)
         self.tables.pop(b - self._fine_keep, None)
 
-    def _table_of_open(self) -> Table:
-        acc = self._acc
-        aids = _take(self._touched)
-        cols = {}
-        for name in ACCUMULATED:
-            cols[name] = acc[name][aids].copy()
-            acc[name][aids] = 0
-        return Table(aids, cols)
+    def _taking_off(self, found: detect.Detected, end_ms: int) -> None:
+        """What detection found at the close ending at ``end_ms``: the aggregates taking off
+        are hot, and out of cooldown until one close after the last that still passed (one
+        spike per take-off, however long it lasts)."""
+        agg = self.agg
+        hot = np.array(found.hot, dtype=np.int64)
+        agg.hot[hot] = end_ms
+        agg.cool[hot] = end_ms + self.settings.spike_cooldown_s * 1000
+        for aid, spike in found.spikes:
+            agg.spike[aid] = end_ms
+            self.out.spikes.append(spike)
+
+    def _rank(self, i: int, w: Window, end_ms: int, *, full: bool) -> None:
+        """Window ``i``'s boards to the ranker, and the take-offs that rose or stopped on them."""
+        self.breadth.commit()
+        tick, rose = ranking.score(self, i, w, end_ms, full=full)
+        if rose:
+            self.agg.rose[i, list(rose)] = list(rose.values())
+        self.out.ticks.append(tick)
 
     def _expire(self, i: int, leaving: Table | None, leaving_prev: Table | None) -> None:
         """Window ``i``: a unit moves from the window to the previous one, another leaves."""
         if leaving is not None and len(leaving):
             p, e = leaving.cols["plays"], leaving.cols["eng"]
-            self.win_p[i, leaving.aids] -= p
-            self.win_e[i, leaving.aids] -= e
-            self.prev_p[i, leaving.aids] += p
-            self.prev_e[i, leaving.aids] += e
+            agg = self.agg
+            agg.win_p[i, leaving.aids] -= p
+            agg.win_e[i, leaving.aids] -= e
+            agg.prev_p[i, leaving.aids] += p
+            agg.prev_e[i, leaving.aids] += e
         if leaving_prev is not None and len(leaving_prev):
-            self.prev_p[i, leaving_prev.aids] -= leaving_prev.cols["plays"]
-            self.prev_e[i, leaving_prev.aids] -= leaving_prev.cols["eng"]
+            self.agg.prev_p[i, leaving_prev.aids] -= leaving_prev.cols["plays"]
+            self.agg.prev_e[i, leaving_prev.aids] -= leaving_prev.cols["eng"]
 
     def _leave(self, i: int, unit: int) -> None:
         """Window ``i`` passes ``unit``: the videos last seen in it leave (breadth)."""
@@ -720,11 +609,7 @@ class Stage2:
 
     def _close_unit(self, u: int, k: int) -> None:
         """A long windows' unit ``k`` (of ``u`` ms) is complete."""
-        up, ue = self._unit_acc[u]
-        aids = _take(self._unit_touched[u])
-        table = Table(aids, {"plays": up[aids].copy(), "eng": ue[aids].copy()})
-        up[aids] = 0
-        ue[aids] = 0
+        table = self._unit_open[u].take()
         tables = self.unit_tables[u]
         tables[k] = table
         longest = 0
@@ -738,10 +623,11 @@ class Stage2:
     def _housekeeping(self, now_ms: int) -> None:
         # Entities idle for entity_idle_s go, and with them the videos that named them.
         horizon = now_ms - self.settings.entity_idle_s * 1000
-        n = self.n_aggs
-        alls = np.flatnonzero((self.a_mid[:n] == 0) & (self.a_last[:n] < horizon))
+        agg = self.agg
+        n = agg.n
+        alls = np.flatnonzero((agg.mid[:n] == 0) & (agg.last[:n] < horizon))
         for aid in alls.tolist():
-            ent = self.agg_entity[aid]
+            ent = agg.entity[aid]
             if ent is None:
                 continue
             for vid in list(ent.members):
@@ -750,10 +636,7 @@ class Stage2:
             del self.entities[ent.key]
             release = now_ms + 2 * self._longest_ms + HOUR_MS
             for a in ent.aggs.values():
-                self.agg_entity[a] = None
-                self.a_alive[a] = False
-                self.a_last[a] = np.iinfo(np.int64).max
-                self._quarantine.append((release, a))
+                agg.retire(a, release)
             self.counters.evicted += 1
         # Videos not seen within the longest window are forgotten.
         horizon = now_ms - self._longest_ms
@@ -768,10 +651,7 @@ class Stage2:
         self.pushed = {k: b for k, b in self.pushed.items() if b >= recent}
         self._others = {vid: (q, t) for vid, (q, t) in self._others.items() if t >= horizon}
         # Freed aggregates are used again once no table can name them.
-        ready = [a for release, a in self._quarantine if release <= now_ms]
-        if ready:
-            self._quarantine = [(r, a) for r, a in self._quarantine if r > now_ms]
-            self._free.extend(sorted(ready, reverse=True))
+        agg.release(now_ms)
 
 
 # Checkpoints: the same state in both builds (see trendmon/engine/state.py).

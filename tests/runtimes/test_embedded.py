@@ -160,7 +160,7 @@ def test_a_poison_record_goes_to_dead_letters_and_the_stream_flows(
     assert (stats.records, stats.snapshots, stats.dead_letters, stats.deltas) == (3, 2, 1, 2)
     (letter,) = [decode_event(r.value) for r in log.read(DEAD_LETTERS)]
     assert isinstance(letter, DeadLetter)
-    assert reason in letter.reason and letter.origin == "snapshots@2"
+    assert reason in letter.reason and letter.origin == "snapshots@0:2"
     if raw.startswith(b"\xff"):  # not UTF-8: kept whole, as base64
         assert letter.raw is None and base64.b64decode(letter.raw_b64 or "") == raw
     else:

@@ -10,12 +10,16 @@ come from :class:`~trendmon.settings.KafkaSettings`)::
     sink: deltas + scores + spikes ──> Redis (live boards) and MongoDB (history)
 
 Records between agents are batches (:class:`~trendmon.events.EntityBatch`,
-:class:`~trendmon.events.SinkBatch`, up to ``CHUNK`` items, partitioned explicitly: an entity's
-deltas go to the partition of its key, as Kafka's own partitioner would put it), because a
-Kafka record costs the framework far more than the engine spends on a delta.
+:class:`~trendmon.events.SinkBatch`, up to ``stages.CHUNK`` items, partitioned explicitly: an
+entity's deltas go to the partition of its key, as Kafka's own partitioner would put it),
+because a Kafka record costs the framework far more than the engine spends on a delta.
 
-Every agent is thin: it decodes a batch, calls the pure pieces of
-:mod:`trendmon.engine.partitioned` and sends what they return.
+Every agent is a thin loop of I/O around a plain class of :mod:`trendmon.runtimes.stages`
+(:class:`~trendmon.runtimes.stages.VideoStage`, :class:`~trendmon.runtimes.stages.EntityStage`,
+:class:`~trendmon.runtimes.stages.BoardRanking`), which turns a partition's records into the
+records to send, the dead letters and the table changes: the agent sends them, waits for the
+acknowledgements, writes the table, and loads snapshots and replays partitions when the class
+says so. The tests run those classes in one process, without Faust.
 
 **Nothing lost, nothing counted twice** (at-least-once delivery made exact; the Faust crash
 measurements that call for it are in ``docs/architecture.md``, "Delivery guarantees"):
@@ -53,34 +57,33 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import faust
 import mode
-import msgspec
 from aiokafka import AIOKafkaConsumer, TopicPartition  # type: ignore[import-untyped]
 from faust.types._env import DATADIR
 
-from trendmon.engine.partitioned import EntityPartition, TickMerger, VideoPartition, route
-from trendmon.engine.velocity import VideoState
+from trendmon.engine.partitioned import EntityPartition, TickMerger
 from trendmon.engine.windows import HOUR_MS, make_windows
-from trendmon.errors import ConfigError, SchemaError
-from trendmon.events import (
-    BoardTick,
-    EntityBatch,
-    SinkBatch,
-    TrendScore,
-    VideoSnapshot,
-    decode_snapshot,
-    encode,
-    utc,
-)
-from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS
-from trendmon.log.dead_letters import Rejected
+from trendmon.errors import ConfigError
+from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS, Record
 from trendmon.log.kafka import KafkaBus
 from trendmon.runtimes import snapshots as snapshot
+from trendmon.runtimes.stages import (
+    BOARD_TICKS,
+    CHUNK,
+    DELTAS,
+    ENTITY_DELTAS,
+    SCORES,
+    SPIKES,
+    BoardRanking,
+    EntityStage,
+    Output,
+    VideoStage,
+)
 from trendmon.settings import (
     DEFAULT_NAMESPACE,
     EngineSettings,
@@ -89,20 +92,19 @@ from trendmon.settings import (
     RedisSettings,
 )
 
+__all__ = [
+    "BOARD_TICKS",
+    "CHUNK",
+    "DELTAS",
+    "ENTITY_DELTAS",
+    "SCORES",
+    "SPIKES",
+    "WorkerOptions",
+    "build_app",
+    "ensure_topics",
+]
+
 log = logging.getLogger(__name__)
-
-ENTITY_DELTAS = "entity-deltas"
-DELTAS = "deltas"
-BOARD_TICKS = "board-ticks"
-SCORES = "scores"
-SPIKES = "spikes"
-
-CHUNK = 250
-"""Items per batch record (a Kafka record stays well under the broker's 1 MB)."""
-
-_entity_batch = msgspec.json.Decoder(EntityBatch)
-_tick = msgspec.json.Decoder(BoardTick)
-
 
 @dataclass
 class WorkerOptions:
@@ -119,14 +121,6 @@ class WorkerOptions:
     partitions back at once, without a rebalance."""
     datadir: Path | None = None
     """Where Faust keeps its files; None is Faust's ``{app id}-data`` in the working folder."""
-
-
-@dataclass
-class _Rebuilt:
-    """Partition states of a fold-of-the-input agent, with the offset each expects next."""
-
-    states: dict[int, Any] = field(default_factory=dict)
-    expect: dict[int, int] = field(default_factory=dict)
 
 
 class _Changelog:
@@ -177,14 +171,6 @@ async def _gather(futures: Iterable[Awaitable[Any]]) -> None:
     pending = list(futures)
     if pending:
         await asyncio.gather(*pending)
-
-
-def _dump_state(st: VideoState) -> bytes:
-    return msgspec.json.encode(st.dump())
-
-
-def _load_state(raw: bytes) -> VideoState:
-    return VideoState.load(msgspec.json.decode(raw))
 
 
 def build_app(
@@ -243,12 +229,9 @@ def build_app(
         )
 
     snapshots = topic(SNAPSHOTS)
-    entity_deltas = topic(ENTITY_DELTAS)
-    deltas = topic(DELTAS)
-    board_ticks = topic(BOARD_TICKS, 1)
-    scores = topic(SCORES)
-    spikes = topic(SPIKES)
-    dead_letters = topic(DEAD_LETTERS)
+    outputs = {name: topic(name) for name in (ENTITY_DELTAS, DELTAS, SCORES, SPIKES)}
+    entity_deltas = outputs[ENTITY_DELTAS]
+    board_ticks = outputs[BOARD_TICKS] = topic(BOARD_TICKS, 1)
     video_state = app.Table(
         "video-state",
         default=None,
@@ -257,231 +240,70 @@ def build_app(
         value_type=bytes,
     )
 
-    stage1: dict[int, VideoPartition] = {}
-    stage1_expect: dict[int, int] = {}
+    one = VideoStage(engine, parts, video_state.get)
+    two = EntityStage(engine, parts, kafka.snapshot_interval_s)
+    ranking = BoardRanking(engine, parts, kafka.snapshot_interval_s)
+    made_with = snapshot.fingerprint(engine, parts)
+    stage2_state = topic(snapshot.STAGE2_STATE)
+    ranker_state = topic(snapshot.RANKER_STATE, 1)
+    send = _Sender(outputs, topic(DEAD_LETTERS))
+
+    async def latest(p: int, kind: type[Any], name: str) -> Any:
+        if kafka.snapshot_interval_s <= 0:
+            return None
+        return await snapshot.load_latest(kafka, p, made_with, kind, name)
 
     @app.agent(snapshots)
     async def stage_one(stream: Any) -> None:
         async for events in stream.take_events(opts.batch, within=opts.within_s):
-            sends: list[Awaitable[Any]] = []
-            touched: dict[int, dict[str, Any]] = {}
-            gone: dict[int, list[tuple[str, Any]]] = {}
-            for p, evs in _by_partition(events).items():
-                if stage1_expect.get(p) != evs[0].message.offset:
-                    # Started, restarted or handed this partition: what is cached here may be
-                    # stale, the table is not (it is restored from its changelog).
-                    stage1.pop(p, None)
-                stage1_expect[p] = evs[-1].message.offset + 1
-                part = stage1.get(p)
-                if part is None:
-                    part = stage1[p] = VideoPartition(engine, p)
-                    raw_mark = video_state.get(f"__wm__:{p}".encode())
-                    if raw_mark is not None:
-                        wm, first = msgspec.json.decode(raw_mark)
-                        part.stage.marks[0] = wm
-                        part.first_ms = first
-                snaps: list[VideoSnapshot] = []
-                last: dict[str, Any] = {}
-                origin: dict[int, Any] = {}
-                for ev in evs:
-                    try:
-                        snap = decode_snapshot(ev.message.value)
-                    except SchemaError as exc:
-                        sends.append(await _dead(dead_letters, ev, str(exc)))
-                        continue
-                    vid = snap.video_id
-                    if vid not in part.stage.videos:
-                        raw = video_state.get(vid.encode())
-                        if raw is not None:
-                            loaded = part.stage.videos[vid] = _load_state(raw)
-                            # A crash can leave the video's state newer than the partition's
-                            # mark: its watermark was at least that far.
-                            marks = part.stage.marks
-                            marks[0] = max(marks[0], loaded.last_ms)
-                    snaps.append(snap)
-                    last[vid] = ev
-                    origin[id(snap)] = ev
-                out = part.process(snaps)
-                for snap, reason in out.rejected:
-                    sends.append(await _dead(dead_letters, origin[id(snap)], reason, snap))
-                gone[p] = [(vid, evs[-1]) for vid in out.evicted]
-                for i in range(0, max(len(out.snapshots), len(out.deltas)), CHUNK):
-                    batch = SinkBatch(
-                        snapshots=out.snapshots[i : i + CHUNK], deltas=out.deltas[i : i + CHUNK]
-                    )
-                    sends.append(await deltas.send(value=encode(batch), partition=p))
-                mark = part.watermark()
-                routed = route(out.deltas, parts)
-                for q in range(parts):
-                    ds, keys = routed.get(q, ([], []))
-                    for i in range(0, max(len(ds), 1), CHUNK):
-                        last_chunk = i + CHUNK >= len(ds)
-                        if not ds and mark is None:
-                            break
-                        record = EntityBatch(
-                            part=p,
-                            deltas=ds[i : i + CHUNK],
-                            entities=keys[i : i + CHUNK],
-                            mark=mark if last_chunk else None,
-                        )
-                        sends.append(await entity_deltas.send(value=encode(record), partition=q))
-                touched[p] = last
-            await _gather(sends)
+            sent: list[Awaitable[Any]] = []
+            outs = []
+            for p, records in _records(events).items():
+                outs.append(out := one.process(p, records))
+                sent += await send(out)
+            await _gather(sent)
             # Only now that the broker holds every output may the state say they were made; and
             # the batch is acknowledged only once the broker holds the state too.
             changes = _Changelog(app, video_state)
-            for p, evicted in gone.items():
-                for vid, _ in evicted:
-                    if vid.encode() in video_state.data:
-                        await changes.put(p, vid.encode(), None)
-            for p, last in touched.items():
-                part = stage1[p]
-                for vid in last:
-                    st = part.stage.videos.get(vid)
-                    if st is not None:
-                        await changes.put(p, vid.encode(), _dump_state(st))
-                if last:
-                    where = msgspec.json.encode([part.stage.marks[0], part.first_ms])
-                    await changes.put(p, f"__wm__:{p}".encode(), where)
+            for change in (change for out in outs for change in out.state):
+                await changes.put(change.partition, change.key, change.value)
             await changes.flush()
-
-    stage2 = _Rebuilt()
-    said: dict[int, list[int]] = {}
-    stage2_state = topic(snapshot.STAGE2_STATE)
-    made_with = snapshot.fingerprint(engine, parts)
-    snapshot_due: dict[int, float] = {}
-    covered: dict[int, int] = {}
-    """Per partition, the input offset its loaded snapshot covers (records below are in it)."""
-
-    def stage2_apply(p: int, value: bytes, key: bytes | None) -> EntityPartition:
-        part = stage2.states.get(p)
-        if part is None:
-            part = stage2.states[p] = EntityPartition(engine, p, parts)
-        batch = _entity_batch.decode(value)
-        for d, keys in zip(batch.deltas, batch.entities, strict=True):
-            part.delta(d, keys)
-        if batch.mark is not None:
-            part.watermark(batch.mark)
-        return part
-
-    def stage2_batch(p: int, values: list[bytes]) -> Any:
-        for value in values:
-            stage2_apply(p, value, None)
-        return stage2.states[p].drain()
 
     @app.agent(entity_deltas)
     async def stage_two(stream: Any) -> None:
         async for events in stream.take_events(opts.batch, within=opts.within_s):
-            sends: list[Awaitable[Any]] = []
-            for p, evs in _by_partition(events).items():
-                first = evs[0].message.offset
-                redelivered = p in stage2.states and first < stage2.expect.get(p, 0)
-                if redelivered:
-                    # Delivered again from an earlier offset (a seek to the committed one):
-                    # this state already holds those records, and their outputs were sent.
-                    covered[p] = max(covered.get(p, 0), stage2.expect[p])
-                    log.info("stage 2 partition %s: offsets from %s again, already held", p, first)
-                elif stage2.expect.get(p) != first:
-                    stage2.states.pop(p, None)
-                    start = 0
-                    loaded: tuple[int, EntityPartition] | None = None
-                    if kafka.snapshot_interval_s > 0:
-                        loaded = await snapshot.load_latest(kafka, p, made_with, EntityPartition)
-                    if loaded is not None:
-                        start, stage2.states[p] = loaded
-                    covered[p] = start
-                    await _replay(
-                        kafka, f"{prefix}{ENTITY_DELTAS}", p, first, stage2_apply, start=start
+            sent: list[Awaitable[Any]] = []
+            by_partition = _records(events)
+            for p, records in by_partition.items():
+                if two.must_rebuild(p, records[0].offset):
+                    start = two.restore(
+                        p, await latest(p, EntityPartition, snapshot.STAGE2_STATE)
                     )
+                    replayed = functools.partial(two.replayed, p)
+                    await _replay(kafka, ENTITY_DELTAS, p, records[0].offset, replayed, start)
+                    two.resumed(p)
                     log.info("stage 2 partition %s resumed from offset %s", p, start)
-                    stage2.states.setdefault(p, EntityPartition(engine, p, parts))
-                    stage2.states[p].drain()
-                    snapshot_due[p] = 0.0  # one after the first batch, then on the interval
-                last = evs[-1].message.offset + 1
-                stage2.expect[p] = max(stage2.expect[p], last) if redelivered else last
-                # Records the snapshot covers: their outputs were acknowledged before it.
-                evs = [ev for ev in evs if ev.message.offset >= covered.get(p, 0)]
-                if not evs:
-                    continue
                 # In a thread: a bucket's close can take a few hundred ms, during which stage 1
                 # and the sinks (on this loop) go on, sharing the interpreter.
-                out = await asyncio.to_thread(stage2_batch, p, [ev.message.value for ev in evs])
-                for tick in out.ticks:
-                    sends.append(await board_ticks.send(value=encode(tick), partition=0))
-                if out.spikes:
-                    value = encode(SinkBatch(spikes=out.spikes))
-                    sends.append(await spikes.send(value=value, partition=p))
-                waiting = stage2.states[p].waiting_for
-                if waiting and waiting != said.get(p):
-                    said[p] = waiting
-                    log.warning(
-                        "stage 2 partition %s waits for snapshots partitions %s, which have "
-                        "carried no data yet: boards are held until they do",
-                        p,
-                        waiting,
-                    )
-            await _gather(sends)
+                sent += await send(await asyncio.to_thread(two.process, p, records))
+            await _gather(sent)
             # Only once the broker holds every output of the records a snapshot covers.
-            now = time.monotonic()
-            for p in _by_partition(events):
-                if kafka.snapshot_interval_s <= 0 or now < snapshot_due.get(p, 0.0):
-                    continue
-                snapshot_due[p] = now + kafka.snapshot_interval_s
-                offset = max(stage2.expect[p], covered.get(p, 0))
-                value = await asyncio.to_thread(
-                    snapshot.encode_state, stage2.states[p], offset, made_with
-                )
-                await (
-                    await stage2_state.send(
-                        key=str(p).encode(), value=value, partition=p, force=True
-                    )
-                )
-
-    ranker = _Rebuilt()
-    ranker_state = topic(snapshot.RANKER_STATE, 1)
-    ranker_due = [0.0]
-    ranker_covered = [0]
-
-    def ranker_apply(p: int, value: bytes, key: bytes | None) -> list[TrendScore]:
-        merger = ranker.states.get(0)
-        if merger is None:
-            merger = ranker.states[0] = TickMerger(engine, parts)
-        return merger.add(_tick.decode(value))
+            for p, offset, state in two.snapshots_due(by_partition, time.monotonic()):
+                value = await asyncio.to_thread(snapshot.encode_state, state, offset, made_with)
+                key = str(p).encode()
+                await (await stage2_state.send(key=key, value=value, partition=p, force=True))
 
     @app.agent(board_ticks)
     async def rank(stream: Any) -> None:
         async for events in stream.take_events(opts.batch, within=opts.within_s):
-            sends: list[Awaitable[Any]] = []
-            first = events[0].message.offset
-            if ranker.expect.get(0) != first:
-                ranker.states.clear()
-                start = 0
-                loaded: tuple[int, TickMerger] | None = None
-                if kafka.snapshot_interval_s > 0:
-                    loaded = await snapshot.load_latest(
-                        kafka, 0, made_with, TickMerger, snapshot.RANKER_STATE
-                    )
-                if loaded is not None:
-                    start, ranker.states[0] = loaded
-                ranker_covered[0] = start
-                await _replay(kafka, f"{prefix}{BOARD_TICKS}", 0, first, ranker_apply, start=start)
+            records = _records(events)[0]
+            if ranking.must_rebuild(records[0].offset):
+                start = ranking.restore(0, await latest(0, TickMerger, snapshot.RANKER_STATE))
+                await _replay(kafka, BOARD_TICKS, 0, records[0].offset, ranking.replayed, start)
                 log.info("the ranker resumed from offset %s", start)
-                ranker_due[0] = 0.0
-            made: list[TrendScore] = []
-            for ev in events:
-                # Below the snapshot's offset: in it already, and its scores were sent.
-                if ev.message.offset >= ranker_covered[0]:
-                    made += ranker_apply(0, ev.message.value, None)
-            for i in range(0, len(made), CHUNK):
-                value = encode(SinkBatch(scores=made[i : i + CHUNK]))
-                sends.append(await scores.send(value=value, partition=0))
-            ranker.expect[0] = events[-1].message.offset + 1
-            await _gather(sends)
-            now = time.monotonic()
-            if kafka.snapshot_interval_s > 0 and now >= ranker_due[0] and 0 in ranker.states:
-                ranker_due[0] = now + kafka.snapshot_interval_s
-                offset = max(ranker.expect[0], ranker_covered[0])
-                value = snapshot.encode_state(ranker.states[0], offset, made_with)
+            await _gather(await send(ranking.process(records)))
+            for _, offset, state in ranking.snapshots_due([0], time.monotonic()):
+                value = snapshot.encode_state(state, offset, made_with)
                 await (await ranker_state.send(key=b"ranker", value=value, partition=0, force=True))
 
     if opts.sinks:
@@ -493,24 +315,32 @@ def build_app(
     return app
 
 
-def _by_partition(events: Iterable[Any]) -> dict[int, list[Any]]:
-    grouped: dict[int, list[Any]] = defaultdict(list)
+def _records(events: Iterable[Any]) -> dict[int, list[Record]]:
+    """A batch of Faust events as records, by partition (in partition order)."""
+    grouped: dict[int, list[Record]] = defaultdict(list)
     for ev in events:
-        grouped[ev.message.partition].append(ev)
+        m = ev.message
+        # Faust gives the record's timestamp in seconds; the broker's is whole milliseconds.
+        record = Record(m.topic, m.partition, m.offset, None, round(m.timestamp * 1000), m.value)
+        grouped[m.partition].append(record)
     return dict(sorted(grouped.items()))
 
 
-async def _dead(
-    topic: faust.TopicT, ev: Any, reason: str, snap: VideoSnapshot | None = None
-) -> Awaitable[Any]:
-    msg = ev.message
-    at = snap.collected_at if snap is not None else utc(msg.timestamp)
-    letter = Rejected(
-        reason=reason, origin=f"{msg.topic}@{msg.partition}:{msg.offset}", raw=msg.value
-    )
-    m = letter.message(at)
-    fut: Awaitable[Any] = await topic.send(key=m.key.encode(), value=m.value)
-    return fut
+class _Sender:
+    """Sends an :class:`~trendmon.runtimes.stages.Output`'s records and dead letters."""
+
+    def __init__(self, topics: dict[str, faust.TopicT], dead_letters: faust.TopicT) -> None:
+        self._topics = topics
+        self._dead_letters = dead_letters
+
+    async def __call__(self, out: Output) -> list[Awaitable[Any]]:
+        """Queue every record of ``out``; return what to await for the broker's acks."""
+        futs: list[Awaitable[Any]] = []
+        for m in out.dead:
+            futs.append(await self._dead_letters.send(key=m.key.encode(), value=m.value))
+        for s in out.sends:
+            futs.append(await self._topics[s.topic].send(value=s.value, partition=s.partition))
+        return futs
 
 
 async def _replay(
@@ -518,14 +348,14 @@ async def _replay(
     name: str,
     partition: int,
     until: int,
-    apply: Callable[[int, bytes, bytes | None], Any],
-    *,
+    apply: Callable[[bytes], object],
     start: int = 0,
 ) -> int:
-    """Feed ``apply`` the records of one partition from ``start`` (0: its first offset) up to
-    ``until``."""
+    """Feed ``apply`` the values of one partition of the topic ``name`` (without its prefix)
+    from ``start`` (0: its first offset) up to ``until``."""
     if until <= start:
         return 0
+    topic = f"{kafka.topic_prefix}{name}"
     consumer = AIOKafkaConsumer(
         bootstrap_servers=kafka.bootstrap_servers.split(","),
         enable_auto_commit=False,
@@ -535,7 +365,7 @@ async def _replay(
     await consumer.start()
     done = 0
     try:
-        tp = TopicPartition(name, partition)
+        tp = TopicPartition(topic, partition)
         consumer.assign([tp])
         await consumer.seek_to_beginning(tp)
         if start > await consumer.position(tp):
@@ -546,12 +376,12 @@ async def _replay(
             for record in batch.get(tp, []):
                 if record.offset >= until:
                     break
-                apply(partition, record.value, record.key)
+                apply(record.value)
                 done += 1
             position = await consumer.position(tp)
     finally:
         await consumer.stop()
-    log.info("rebuilt %s[%s] from %s records", name, partition, done)
+    log.info("rebuilt %s[%s] from %s records", topic, partition, done)
     return done
 
 

@@ -3,7 +3,8 @@
 One loop reads the ``snapshots`` topic of the embedded log from its position, decodes batches,
 runs them through the :class:`~trendmon.engine.engine.Engine`, writes the outputs to the live
 store (Redis) and the history store, and moves on. Invalid records and snapshots the engine
-refuses go to ``dead-letters`` with the reason and the offset they came from.
+refuses go to ``dead-letters`` with the reason and their origin (:mod:`~trendmon.runtimes.decoding`,
+shared with the distributed runtime).
 
 **Crashes.** Every few seconds the loop writes a checkpoint, the engine's whole state and the
 next offset in one file (written aside, then renamed, so it is never torn), under
@@ -26,16 +27,15 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from trendmon.engine.engine import Engine, EngineOutput
-from trendmon.errors import BusError, ConfigError, SchemaError
-from trendmon.events import VideoSnapshot, decode_snapshot, utc
-from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS, Bus, Message, Record
-from trendmon.log.dead_letters import Rejected
+from trendmon.errors import BusError, ConfigError
+from trendmon.events import VideoSnapshot
+from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS, Bus, Record
 from trendmon.log.embedded import EmbeddedLog
+from trendmon.runtimes.decoding import decode
 from trendmon.runtimes.forecasts import score_into
 from trendmon.settings import DEFAULT_NAMESPACE, EngineSettings
 from trendmon.sinks.history import HistoryStore
@@ -105,19 +105,6 @@ def _write_atomically(path: Path, *state: object) -> None:
         fp.flush()
         os.fsync(fp.fileno())
     os.replace(tmp, path)
-
-
-def _dead_letter(record: Record, reason: str, snapshot: VideoSnapshot | None = None) -> Message:
-    # Named by origin, reason and bytes: processing the same record again after a crash stores
-    # the letter once; bytes that are not UTF-8 are kept whole (raw_b64).
-    at = snapshot.collected_at if snapshot is not None else _record_time(record)
-    return Rejected(
-        reason=reason, origin=f"{record.topic}@{record.offset}", raw=record.value
-    ).message(at)
-
-
-def _record_time(record: Record) -> datetime:
-    return utc(record.timestamp_ms / 1000)
 
 
 class EmbeddedRuntime:
@@ -276,20 +263,11 @@ class EmbeddedRuntime:
 
     def process(self, records: list[Record]) -> EngineOutput:
         """Decode, run and store one batch of records."""
-        snapshots: list[VideoSnapshot] = []
-        origin: dict[int, Record] = {}
-        dead: list[Message] = []
-        for record in records:
-            try:
-                snap = decode_snapshot(record.value)
-            except SchemaError as exc:
-                dead.append(_dead_letter(record, str(exc)))
-                continue
-            origin[id(snap)] = record
-            snapshots.append(snap)
+        decoded = decode(records, one_sequence=isinstance(self.log, EmbeddedLog))
+        snapshots = decoded.snapshots
         out = self.engine.process(snapshots)
-        for snap, reason in out.rejected:
-            dead.append(_dead_letter(origin[id(snap)], reason, snap))
+        decoded.refuse(out.rejected)
+        dead = decoded.dead
         if dead and self.publish_dead_letters:
             self.log.publish(DEAD_LETTERS, dead)
         accepted = out.select(snapshots)

@@ -152,3 +152,42 @@ def test_the_wall_shows_next_up_and_reads_it_again_when_the_hour_turns(
     assert [r[1] for r in wall_next(page)] == ["#comingup"]
     screenshot(page, "wall-next-up")
     assert page.console.errors == []
+
+
+def test_an_entity_page_shows_its_hourly_chance_of_the_top_20(
+    page: Any, next_server: DashboardServer, world: World
+) -> None:
+    data = next_server.app.server.extensions["trendmon"]["data"]
+    series = data.entity_series("hashtag:surge", "all", "24h")
+    assert series, "the world must have scored #surge for its page to draw a chart"
+    first = -(-series[0]["at_ms"] // HOUR) * HOUR
+    last = series[-1]["at_ms"] // HOUR * HOUR
+    assert last > first, "the chart must span whole hours"
+    made = [(first, 0.3, "velocity", None), (last, 0.62, "model", 0.64)]
+    forecasts = [
+        EntityForecast("hashtag", "hashtag:surge", "all", at, 6, p, False, method, hit)
+        for at, p, method, hit in made
+    ]
+    # Another market's and an hour outside the chart's are not this chart's.
+    forecasts += [
+        EntityForecast("hashtag", "hashtag:surge", "GB", last, 6, 0.99, False, "model", 0.9),
+        EntityForecast("hashtag", "hashtag:surge", "all", last + HOUR, 6, 0.01, False, "model", 0),
+    ]
+    world.sinks.history.write_forecasts(forecast_records(forecasts, []))
+    page.goto(next_server.url + "/hashtag/surge?window=24h")
+    page.wait_for_selector("#entity-detail .js-plotly-plot")
+    cards = page.inner_text("#entity-detail .cards")
+    assert "TOP 20 WITHIN 6 H (FORECAST)" in cards.upper()  # labels are set in capitals
+    assert "62.0% (model; backtest: 64.0% of such made it)" in cards
+    band = page.evaluate(
+        """() => document.querySelector('#entity-chart .js-plotly-plot').data
+               .filter(t => t.name.startsWith('chance of its top 20'))
+               .map(t => [t.name, t.y, t.yaxis, t.x.map(x => x.slice(0, 16))])"""
+    )
+    assert len(band) == 1
+    name, y, axis, x = band[0]
+    assert name == "chance of its top 20 within 6 h (forecast)" and axis == "y2"
+    # First and last hour of the chart (other tests here may have written hours between).
+    assert (y[0], y[-1]) == (0.3, 0.62) and 0.99 not in y and 0.01 not in y
+    assert x == sorted(x) and len(set(x)) == len(x)
+    assert page.console.errors == []

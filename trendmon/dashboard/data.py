@@ -30,7 +30,8 @@ from trendmon.engine.entities import KINDS
 from trendmon.engine.windows import HOUR_MS
 from trendmon.errors import BusError, TerminalError
 from trendmon.events import as_dict, utc
-from trendmon.forecast.labels import VIDEO_AGES_H
+from trendmon.forecast.labels import HORIZON_H, VIDEO_AGES_H
+from trendmon.forecast.observations import KINDS as FORECAST_KINDS
 from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS, SOURCE_HEALTH, Bus
 from trendmon.log.dead_letters import reason_class
 from trendmon.sinks.history import HistoryStore
@@ -485,6 +486,21 @@ class DashboardData:
         ]  # fmt: skip
         rows.sort(key=lambda r: (-float(r["p_top20"]), r["entity"]))
         return rows[:n]
+
+    def entity_forecasts(
+        self, entity: str, market: str, since_ms: int, until_ms: int
+    ) -> list[dict[str, Any]]:
+        """The entity's hourly forecasts (chance of its top 20 within the horizon) in
+        ``market``, made from ``since_ms`` to ``until_ms`` (whole hours), oldest first."""
+        if entity.partition(":")[0] not in FORECAST_KINDS:
+            return []
+        first, last = -(-since_ms // HOUR_MS), until_ms // HOUR_MS
+        ids = [f"{entity}|{market}|{h * HOUR_MS}|{HORIZON_H}" for h in range(first, last + 1)]
+        records: list[dict[str, Any]] = self._hist(
+            ("entity_forecasts", entity, market, first, last),
+            lambda h: h.forecasts(ids=ids),
+        )
+        return records
 
     def video_forecasts(self, video_id: str) -> list[dict[str, Any]]:
         """The video's forecasts of its plays at 24 hours, made at 1, 3 and 6 hours of age

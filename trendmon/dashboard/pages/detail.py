@@ -73,6 +73,43 @@ def _forecast_band(fig: go.Figure, forecasts: list[dict[str, Any]]) -> None:
         )
 
 
+def _chance_band(fig: go.Figure, forecasts: list[dict[str, Any]]) -> None:
+    """An entity's hourly chance of its top 20 within the horizon, on a second axis (0-100%),
+    at the hour each was made (docs/forecasts.md)."""
+    if not forecasts:
+        return
+    x = [datetime.fromtimestamp(f["made_ms"] / 1000, tz=UTC) for f in forecasts]
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=[f["p_top20"] for f in forecasts],
+            mode="lines+markers",
+            line={"shape": "hv", "width": 1},
+            fill="tozeroy",
+            opacity=0.5,
+            name=f"chance of its top 20 within {forecasts[-1]['horizon_h']} h (forecast)",
+            yaxis="y2",
+        )
+    )
+    fig.update_layout(
+        yaxis2={"overlaying": "y", "side": "right", "range": [0, 1], "tickformat": ".0%"},
+    )
+
+
+def _chance_card(forecasts: list[dict[str, Any]]) -> list[html.Div]:
+    """The latest hourly forecast of the entity: its chance of the top 20, and how often the
+    backtest's forecasts of about that chance made it."""
+    if not forecasts:
+        return []
+    f = forecasts[-1]
+    made = "" if f.get("backtest_hit_rate") is None else (
+        f"; backtest: {fmt.percent(f['backtest_hit_rate'])} of such made it"
+    )
+    now = "in it now, " if f.get("in_top20_now") else ""
+    value = f"{fmt.percent(f['p_top20'])} ({now}{f['method']}{made})"
+    return [_card(f"Top 20 within {f['horizon_h']} h (forecast)", value)]
+
+
 def _forecast_card(forecasts: list[dict[str, Any]]) -> list[html.Div]:
     """The latest forecast of the plays at 24 hours, its 80% interval and who made it."""
     if not forecasts:
@@ -117,15 +154,18 @@ def entity_layout(
     rank = card.get("rank")
     arrow, _ = fmt.rank_change(rank, card.get("prev_rank"), bool(card.get("is_new")))
     chart: Any = html.P("No score history in this market and window yet.", className="empty")
+    chances: list[dict[str, Any]] = []
     if series:
-        chart = _graph(
-            _figure(
-                [s["at_ms"] for s in series],
-                {"trend score": [s["score"] for s in series]},
-                "Trend score",
-            ),
-            "entity-chart",
+        fig = _figure(
+            [s["at_ms"] for s in series],
+            {"trend score": [s["score"] for s in series]},
+            "Trend score",
         )
+        chances = data.entity_forecasts(
+            entity, base["market"], series[0]["at_ms"], series[-1]["at_ms"]
+        )
+        _chance_band(fig, chances)
+        chart = _graph(fig, "entity-chart")
     return html.Div(
         [
             html.H1(
@@ -148,6 +188,7 @@ def entity_layout(
                     _card("Plays per hour", fmt.rate(card.get("velocity"))),
                     _card("Videos", fmt.compact(card.get("videos"))),
                     _card("Creators", fmt.compact(card.get("creators"))),
+                    *_chance_card(chances),
                 ],
                 className="cards",
             ),

@@ -338,6 +338,17 @@ class EntityBatch(
     """That partition's progress once these deltas are made (stage 2 closes buckets on it)."""
 
 
+class ForecastBatch(
+    Struct, frozen=True, gc=False, kw_only=True, tag_field="type", tag="forecast_batch"
+):
+    """Snapshots one stage-1 partition accepted, in its order, for the hourly forecasts
+    (:mod:`trendmon.forecast.partitioned`)."""
+
+    v: Literal[1] = 1
+    part: int
+    snapshots: list[VideoSnapshot]
+
+
 class SinkBatch(Struct, frozen=True, gc=False, kw_only=True, tag_field="type", tag="sink_batch"):
     """What the stores need of a batch: accepted snapshots and deltas, scores or spikes."""
 

@@ -484,3 +484,55 @@ def test_broker_restarted_while_producers_publish_loses_nothing(
     assert out.decode().split() == ["published", str(len(snapshots))]
     # A worker that gave up while the broker was away is started again, as compose would.
     pipeline.wait_for(expected, restart_in=tmp_path)
+
+
+# As tests/runtimes/test_forecasts.py: the smallest world in which the fallback forecasts.
+FORECAST_WORLD = dict(
+    seed=9, hours=34, creators=40, videos=180, interval_s=3600, breakouts=1, markets="US"
+)
+
+
+def test_a_worker_stores_the_forecasts_the_embedded_runtime_stores(
+    pipeline: Pipeline, tmp_path: Path, mongo_uri: str
+) -> None:
+    from trendmon.forecast.forecaster import HourlyForecasts
+    from trendmon.log.base import snapshot_message
+    from trendmon.log.embedded import EmbeddedLog
+    from trendmon.runtimes.embedded import EmbeddedRuntime
+    from trendmon.settings import MongoSettings
+    from trendmon.sinks.factory import open_history
+    from trendmon.sinks.sqlite.history import SqliteHistory
+
+    world = list(Simulation(SimulatorSettings(**FORECAST_WORLD)).snapshots())
+    # The embedded runtime on the same log, with the worker's stage-1 partitions.
+    log = EmbeddedLog(tmp_path / "embedded")
+    log.publish(SNAPSHOTS, [snapshot_message(s, encode(s)) for s in world])
+    runtime = EmbeddedRuntime(
+        log,
+        Sinks(history=SqliteHistory(tmp_path / "embedded", "want")),
+        EngineSettings(),
+        namespace="want",
+        partitions=PARTITIONS,
+        forecasts=HourlyForecasts(None),
+    )
+    runtime.run(follow=False)
+    want = {r["id"]: r for r in runtime.sinks.history.forecasts()}
+    runtime.sinks.close()
+    log.close()
+    assert any(r["entity_type"] == "hashtag" for r in want.values())
+
+    pipeline.env["TRENDMON_FORECAST_ENABLED"] = "true"
+    pipeline.start_worker(tmp_path)
+    pipeline.publish(world)
+    mongo = MongoSettings(uri=mongo_uri, database=pipeline.env["TRENDMON_MONGO_DATABASE"])
+    history = open_history("mongo", namespace=pipeline.namespace, mongo=mongo)
+    try:
+        deadline = time.monotonic() + 300
+        got: dict[str, Any] = {}
+        while time.monotonic() < deadline and len(got) < len(want):
+            time.sleep(2)
+            got = {r["id"]: r for r in history.forecasts()}
+            assert all(p.poll() is None for p in pipeline.workers), pipeline.tail()
+    finally:
+        history.close()
+    assert got == want, pipeline.tail()

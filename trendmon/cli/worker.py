@@ -80,7 +80,8 @@ def worker(
 
     Start as many as the load needs; they share the topics' partitions
     (TRENDMON_KAFKA_PARTITIONS). Producers publish with `--bus kafka`. Settings come from
-    TRENDMON_KAFKA_*, TRENDMON_ENGINE_*, TRENDMON_REDIS_* and TRENDMON_MONGO_*.
+    TRENDMON_KAFKA_*, TRENDMON_ENGINE_*, TRENDMON_REDIS_*, TRENDMON_MONGO_* and
+    TRENDMON_FORECAST_* (the model file is read from the worker's TRENDMON_HOME).
 
     Example:
 
@@ -88,6 +89,7 @@ def worker(
     """
 
     from trendmon.runtimes.distributed import WorkerOptions, build_app, ensure_topics
+    from trendmon.runtimes.forecasts import open_forecasts
 
     kafka = load(KafkaSettings)
     engine = load(EngineSettings)
@@ -105,6 +107,7 @@ def worker(
         ),
         redis=load(RedisSettings),
         mongo=load(MongoSettings),
+        forecasts=open_forecasts(load(CoreSettings).home),
     )
     err.print(f"trendmon worker on {kafka.bootstrap_servers} ({kafka.partitions} partitions)")
     runner = _worker_class()(app, loglevel=loglevel, quiet=True)

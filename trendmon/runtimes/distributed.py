@@ -69,6 +69,8 @@ from faust.types._env import DATADIR
 from trendmon.engine.partitioned import EntityPartition, TickMerger
 from trendmon.engine.windows import HOUR_MS, make_windows
 from trendmon.errors import ConfigError
+from trendmon.forecast.forecaster import HourlyForecasts
+from trendmon.forecast.partitioned import PartitionedForecasts
 from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS, Record
 from trendmon.log.kafka import KafkaBus
 from trendmon.runtimes import snapshots as snapshot
@@ -77,10 +79,12 @@ from trendmon.runtimes.stages import (
     CHUNK,
     DELTAS,
     ENTITY_DELTAS,
+    FORECAST_INPUT,
     SCORES,
     SPIKES,
     BoardRanking,
     EntityStage,
+    ForecastStage,
     Output,
     VideoStage,
 )
@@ -180,8 +184,13 @@ def build_app(
     *,
     redis: RedisSettings | None = None,
     mongo: MongoSettings | None = None,
+    forecasts: HourlyForecasts | None = None,
 ) -> faust.App:
-    """The Faust app with every agent of the pipeline (see the module docstring)."""
+    """The Faust app with every agent of the pipeline (see the module docstring).
+
+    With ``forecasts`` (what :func:`~trendmon.runtimes.forecasts.open_forecasts` loaded),
+    stage 1 also feeds the snapshots it accepts to ``forecast-input``, and a worker with the
+    stores scores them every hour of event time into the history."""
     opts = options or WorkerOptions()
     if opts.datadir:
         opts.datadir.mkdir(parents=True, exist_ok=True)
@@ -229,7 +238,10 @@ def build_app(
         )
 
     snapshots = topic(SNAPSHOTS)
-    outputs = {name: topic(name) for name in (ENTITY_DELTAS, DELTAS, SCORES, SPIKES)}
+    outputs = {
+        name: topic(name, 1 if name == FORECAST_INPUT else parts)
+        for name in (ENTITY_DELTAS, DELTAS, SCORES, SPIKES, FORECAST_INPUT)
+    }
     entity_deltas = outputs[ENTITY_DELTAS]
     board_ticks = outputs[BOARD_TICKS] = topic(BOARD_TICKS, 1)
     video_state = app.Table(
@@ -240,7 +252,7 @@ def build_app(
         value_type=bytes,
     )
 
-    one = VideoStage(engine, parts, video_state.get)
+    one = VideoStage(engine, parts, video_state.get, forecasts=forecasts is not None)
     two = EntityStage(engine, parts, kafka.snapshot_interval_s)
     ranking = BoardRanking(engine, parts, kafka.snapshot_interval_s)
     made_with = snapshot.fingerprint(engine, parts)
@@ -308,6 +320,9 @@ def build_app(
 
     if opts.sinks:
         _add_sink(app, opts, kafka, engine, redis, mongo)
+        if forecasts is not None:
+            stage = ForecastStage(forecasts, parts, kafka.snapshot_interval_s)
+            _add_forecasts(app, opts, kafka, mongo, stage, made_with)
         from trendmon.runtimes.alert_agent import add_alerts
 
         add_alerts(app, kafka, mongo, spikes_topic=SPIKES, within_s=opts.within_s)
@@ -435,6 +450,57 @@ def _add_sink(
     app.timer(interval=5.0)(check_live)
 
 
+def _add_forecasts(
+    app: faust.App,
+    opts: WorkerOptions,
+    kafka: KafkaSettings,
+    mongo: MongoSettings | None,
+    stage: ForecastStage,
+    made_with: str,
+) -> None:
+    """The hourly forecasts: one agent over the one ``forecast-input`` partition, storing what
+    each batch scores in the history before the batch is acknowledged (ids are deterministic,
+    so a batch scored again after a crash stores the same records)."""
+    from trendmon.runtimes.waiting import until_available
+    from trendmon.sinks.factory import open_history
+
+    history = open_history("mongo", namespace=opts.namespace, mongo=mongo)
+    state_topic = app.topic(
+        f"{kafka.topic_prefix}{snapshot.FORECAST_STATE}",
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=1,
+        internal=False,
+    )
+
+    @app.agent(
+        app.topic(
+            f"{kafka.topic_prefix}{FORECAST_INPUT}", key_serializer="raw", value_serializer="raw"
+        ),
+        name="forecasts",
+    )
+    async def forecast(stream: Any) -> None:
+        async for events in stream.take_events(opts.batch, within=opts.within_s):
+            records = _records(events)[0]
+            if stage.must_rebuild(records[0].offset):
+                loaded = None
+                if kafka.snapshot_interval_s > 0:
+                    loaded = await snapshot.load_latest(
+                        kafka, 0, made_with, PartitionedForecasts, snapshot.FORECAST_STATE
+                    )
+                start = stage.restore(0, loaded)
+                await _replay(kafka, FORECAST_INPUT, 0, records[0].offset, stage.replayed, start)
+                log.info("the forecasts resumed from offset %s", start)
+            made = await asyncio.to_thread(stage.process, records)
+            if made:
+                write = functools.partial(history.write_forecasts, made)
+                await until_available(write, "forecasts")
+            for _, offset, state in stage.snapshots_due([0], time.monotonic()):
+                value = await asyncio.to_thread(snapshot.encode_state, state, offset, made_with)
+                key = b"forecasts"
+                await (await state_topic.send(key=key, value=value, partition=0, force=True))
+
+
 def ensure_topics(kafka: KafkaSettings, engine: EngineSettings) -> None:
     """Create every topic with its partitions; refuse a retention stage 2 cannot rebuild from."""
     longest = max(w.ms for w in make_windows(engine.windows, engine.bucket_s * 1000))
@@ -450,6 +516,9 @@ def ensure_topics(kafka: KafkaSettings, engine: EngineSettings) -> None:
         for name in (SNAPSHOTS, ENTITY_DELTAS, DELTAS, SCORES, SPIKES, DEAD_LETTERS):
             bus.create_topic(name)
         bus.create_topic(BOARD_TICKS, partitions=1)
+        bus.create_topic(FORECAST_INPUT, partitions=1)
+        configs = dict(snapshot.TOPIC_CONFIGS)
+        bus.create_topic(snapshot.FORECAST_STATE, partitions=1, configs=configs)
         bus.create_topic(snapshot.STAGE2_STATE, configs=dict(snapshot.TOPIC_CONFIGS))
         bus.create_topic(snapshot.RANKER_STATE, partitions=1, configs=dict(snapshot.TOPIC_CONFIGS))
     finally:

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 from trendmon.engine.engine import Engine, EngineOutput
 from trendmon.errors import BusError, ConfigError
 from trendmon.events import VideoSnapshot
+from trendmon.forecast.partitioned import PartitionedForecasts
 from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS, Bus, Record
 from trendmon.log.embedded import EmbeddedLog
 from trendmon.runtimes.decoding import decode
@@ -124,8 +125,9 @@ class EmbeddedRuntime:
         forecasts: HourlyForecasts | None = None,
     ) -> None:
         self.log = log_
-        self.forecasts = forecasts
-        """Hourly forecasts (:mod:`trendmon.runtimes.forecasts`), kept in the checkpoint."""
+        self.forecasts = None if forecasts is None else PartitionedForecasts(forecasts, partitions)
+        """Hourly forecasts (:mod:`trendmon.runtimes.forecasts`) fed by stage-1 partition as
+        the distributed runtime feeds them, kept in the checkpoint."""
         self.sinks = sinks
         self.settings = settings or EngineSettings()
         self.namespace = namespace
@@ -189,8 +191,9 @@ class EmbeddedRuntime:
                 except EOFError:
                     forecasts = None  # a checkpoint from before forecasts: they start afresh
                 if forecasts is not None:
-                    forecasts.forecaster = self.forecasts.forecaster  # the model file wins
-                    forecasts.notice = self.forecasts.notice
+                    # The model file wins.
+                    forecasts.hourly.forecaster = self.forecasts.hourly.forecaster
+                    forecasts.hourly.notice = self.forecasts.hourly.notice
                     self.forecasts = forecasts
         self.engine = engine
         self.stats.next_offset = offset
@@ -273,7 +276,9 @@ class EmbeddedRuntime:
         accepted = out.select(snapshots)
         self.sinks.write(accepted, out)
         st = self.stats
-        st.forecasts += score_into(self.forecasts, accepted, self.sinks.history)
+        st.forecasts += score_into(
+            self.forecasts, accepted, self.sinks.history, self.engine.stage1.partition_of
+        )
         st.records += len(records)
         st.snapshots += len(out.accepted)
         st.dead_letters += len(dead)

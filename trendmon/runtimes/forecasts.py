@@ -1,18 +1,21 @@
 """Hourly forecasts in the runtimes: load the model file, or fall back, and say which.
 
 Both runtimes build their :class:`~trendmon.forecast.forecaster.HourlyForecasts` here, feed it
-the snapshots the engine accepted and write what it returns to the history store, so the two
-give the same forecasts from the same log.
+the snapshots the engine accepted, by stage-1 partition, through
+:class:`~trendmon.forecast.partitioned.PartitionedForecasts`, and write what it returns to the
+history store, so the two give the same forecasts from the same log.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from trendmon.errors import ModelFileError
 from trendmon.events import VideoSnapshot
 from trendmon.forecast.forecaster import HourlyForecasts
+from trendmon.forecast.partitioned import PartitionedForecasts
 from trendmon.settings import ForecastSettings, load
 from trendmon.sinks.forecasts import read_model
 from trendmon.sinks.history import HistoryStore, forecast_records
@@ -37,15 +40,21 @@ def open_forecasts(home: Path, settings: ForecastSettings | None = None) -> Hour
 
 
 def score_into(
-    forecasts: HourlyForecasts | None,
+    forecasts: PartitionedForecasts | None,
     accepted: list[VideoSnapshot],
     history: HistoryStore | None,
+    partition_of: Callable[[str], int] = lambda video_id: 0,
 ) -> int:
-    """Feed ``accepted`` and store the forecasts of the hours that closed; how many."""
+    """Feed ``accepted`` (each to its stage-1 partition, ``partition_of`` its video) and store
+    the forecasts of the hours that closed; how many."""
     if forecasts is None:
         return 0
-    entities, videos = forecasts.add(accepted)
-    records = forecast_records(entities, videos)
+    by_part: dict[int, list[VideoSnapshot]] = {}
+    for s in accepted:
+        by_part.setdefault(partition_of(s.video_id), []).append(s)
+    records = []
+    for p, snaps in sorted(by_part.items()):
+        records += forecast_records(*forecasts.add(p, snaps))
     if records and history is not None:
         history.write_forecasts(records)
     return len(records)

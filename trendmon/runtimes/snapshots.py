@@ -47,6 +47,8 @@ STAGE2_STATE: Final = "stage2-state"
 """The compacted topic of stage 2's snapshots (one partition per stage-2 partition)."""
 RANKER_STATE: Final = "ranker-state"
 """The compacted topic of the ranker's snapshots (one partition)."""
+FORECAST_STATE: Final = "forecast-state"
+"""The compacted topic of the hourly forecasts' snapshots (one partition)."""
 FORMAT: Final = 2
 """2: the state pickles the same in both builds of the engine (:mod:`trendmon.engine.state`)."""
 MAX_BYTES: Final = 64 * 1024 * 1024

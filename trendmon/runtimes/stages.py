@@ -17,6 +17,8 @@ do it in is what makes delivery exact (see that module's docstring).
   again), takes the loaded snapshot and the replayed records, skips what its state covers, and
   says when a snapshot is due.
 - :class:`BoardRanking`: the ranker over the one ``board-ticks`` partition, rebuilt the same way.
+- :class:`ForecastStage`: the hourly forecasts over the one ``forecast-input`` partition, which
+  stage 1 feeds the snapshots it accepted (when forecasts are on), rebuilt the same way.
 """
 
 from __future__ import annotations
@@ -30,10 +32,14 @@ import msgspec
 
 from trendmon.engine.partitioned import EntityPartition, TickMerger, VideoPartition, route
 from trendmon.engine.velocity import VideoState
-from trendmon.events import BoardTick, EntityBatch, SinkBatch, TrendScore, encode
+from trendmon.events import BoardTick, EntityBatch, ForecastBatch, SinkBatch, TrendScore, encode
+from trendmon.forecast.forecaster import HourlyForecasts
+from trendmon.forecast.observations import HOUR_MS
+from trendmon.forecast.partitioned import PartitionedForecasts
 from trendmon.log.base import Message, Record
 from trendmon.runtimes.decoding import decode
 from trendmon.settings import EngineSettings
+from trendmon.sinks.history import forecast_records
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +48,14 @@ DELTAS = "deltas"
 BOARD_TICKS = "board-ticks"
 SCORES = "scores"
 SPIKES = "spikes"
+FORECAST_INPUT = "forecast-input"
 
 CHUNK = 250
 """Items per batch record (a Kafka record stays well under the broker's 1 MB)."""
 
 _entity_batch = msgspec.json.Decoder(EntityBatch)
 _tick = msgspec.json.Decoder(BoardTick)
+_forecast_batch = msgspec.json.Decoder(ForecastBatch)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,12 +108,19 @@ class VideoStage:
     """
 
     def __init__(
-        self, settings: EngineSettings, parts: int, stored: Callable[[bytes], bytes | None]
+        self,
+        settings: EngineSettings,
+        parts: int,
+        stored: Callable[[bytes], bytes | None],
+        *,
+        forecasts: bool = False,
     ) -> None:
         self.settings = settings
         self.parts = parts
         """Partitions of ``entity-deltas`` (stage 2)."""
         self.stored = stored
+        self.forecasts = forecasts
+        """Send the accepted snapshots to ``forecast-input`` too."""
         self.partitions: dict[int, VideoPartition] = {}
         self.expect: dict[int, int] = {}
         """Per partition, the offset of the record that should come next."""
@@ -143,6 +158,10 @@ class VideoStage:
                 snapshots=made.snapshots[i : i + CHUNK], deltas=made.deltas[i : i + CHUNK]
             )
             out.sends.append(Send(DELTAS, p, encode(batch)))
+        if self.forecasts:
+            for i in range(0, len(made.snapshots), CHUNK):
+                fb = ForecastBatch(part=p, snapshots=made.snapshots[i : i + CHUNK])
+                out.sends.append(Send(FORECAST_INPUT, 0, encode(fb)))
         mark = part.watermark()
         routed = route(made.deltas, self.parts)
         for q in range(self.parts):
@@ -331,3 +350,56 @@ class BoardRanking(_Rebuilt[TickMerger]):
         for i in range(0, len(made), CHUNK):
             out.sends.append(Send(SCORES, 0, encode(SinkBatch(scores=made[i : i + CHUNK]))))
         return out
+
+
+class ForecastStage(_Rebuilt[PartitionedForecasts]):
+    """The hourly forecasts over the one ``forecast-input`` partition (partition 0).
+
+    ``model`` is what the worker loaded (:func:`~trendmon.runtimes.forecasts.open_forecasts`):
+    its model (or none, with its notice) is what every state here scores with, also one
+    restored from a snapshot (the model file wins, as in the embedded runtime's checkpoint).
+    """
+
+    def __init__(
+        self, model: HourlyForecasts, upstream: int, snapshot_interval_s: float = 0.0
+    ) -> None:
+        super().__init__(snapshot_interval_s)
+        self.model = model
+        self.upstream = upstream
+        """Partitions of ``snapshots`` (stage 1), every one of which must report."""
+
+    def must_rebuild(self, first: int) -> bool:
+        """Whether the forecasts, given records from offset ``first``, must be rebuilt first."""
+        return self.expect.get(0) != first
+
+    def restore(self, p: int, loaded: tuple[int, PartitionedForecasts] | None) -> int:
+        start = super().restore(p, loaded)
+        state = self.states.get(0)
+        if state is not None:
+            state.hourly.forecaster = self.model.forecaster
+            state.hourly.notice = self.model.notice
+        return start
+
+    def replayed(self, value: bytes) -> None:
+        """Fold one replayed record (its forecasts were stored when it first came)."""
+        self._apply(value)
+
+    def _apply(self, value: bytes) -> list[dict[str, object]]:
+        state = self.states.get(0)
+        if state is None:
+            m = self.model
+            fresh = HourlyForecasts(m.forecaster, m.stale_after_ms / HOUR_MS, m.notice)
+            state = self.states[0] = PartitionedForecasts(fresh, self.upstream)
+        batch = _forecast_batch.decode(value)
+        return forecast_records(*state.add(batch.part, batch.snapshots))
+
+    def process(self, records: Sequence[Record]) -> list[dict[str, object]]:
+        """Feed the snapshots; the forecast records of the hours they complete, to store."""
+        made: list[dict[str, object]] = []
+        covered = self.covered.get(0, 0)
+        for record in records:
+            # Below the snapshot's offset: in it already, and its forecasts were stored.
+            if record.offset >= covered:
+                made += self._apply(record.value)
+        self.expect[0] = records[-1].offset + 1
+        return made

@@ -1,0 +1,159 @@
+"""Hourly forecasts in the distributed runtime's classes, in one process: stage 1 feeds the
+snapshots it accepts to ``forecast-input`` as its partitions move at uneven speeds, and the
+forecast stage, restarted from a snapshot on the way, stores the very forecasts the embedded
+runtime stores from the same log."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from trendmon.events import encode
+from trendmon.forecast.forecaster import HourlyForecasts
+from trendmon.forecast.partitioned import PartitionedForecasts
+from trendmon.log.base import SNAPSHOTS, Record, snapshot_message
+from trendmon.log.embedded import EmbeddedLog
+from trendmon.partitioner import partition_for
+from trendmon.producers.simulator import Simulation
+from trendmon.runtimes import snapshots as snapshot
+from trendmon.runtimes.embedded import EmbeddedRuntime, Sinks
+from trendmon.runtimes.stages import FORECAST_INPUT, ForecastStage, VideoStage
+from trendmon.settings import EngineSettings, SimulatorSettings
+from trendmon.sinks.sqlite.history import SqliteHistory
+
+pytestmark = pytest.mark.slow
+
+# As tests/runtimes/test_forecasts.py: the smallest world in which the fallback forecasts.
+WORLD = dict(seed=9, hours=34, creators=40, videos=180, interval_s=3600, breakouts=1, markets="US")
+UPSTREAM = 3
+SETTINGS = EngineSettings()
+
+
+@pytest.fixture(scope="module")
+def world() -> list:
+    return list(Simulation(SimulatorSettings(**WORLD)).snapshots())
+
+
+def embedded(tmp_path: Path, snaps: list) -> list[dict]:
+    """What the embedded runtime stores, reading the log in order, with the stage-1
+    partitions of the distributed run."""
+    log = EmbeddedLog(tmp_path)
+    log.publish(SNAPSHOTS, [snapshot_message(s, encode(s)) for s in snaps])
+    history = SqliteHistory(tmp_path, "embedded")
+    runtime = EmbeddedRuntime(
+        log,
+        Sinks(history=history),
+        SETTINGS,
+        namespace="embedded",
+        partitions=UPSTREAM,
+        forecasts=HourlyForecasts(None),
+    )
+    runtime.run(follow=False)
+    stored = history.forecasts()
+    runtime.sinks.close()
+    log.close()
+    return stored
+
+
+def distributed(snaps: list) -> list[dict]:
+    """Stage 1 on ``UPSTREAM`` partitions read at uneven speeds, its forecast input read by the
+    forecast stage in batches, which is killed twice and rebuilt from its latest snapshot."""
+    queues: dict[int, list[bytes]] = defaultdict(list)
+    for s in snaps:
+        queues[partition_for(s.video_id, UPSTREAM)].append(encode(s))
+    table: dict[bytes, bytes] = {}
+    one = VideoStage(SETTINGS, 4, table.get, forecasts=True)
+    made_with = snapshot.fingerprint(SETTINGS, 4)
+    forecast_input: list[bytes] = []
+    stage = ForecastStage(HourlyForecasts(None), UPSTREAM, snapshot_interval_s=1)
+    latest: bytes | None = None
+    stored: dict[str, dict] = {}
+    committed, batches, kills = 0, 0, 0
+    pos = dict.fromkeys(range(UPSTREAM), 0)
+    while True:
+        moved = False
+        for p in range(UPSTREAM):
+            step = 40 * (p + 1)
+            values = queues[p][pos[p] : pos[p] + step]
+            if not values:
+                continue
+            records = [
+                Record(SNAPSHOTS, p, pos[p] + i, None, 0, v) for i, v in enumerate(values)
+            ]
+            pos[p] += len(values)
+            out = one.process(p, records)
+            forecast_input += [s.value for s in out.sends if s.topic == FORECAST_INPUT]
+            assert {s.partition for s in out.sends if s.topic == FORECAST_INPUT} <= {0}
+            for change in out.state:
+                if change.value is None:
+                    table.pop(change.key, None)
+                else:
+                    table[change.key] = change.value
+            moved = True
+        # The forecast agent: a batch from its committed offset.
+        pending = forecast_input[committed : committed + 25]
+        if pending:
+            records = [
+                Record(FORECAST_INPUT, 0, committed + i, None, 0, v) for i, v in enumerate(pending)
+            ]
+            if stage.must_rebuild(committed):
+                loaded = None
+                if latest is not None:
+                    loaded = snapshot.decode_state(latest, made_with, PartitionedForecasts)
+                begin = stage.restore(0, loaded)
+                for value in forecast_input[begin:committed]:
+                    stage.replayed(value)
+            for record in stage.process(records):
+                stored[str(record["id"])] = record
+            batches += 1
+            for _, offset, state in stage.snapshots_due([0], batches):
+                latest = snapshot.encode_state(state, offset, made_with)
+            committed += len(pending)
+            if batches % 40 == 0 and kills < 2:
+                # Killed once its forecasts were stored: a new worker starts it over.
+                stage = ForecastStage(HourlyForecasts(None), UPSTREAM, snapshot_interval_s=1)
+                kills += 1
+            moved = True
+        if not moved:
+            break
+    assert kills == 2
+    return list(stored.values())
+
+
+def _by_id(records: list[dict]) -> dict[str, dict]:
+    return {r["id"]: r for r in records}
+
+
+def test_the_forecast_stage_stores_what_the_embedded_runtime_stores(
+    tmp_path: Path, world: list
+) -> None:
+    want = _by_id(embedded(tmp_path, world))
+    assert any(r["entity_type"] == "video" for r in want.values())
+    assert any(r["entity_type"] == "hashtag" for r in want.values())
+    got = _by_id(distributed(world))
+    assert got == want
+
+
+def test_an_hour_waits_for_every_partition_and_what_came_late_for_the_next() -> None:
+    sim = list(Simulation(SimulatorSettings(**{**WORLD, "hours": 5})).snapshots())
+    hour = 3_600_000
+    forecasts = PartitionedForecasts(HourlyForecasts(None), 2)
+    a = [s for s in sim if partition_for(s.video_id, 2) == 0]
+    b = [s for s in sim if partition_for(s.video_id, 2) == 1]
+    forecasts.add(0, a)
+    # Partition 1 has sent nothing: no hour passes, everything is held.
+    assert forecasts.next_origin is None and forecasts.waiting_for == [1]
+    assert len(forecasts.held) == len(a)
+    forecasts.add(1, b)
+    marks = forecasts.marks
+    assert marks[0] == max(s.collected_at.timestamp() * 1000 for s in a)
+    # Every hour both partitions passed was scored, from what was released before it; the
+    # rest waits, and a late snapshot is released at its partition's mark when it came.
+    last = forecasts.next_origin - 1
+    assert last == min(marks.values()) // hour
+    assert forecasts.held and all(r >= last * hour for r, _ in forecasts.held)
+    late = b[0]
+    forecasts.add(1, [late])
+    assert forecasts.held[-1] == (marks[1], late)

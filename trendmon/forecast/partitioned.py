@@ -1,0 +1,91 @@
+"""Hourly forecasts fed by several partitions of snapshots, the same however they interleave.
+
+Both runtimes feed :class:`PartitionedForecasts` the snapshots the engine accepted, each with
+its stage-1 partition (``snapshots`` is keyed by video, so a video's sightings come in order
+from one partition): the embedded runtime as it reads its log, the distributed one from a topic
+every stage-1 partition writes into, in whatever order the workers' sends interleave. So that
+both make the same forecasts, when a snapshot counts and when an hour is scored follow the
+rule stage 2 follows for its buckets (:mod:`trendmon.engine.partitioned`):
+
+- each partition's *mark* is the latest event time of its accepted snapshots so far, and a
+  snapshot is *released* at its own time or, when late, at its partition's mark when it came;
+- origin ``t`` (a whole hour) is scored once every partition's mark is at ``t`` or past it,
+  from exactly the snapshots released before ``t`` (the others are held until then); the
+  first origin is the hour after the earliest first snapshot of any partition.
+
+No later snapshot can be released before ``t`` once every mark is past it, so what an origin
+reads does not depend on arrival order across partitions. With one partition this is the rule
+:meth:`~trendmon.forecast.forecaster.HourlyForecasts.add` applies to a log read in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from trendmon.events import VideoSnapshot
+from trendmon.forecast.forecaster import EntityForecast, HourlyForecasts, VideoForecast
+from trendmon.forecast.observations import HOUR_MS, snapshot_ms
+
+
+class PartitionedForecasts:
+    """Feed each partition's accepted snapshots in its order; get the forecasts of every
+    origin all partitions have passed."""
+
+    def __init__(self, hourly: HourlyForecasts, parts: int) -> None:
+        self.hourly = hourly
+        self.parts = parts
+        """Partitions of the snapshots (stage 1), every one of which must report."""
+        self.marks: dict[int, int] = {}
+        self.firsts: dict[int, int] = {}
+        """Per partition, the event time of its first accepted snapshot."""
+        self.held: list[tuple[int, VideoSnapshot]] = []
+        """(release time, snapshot) not booked yet, in the order they came."""
+        self.next_origin: int | None = None
+        """The next whole hour to score (None before every partition has reported)."""
+
+    @property
+    def waiting_for(self) -> list[int]:
+        """Partitions that have sent nothing yet: no hour is scored until they do."""
+        return [p for p in range(self.parts) if p not in self.marks]
+
+    def add(
+        self, part: int, snapshots: Iterable[VideoSnapshot]
+    ) -> tuple[list[EntityForecast], list[VideoForecast]]:
+        """Take partition ``part``'s next accepted snapshots; forecasts of the origins passed."""
+        mark = self.marks.get(part)
+        for s in snapshots:
+            ts = snapshot_ms(s)
+            self.held.append((ts if mark is None else max(ts, mark), s))
+            if mark is None:
+                self.firsts[part] = ts
+            if mark is None or ts > mark:
+                mark = ts
+        if mark is None:
+            return [], []
+        self.marks[part] = mark
+        if len(self.marks) < self.parts:
+            return [], []
+        if self.next_origin is None:
+            self.next_origin = min(self.firsts.values()) // HOUR_MS + 1
+        watermark = min(self.marks.values())
+        entities: list[EntityForecast] = []
+        videos: list[VideoForecast] = []
+        while self.next_origin * HOUR_MS <= watermark:
+            origin = self.next_origin
+            self._book_before(origin * HOUR_MS)
+            e, v = self.hourly.score(origin)
+            entities += e
+            videos += v
+            self.next_origin = origin + 1
+        return entities, videos
+
+    def _book_before(self, until_ms: int) -> None:
+        """Book the held snapshots released before ``until_ms``, in the order they came."""
+        keep: list[tuple[int, VideoSnapshot]] = []
+        obs = self.hourly.obs
+        for release, s in self.held:
+            if release < until_ms:
+                obs.add(s)
+            else:
+                keep.append((release, s))
+        self.held = keep

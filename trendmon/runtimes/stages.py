@@ -312,7 +312,29 @@ class EntityStage(_Rebuilt[EntityPartition]):
         return out
 
 
-class BoardRanking(_Rebuilt[TickMerger]):
+class _OnePartition(_Rebuilt[S]):
+    """A fold of a one-partition topic (partition 0): the ranker, the forecasts."""
+
+    def must_rebuild(self, first: int) -> bool:
+        """Whether the fold, given records from offset ``first``, must be rebuilt first."""
+        return self.expect.get(0) != first
+
+    def replayed(self, value: bytes) -> None:
+        """Fold one replayed record (what it made was sent when it first came)."""
+        self._apply(value)
+
+    def _apply(self, value: bytes) -> object:
+        raise NotImplementedError
+
+    def _fresh(self, records: Sequence[Record]) -> list[bytes]:
+        """The values of ``records`` to fold: not those below the loaded snapshot's offset,
+        which are in it already (what they made was sent before it was written)."""
+        covered = self.covered.get(0, 0)
+        self.expect[0] = records[-1].offset + 1
+        return [r.value for r in records if r.offset >= covered]
+
+
+class BoardRanking(_OnePartition[TickMerger]):
     """The ranker over the one ``board-ticks`` partition (partition 0)."""
 
     def __init__(
@@ -323,14 +345,6 @@ class BoardRanking(_Rebuilt[TickMerger]):
         self.parts = parts
         """Partitions of ``entity-deltas`` (stage 2), each of which sends its ticks."""
 
-    def must_rebuild(self, first: int) -> bool:
-        """Whether the ranker, given records from offset ``first``, must be rebuilt first."""
-        return self.expect.get(0) != first
-
-    def replayed(self, value: bytes) -> None:
-        """Fold one replayed tick (the scores it completed were sent when it first came)."""
-        self._apply(value)
-
     def _apply(self, value: bytes) -> list[TrendScore]:
         merger = self.states.get(0)
         if merger is None:
@@ -340,19 +354,15 @@ class BoardRanking(_Rebuilt[TickMerger]):
     def process(self, records: Sequence[Record]) -> Output:
         """Merge the ticks; the boards they complete are to send."""
         made: list[TrendScore] = []
-        covered = self.covered.get(0, 0)
-        for record in records:
-            # Below the snapshot's offset: in it already, and its scores were sent.
-            if record.offset >= covered:
-                made += self._apply(record.value)
-        self.expect[0] = records[-1].offset + 1
+        for value in self._fresh(records):
+            made += self._apply(value)
         out = Output()
         for i in range(0, len(made), CHUNK):
             out.sends.append(Send(SCORES, 0, encode(SinkBatch(scores=made[i : i + CHUNK]))))
         return out
 
 
-class ForecastStage(_Rebuilt[PartitionedForecasts]):
+class ForecastStage(_OnePartition[PartitionedForecasts]):
     """The hourly forecasts over the one ``forecast-input`` partition (partition 0).
 
     ``model`` is what the worker loaded (:func:`~trendmon.runtimes.forecasts.open_forecasts`):
@@ -368,10 +378,6 @@ class ForecastStage(_Rebuilt[PartitionedForecasts]):
         self.upstream = upstream
         """Partitions of ``snapshots`` (stage 1), every one of which must report."""
 
-    def must_rebuild(self, first: int) -> bool:
-        """Whether the forecasts, given records from offset ``first``, must be rebuilt first."""
-        return self.expect.get(0) != first
-
     def restore(self, p: int, loaded: tuple[int, PartitionedForecasts] | None) -> int:
         start = super().restore(p, loaded)
         state = self.states.get(0)
@@ -379,10 +385,6 @@ class ForecastStage(_Rebuilt[PartitionedForecasts]):
             state.hourly.forecaster = self.model.forecaster
             state.hourly.notice = self.model.notice
         return start
-
-    def replayed(self, value: bytes) -> None:
-        """Fold one replayed record (its forecasts were stored when it first came)."""
-        self._apply(value)
 
     def _apply(self, value: bytes) -> list[dict[str, object]]:
         state = self.states.get(0)
@@ -396,10 +398,6 @@ class ForecastStage(_Rebuilt[PartitionedForecasts]):
     def process(self, records: Sequence[Record]) -> list[dict[str, object]]:
         """Feed the snapshots; the forecast records of the hours they complete, to store."""
         made: list[dict[str, object]] = []
-        covered = self.covered.get(0, 0)
-        for record in records:
-            # Below the snapshot's offset: in it already, and its forecasts were stored.
-            if record.offset >= covered:
-                made += self._apply(record.value)
-        self.expect[0] = records[-1].offset + 1
+        for value in self._fresh(records):
+            made += self._apply(value)
         return made

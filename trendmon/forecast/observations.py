@@ -826,6 +826,8 @@ class Observations:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         Observations.__init__(self)
+        if "cells" in state:  # a checkpoint of the nested tables before: start afresh
+            return
         for k, v in state.items():
             setattr(self, k, v)
         self._row_booking[:] = -1  # hashes differ from one process to the next

@@ -11,8 +11,16 @@ In one run:
    names);
 3. engine: the same decoding plus both stages (what the runtime does per record), on one core,
    each decoded snapshot streamed into the engine;
-4. memory held by stage 1 per tracked video (tracemalloc, on a separate smaller run);
-5. replay of the embedded runtime with its sinks attached (embedded Redis and SQLite history) on
+4. engine with hourly forecasts: the same, and every batch's accepted snapshots fed to
+   :class:`~trendmon.forecast.forecaster.HourlyForecasts` (what the embedded runtime does with
+   ``TRENDMON_FORECAST_ENABLED``), with a model trained beforehand on a separate 40-hour world
+   of the simulator, so that every hour that closes is scored (entities and videos) as in a
+   runtime with a model file. Its ratio to decoding is printed beside the one without, and the
+   forecasts' cost as a share of the engine's time (target < 10%). The runtime has a
+   model file or fits the baselines itself once it has a day and a half of event time; this
+   world's snapshots cover about two and a half hours, so the model file's case is measured;
+5. memory held by stage 1 per tracked video (tracemalloc, on a separate smaller run);
+6. replay of the embedded runtime with its sinks attached (embedded Redis and SQLite history) on
    a slice of the same snapshots, in records per second (a figure, no target).
 
 Each timed part runs once after a warm-up; the last line is the ratio and its target.
@@ -38,6 +46,8 @@ import msgspec
 from trendmon.engine.engine import Engine
 from trendmon.engine.velocity import Stage1
 from trendmon.events import VideoDelta, VideoSnapshot, encode
+from trendmon.forecast.forecaster import Forecaster, HourlyForecasts, train
+from trendmon.forecast.observations import Observations
 from trendmon.log.base import SNAPSHOTS, Message
 from trendmon.log.embedded import EmbeddedLog
 from trendmon.producers.simulator.observe import Simulation
@@ -70,6 +80,41 @@ def engine_speed(blobs: list[bytes], batch: int = 5000) -> tuple[float, Engine]:
     for i in range(0, len(blobs), batch):
         engine.process(decode(b) for b in blobs[i : i + batch])
     return len(blobs) / (time.perf_counter() - start), engine
+
+
+def trained_model(videos: int) -> Forecaster:
+    """A model trained on a separate world of ``videos`` posted per 12 hours, seen every hour
+    for 40 hours (what ``trendmon forecast train`` needs: 36 hours or more)."""
+    sim = Simulation(
+        SimulatorSettings(
+            videos=round(videos * 40 / 12),
+            creators=max(100, videos // 6),
+            hours=40,
+            interval_s=3600,
+        )
+    )
+    obs = Observations()
+    obs.add_all(list(sim.snapshots()))
+    return train(obs)
+
+
+def forecast_speed(
+    blobs: list[bytes], model: Forecaster, batch: int = 5000
+) -> tuple[float, int, int]:
+    """As :func:`engine_speed`, each batch's accepted snapshots then fed to the hourly
+    forecasts; snapshots per second, forecasts made and hours scored."""
+    decode = msgspec.json.Decoder(VideoSnapshot).decode
+    engine = Engine(EngineSettings())
+    hourly = HourlyForecasts(model)
+    made = scored = 0
+    start = time.perf_counter()
+    for i in range(0, len(blobs), batch):
+        snapshots = [decode(b) for b in blobs[i : i + batch]]
+        out = engine.process(snapshots)
+        entities, videos = hourly.add(out.select(snapshots))
+        made += len(entities) + len(videos)
+        scored += len({e.made_ms for e in entities})
+    return len(blobs) / (time.perf_counter() - start), made, scored
 
 
 def bytes_per_video(blobs: list[bytes]) -> tuple[float, int]:
@@ -145,6 +190,19 @@ def main() -> None:
         f"engine (decode + stage 1 + stage 2): {engine:,.0f} snapshots/s "
         f"({len(state.stage1.videos):,} videos and {len(state.stage2.entities):,} entities "
         "tracked at the end)"
+    )
+    started = time.perf_counter()
+    model = trained_model(150 if args.quick else 600)
+    trained = time.perf_counter() - started
+    with_forecasts, made, hours = forecast_speed(blobs, model)
+    print(
+        f"engine with hourly forecasts: {with_forecasts:,.0f} snapshots/s ({made:,} forecasts "
+        f"over {hours} hours scored; the model, trained in {trained:.0f} s before, not timed)"
+    )
+    print(
+        f"engine/decode speed ratio with hourly forecasts: {with_forecasts / decode:.2f} "
+        f"(without: {engine / decode:.2f}); forecasts cost "
+        f"{engine / with_forecasts - 1:.1%} of the engine's time (target < 10%)"
     )
     per_video, videos = bytes_per_video(blobs[:200_000])
     print(

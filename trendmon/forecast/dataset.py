@@ -9,6 +9,7 @@ starts (the features look 24 hours back) to the last hour whose horizon has clos
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -35,31 +36,44 @@ Vector = npt.NDArray[np.float64]
 
 @dataclass(slots=True)
 class EntitySet:
-    """Entity rows of many origins, kinds and scopes, concatenated."""
+    """Entity rows of many origins, kinds and scopes, concatenated (kept as one block of rows
+    per origin, kind and scope)."""
 
     x: list[Vector] = field(default_factory=list)
-    y: list[bool] = field(default_factory=list)
-    now_top: list[bool] = field(default_factory=list)
-    persistence: list[float] = field(default_factory=list)
-    velocity: list[float] = field(default_factory=list)
+    y: list[npt.NDArray[np.bool_]] = field(default_factory=list)
+    now_top: list[npt.NDArray[np.bool_]] = field(default_factory=list)
+    persistence: list[Vector] = field(default_factory=list)
+    velocity: list[Vector] = field(default_factory=list)
     origin: list[int] = field(default_factory=list)
+    """Per block, as ``group``: ``origin|kind|scope``, the rows ranked together."""
     group: list[str] = field(default_factory=list)
-    """``origin|kind|scope``: the rows ranked together."""
-    key: list[str] = field(default_factory=list)
+    key: list[list[str]] = field(default_factory=list)
     scope: list[str] = field(default_factory=list)
 
     def arrays(self) -> dict[str, npt.NDArray[np.generic]]:
         width = len(ENTITY_FEATURES)
+        sizes = [len(k) for k in self.key]
+
+        def each(values: list[Any], dtype: Any = None) -> npt.NDArray[np.generic]:
+            return np.array(
+                [v for v, n in zip(values, sizes, strict=True) for _ in range(n)], dtype
+            )
+
+        def cat(blocks: list[Any], dtype: Any = None) -> npt.NDArray[np.generic]:
+            if not blocks:
+                return np.array([], dtype)
+            return np.concatenate(blocks).astype(dtype) if dtype else np.concatenate(blocks)
+
         return {
-            "x": np.array(self.x).reshape(-1, width),
-            "y": np.array(self.y, dtype=bool),
-            "now_top": np.array(self.now_top, dtype=bool),
-            "persistence": np.array(self.persistence),
-            "velocity": np.array(self.velocity),
-            "origin": np.array(self.origin, dtype=np.int64),
-            "group": np.array(self.group),
-            "key": np.array(self.key),
-            "scope": np.array(self.scope),
+            "x": cat(self.x).reshape(-1, width),
+            "y": cat(self.y, bool),
+            "now_top": cat(self.now_top, bool),
+            "persistence": cat(self.persistence),
+            "velocity": cat(self.velocity),
+            "origin": each(self.origin, np.int64),
+            "group": each(self.group),
+            "key": np.array([k for block in self.key for k in block]),
+            "scope": each(self.scope),
         }
 
 
@@ -79,17 +93,15 @@ def entity_set(obs: Observations, origins: range | None = None) -> EntitySet:
                 if not rows.keys:
                     continue
                 positives = entity_labels(obs, kind, scope, t)
-                group = f"{t}|{kind}|{scope}"
-                for i, key in enumerate(rows.keys):
-                    out.x.append(rows.x[i])
-                    out.y.append(key in positives)
-                    out.now_top.append(bool(rows.now_top[i]))
-                    out.persistence.append(float(rows.persistence[i]))
-                    out.velocity.append(float(rows.velocity[i]))
-                    out.origin.append(t)
-                    out.group.append(group)
-                    out.key.append(key)
-                    out.scope.append(scope)
+                out.x.append(rows.x)
+                out.y.append(np.array([key in positives for key in rows.keys], dtype=bool))
+                out.now_top.append(rows.now_top)
+                out.persistence.append(rows.persistence)
+                out.velocity.append(rows.velocity)
+                out.origin.append(t)
+                out.group.append(f"{t}|{kind}|{scope}")
+                out.key.append(rows.keys)
+                out.scope.append(scope)
     return out
 
 

@@ -31,7 +31,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from trendmon.forecast.labels import HORIZON_H, TOP, VIDEO_TARGET_H, of_kind
+from trendmon.forecast.labels import HORIZON_H, TOP, VIDEO_TARGET_H, top_ranked
 from trendmon.forecast.observations import HOUR_MS, Observations, VideoTrack
 
 ENTITY_FEATURES: Final = ("lead", "accel", "growth", "creators", "new")
@@ -58,55 +58,46 @@ class EntityRows:
 
 
 def entity_rows(obs: Observations, kind: str, scope: str, origin: int) -> EntityRows:
-    """Features and baseline scores of every candidate of ``kind`` in ``scope`` at ``origin``."""
+    """Features and baseline scores of every candidate of ``kind`` in ``scope`` at ``origin``,
+    in the order the entities entered the table."""
     t = origin
-    keys: list[str] = []
-    raw: list[tuple[int, int, int, int, int]] = []
-    for key, hours in of_kind(obs, kind, scope):
-        # hours are booked in time order (the latest last), so a quiet entity is skipped at once
-        if not hours or next(reversed(hours)) < t - CANDIDATE_H:
-            continue
-        # one pass over the last day: the sums each feature needs
-        g24 = g6 = g1 = gp = new = 0
-        creators: set[str] = set()
-        for h in range(t - CANDIDATE_H, t):
-            cell = hours.get(h)
-            if cell is None:
-                continue
-            g24 += cell.gain
-            if h >= t - HORIZON_H:
-                g6 += cell.gain
-                creators |= cell.creators
-                new += cell.new_videos
-                if h == t - 1:
-                    g1 = cell.gain
-            elif h >= t - 2 * HORIZON_H:
-                gp += cell.gain
-        if g24 <= 0:
-            continue
-        keys.append(key)
-        raw.append((g6, g1, gp, len(creators), new))
-    order = sorted(range(len(keys)), key=lambda i: (-raw[i][0], keys[i]))
-    ranked = [i for i in order if raw[i][0] > 0]
-    bar = raw[ranked[TOP - 1]][0] if len(ranked) >= TOP else 0
-    now = set(ranked[:TOP])
+    sums = obs.sums(t)  # per slot, over the last day (the same for every kind and scope)
+    slots = obs.table(kind, scope)
+    slots = slots[sums.g24[slots] > 0]
+    keys = obs.keys(slots)
+    g6 = sums.g6[slots]
+    raw = zip(
+        g6.tolist(),
+        sums.g1[slots].tolist(),
+        sums.gp[slots].tolist(),
+        sums.creators6[slots].tolist(),
+        sums.new6[slots].tolist(),
+        strict=True,
+    )
+    ranked = top_ranked(g6, keys, TOP)
+    bar = int(g6[ranked[TOP - 1]]) if len(ranked) >= TOP else 0
+    now = np.zeros(len(keys), dtype=bool)
+    now[ranked] = True
     lb = math.log1p(bar)
-    x = np.zeros((len(keys), len(ENTITY_FEATURES)))
-    vel = np.zeros(len(keys))
-    for i, (g6, g1, gp, creators_n, new) in enumerate(raw):
-        l6 = math.log1p(g6)
+    rows = []
+    vel = []
+    for g6_i, g1, gp, creators_n, new in raw:
+        l6 = math.log1p(g6_i)
         l1 = math.log1p(HORIZON_H * g1)
-        x[i] = (l6 - lb, l1 - l6, l6 - math.log1p(gp), math.log1p(creators_n), math.log1p(new))
-        vel[i] = l1 - lb
+        rows.append(
+            (l6 - lb, l1 - l6, l6 - math.log1p(gp), math.log1p(creators_n), math.log1p(new))
+        )
+        vel.append(l1 - lb)
+    x = np.array(rows, dtype=np.float64).reshape(-1, len(ENTITY_FEATURES))
     return EntityRows(
         kind,
         scope,
         origin,
         keys,
         x,
-        np.array([i in now for i in range(len(keys))], dtype=bool),
-        x[:, 0].copy() if len(keys) else np.zeros(0),
-        vel,
+        now,
+        x[:, 0].copy(),
+        np.array(vel, dtype=np.float64),
     )
 
 

@@ -32,7 +32,7 @@ from trendmon.forecast.features import entity_rows, video_row
 from trendmon.forecast.labels import HORIZON_H, VIDEO_AGES_H
 from trendmon.forecast.metrics import Bin
 from trendmon.forecast.models import Logistic, Offset, Ridge
-from trendmon.forecast.observations import HOUR_MS, KINDS, Observations, snapshot_ms
+from trendmon.forecast.observations import HOUR_MS, KINDS, Observations
 from trendmon.forecast.report import backtest_history, summarize
 
 FORMAT: Final = "trendmon-forecast/1"
@@ -91,6 +91,7 @@ class Forecaster:
     def entity_forecasts(self, obs: Observations, origin: int) -> list[EntityForecast]:
         """Every candidate hashtag and sound in every scope, at ``origin`` (an hour)."""
         out = []
+        rates: dict[float, float | None] = {}  # hit rate by probability (4 decimals: few)
         for kind in KINDS:
             for scope in obs.scopes():
                 rows = entity_rows(obs, kind, scope, origin)
@@ -99,8 +100,11 @@ class Forecaster:
                 p = predict_entities(
                     self.entity, rows.x, rows.now_top, rows.persistence, rows.velocity
                 )[self.shown]
-                for i, key in enumerate(rows.keys):
-                    prob = round(float(p[i]), 4)
+                for key, pk, now in zip(rows.keys, p.tolist(), rows.now_top.tolist(), strict=True):
+                    prob = round(pk, 4)
+                    rate = rates.get(prob, -1.0)
+                    if rate == -1.0:
+                        rate = rates[prob] = self.hit_rate(prob)
                     out.append(
                         EntityForecast(
                             kind,
@@ -109,9 +113,9 @@ class Forecaster:
                             origin * HOUR_MS,
                             HORIZON_H,
                             prob,
-                            bool(rows.now_top[i]),
+                            now,
                             self.shown,
-                            self.hit_rate(prob),
+                            rate,
                         )
                     )
         return out
@@ -119,31 +123,36 @@ class Forecaster:
     def video_forecasts(self, obs: Observations, origin: int) -> list[VideoForecast]:
         """Videos that reached 1, 3 or 6 hours of age in the hour before ``origin``."""
         out = []
-        start, stop = (origin - 1) * HOUR_MS, origin * HOUR_MS
-        for track in obs.videos.values():
-            for age in VIDEO_AGES_H:
-                made = track.created_ms + age * HOUR_MS
-                if not start <= made < stop or age not in self.videos:
-                    continue
-                row = video_row(track, age)
-                if row is None:
-                    continue
-                method = self.videos_shown.get(age, FALLBACK_VIDEO)
-                pred, low, high = predict_videos(
-                    self.videos[age],
-                    np.array([row.features]),
-                    np.array([row.log_plays]),
-                    np.array([row.velocity]),
-                )[method]
+        for age in VIDEO_AGES_H:
+            if age not in self.videos:
+                continue
+            # made = posted + age within [origin - 1, origin): posted in hour origin - 1 - age
+            rows = [r for t in obs.posted_in(origin - 1 - age, age) if (r := video_row(t, age))]
+            if not rows:
+                continue
+            method = self.videos_shown.get(age, FALLBACK_VIDEO)
+            pred, low, high = predict_videos(
+                self.videos[age],
+                np.array([r.features for r in rows]),
+                np.array([r.log_plays for r in rows]),
+                np.array([r.velocity for r in rows]),
+            )[method]
+            for r, p, lo, hi in zip(
+                rows,
+                np.expm1(pred).tolist(),
+                np.expm1(low).tolist(),
+                np.expm1(high).tolist(),
+                strict=True,
+            ):
                 out.append(
                     VideoForecast(
-                        track.video_id,
-                        track.market,
-                        made,
+                        r.video_id,
+                        r.market,
+                        r.made_ms,
                         age,
-                        round(float(np.expm1(pred[0])), 1),
-                        round(float(np.expm1(low[0])), 1),
-                        round(float(np.expm1(high[0])), 1),
+                        round(p, 1),
+                        round(lo, 1),
+                        round(hi, 1),
                         method,
                     )
                 )
@@ -311,19 +320,31 @@ class HourlyForecasts:
     def add(
         self, snapshots: Iterable[VideoSnapshot]
     ) -> tuple[list[EntityForecast], list[VideoForecast]]:
-        """Book the snapshots; forecasts of every hour that closed (event time) on the way."""
+        """Book the snapshots; forecasts of every hour that closed (event time) on the way.
+
+        As one by one: an hour is scored when the first snapshot of a later hour arrives, from
+        the snapshots before it; the ones between two such arrivals are booked together."""
         entities: list[EntityForecast] = []
         videos: list[VideoForecast] = []
-        for s in snapshots:
-            hour = snapshot_ms(s) // HOUR_MS
-            if self._scored and hour > self._scored:
+        batch = snapshots if isinstance(snapshots, list) else list(snapshots)
+        if not batch:
+            return entities, videos
+        cols = self.obs.columns(batch)
+        hours = cols.ms // HOUR_MS
+        reach = np.maximum.accumulate(np.maximum(hours, self._scored))
+        turns = np.flatnonzero(reach > np.r_[self._scored, reach[:-1]]).tolist()
+        done = 0
+        for i in turns:
+            self.obs.add_batch(cols.part(done, i))
+            done = i
+            hour = int(reach[i])
+            if self._scored:
                 for origin in range(self._scored + 1, hour + 1):
                     e, v = self.score(origin)
                     entities += e
                     videos += v
-            if hour > self._scored:
-                self._scored = hour
-            self.obs.add(s)
+            self._scored = hour
+        self.obs.add_batch(cols.part(done, len(cols)))
         return entities, videos
 
     def _current(self, origin: int) -> Forecaster | None:

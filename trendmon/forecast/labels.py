@@ -13,10 +13,14 @@ each side (otherwise the video has no label and is not scored).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Final
 
+import numpy as np
+import numpy.typing as npt
+
 from trendmon.forecast.observations import HOUR_MS, HourCell, Observations, VideoTrack
+
+Ints = npt.NDArray[np.int64]
 
 TOP: Final = 20
 HORIZON_H: Final = 6
@@ -32,24 +36,34 @@ def gain(hours: dict[int, HourCell], start: int, stop: int) -> int:
     return sum(c.gain for h, c in hours.items() if start <= h < stop)
 
 
-def of_kind(obs: Observations, kind: str, scope: str) -> Iterable[tuple[str, dict[int, HourCell]]]:
-    """(key, hourly cells) of every entity of ``kind`` in ``scope``."""
-    yield from obs.cells.get((kind, scope), {}).items()
-
-
 def top(gains: dict[str, int], n: int = TOP) -> set[str]:
     """The ``n`` keys with the largest positive gains (ties by key).
 
     >>> sorted(top({"a": 5, "b": 9, "c": 0, "d": 5}, 2))
     ['a', 'b']
     """
-    ranked = sorted((k for k, g in gains.items() if g > 0), key=lambda k: (-gains[k], k))
-    return set(ranked[:n])
+    keys = list(gains)
+    ranked = top_ranked(np.array([gains[k] for k in keys], dtype=np.int64), keys, n)
+    return {keys[i] for i in ranked}
+
+
+def top_ranked(gains: Ints, keys: list[str], n: int = TOP) -> list[int]:
+    """Positions of the ``n`` largest positive ``gains``, largest first, ties by key."""
+    positive = np.flatnonzero(gains > 0)
+    if len(positive) > n:
+        bar = np.partition(gains[positive], len(positive) - n)[len(positive) - n]
+        positive = positive[gains[positive] >= bar]  # the n largest and any tied with the nth
+    order = sorted(positive.tolist(), key=lambda i: (-int(gains[i]), keys[i]))
+    return order[:n]
 
 
 def top_between(obs: Observations, kind: str, scope: str, start: int, stop: int) -> set[str]:
     """The top 20 of ``kind`` in ``scope`` by gain over hours ``[start, stop)``."""
-    return top({k: gain(h, start, stop) for k, h in of_kind(obs, kind, scope)})
+    slots = obs.table(kind, scope)
+    gains = obs.gains(start, stop)[slots]
+    positive = slots[gains > 0]
+    keys = obs.keys(positive)
+    return {keys[i] for i in top_ranked(gains[gains > 0], keys)}
 
 
 def entity_labels(obs: Observations, kind: str, scope: str, origin: int) -> set[str]:

@@ -1,8 +1,8 @@
 """What the forecasts read: hourly play gains of entities and the early sightings of videos.
 
 Both forecasts are defined on the raw snapshots, not on trendmon's scores, so that a change to
-the engine cannot move their labels. :class:`Observations` owns one table, fed snapshot by
-snapshot in arrival order (event time only):
+the engine cannot move their labels. :class:`Observations` owns one table, fed snapshots in
+arrival order (event time only):
 
 - a video's **play increment** is its plays minus its plays at its previous sighting (never
   negative: a count that went down adds nothing); a first sighting adds its plays only when the
@@ -11,18 +11,31 @@ snapshot in arrival order (event time only):
   latest is ignored (it was counted by the later one).
 - an increment is booked in the **hour of event time** of its collection, for each hashtag and
   the sound of the video, in its market and in ``all``. Each hourly cell keeps the gain, the
-  videos and creators that gained, and the new videos.
+  creators whose videos gained, and the new videos.
 - a video's sightings are kept up to :data:`KEEP_VIDEO_MS` after it was posted (the video
   forecast needs its first hours and its plays at 24 hours).
 
 Hours are integers: epoch milliseconds // 3,600,000. At an origin ``t`` (a whole hour), hours
 ``< t`` are known and hours ``>= t`` are the future.
+
+The runtimes book every accepted snapshot, so the table is columnar and booked a batch at a
+time (:meth:`Observations.add_batch`): the definitions above are applied to the whole batch with
+numpy (a video's previous sighting may be earlier in the same batch), each (entity, scope) is a
+*slot* (an integer), an hour holds one array of gains and one of new videos indexed by slot plus
+the (slot, creator) pairs that gained, and sightings are arrays grouped by the hour the video
+was posted. ``tests/forecast/test_booking.py`` checks it against a plain per-snapshot booking of
+the same definitions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
 
 from trendmon.events import VideoSnapshot, normalize_tag
 
@@ -32,10 +45,18 @@ KEEP_VIDEO_MS: Final = 30 * HOUR_MS
 ALL: Final = "all"
 KINDS: Final = ("hashtag", "sound")
 
+Ints = npt.NDArray[np.int64]
+_NONE: Final = np.iinfo(np.int64).min
+"""No time (a missing ``create_time``, a video not seen yet)."""
+_CREATOR_BITS: Final = 31
+"""A (slot, creator) pair is one integer: slot << 31 | creator."""
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_US: Final = timedelta(microseconds=1)
+
 
 @dataclass(slots=True)
 class HourCell:
-    """One entity's hour in one scope (a market, or ``all``)."""
+    """One entity's hour in one scope (a market, or ``all``): a view of the table."""
 
     gain: int = 0
     creators: set[str] = field(default_factory=set)
@@ -69,19 +90,121 @@ def _tag_key(raw: str) -> str:
 def entity_keys(snapshot: VideoSnapshot) -> list[tuple[str, str]]:
     """(kind, key) of the hashtags and the sound of a snapshot, keys as the engine names them
     (``hashtag:dance``)."""
+    return _keys(snapshot.hashtags, snapshot.music.id if snapshot.music is not None else None)
+
+
+def _keys(hashtags: Sequence[str], sound: str | None) -> list[tuple[str, str]]:
     keys: list[tuple[str, str]] = []
-    for raw in snapshot.hashtags:
+    for raw in hashtags:
         key = _tag_key(raw)
         if key and ("hashtag", key) not in keys:
             keys.append(("hashtag", key))
-    if snapshot.music is not None and snapshot.music.id:
-        keys.append(("sound", "sound:" + snapshot.music.id[:200]))
+    if sound:
+        keys.append(("sound", "sound:" + sound[:200]))
     return keys
 
 
 def snapshot_ms(snapshot: VideoSnapshot) -> int:
     """Collection time in epoch milliseconds."""
     return int(snapshot.collected_at.timestamp() * 1000)
+
+
+def times_ms(times: Sequence[datetime | None]) -> Ints:
+    """``int(t.timestamp() * 1000)`` of each (:data:`_NONE` for None), the same figures.
+
+    ``timestamp()`` of an aware datetime is its microseconds since the epoch divided by a
+    million (a correctly rounded division of integers below 2**53), which numpy repeats; the
+    subtraction is twice as fast as the method."""
+    try:
+        us = np.array([_NONE if t is None else (t - _EPOCH) // _US for t in times], np.int64)
+    except TypeError:  # a naive datetime: local time, as timestamp() reads it
+        return np.array(
+            [_NONE if t is None else int(t.timestamp() * 1000) for t in times], np.int64
+        )
+    return _us_to_ms(us)
+
+
+def _us_to_ms(us: Ints) -> Ints:
+    out = (us / 1e6 * 1000).astype(np.int64)
+    out[us == _NONE] = _NONE
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """What booking reads of each snapshot, read in one pass (each snapshot is touched once:
+    after the engine they are no longer in the processor's caches)."""
+
+    snapshots: Sequence[VideoSnapshot]
+    ids: list[str]
+    rows: list[int | None]
+    """Rows of the videos when read (None: new), valid while ``epoch`` is the table's."""
+    epoch: int
+    ms: Ints
+    plays: Ints
+    created: Ints
+    markets: list[str]
+    hashes: Ints
+    """hash((hashtags, sound, market, creator)): see :meth:`Observations._bookings_of`."""
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def part(self, start: int, stop: int) -> Columns:
+        return Columns(
+            self.snapshots[start:stop],
+            self.ids[start:stop],
+            self.rows[start:stop],
+            self.epoch,
+            self.ms[start:stop],
+            self.plays[start:stop],
+            self.created[start:stop],
+            self.markets[start:stop],
+            self.hashes[start:stop],
+        )
+
+
+def _by_value(values: Ints) -> list[tuple[int, npt.NDArray[np.bool_] | None]]:
+    """Each distinct value and where it is (None: everywhere, the common case of one hour)."""
+    if not len(values):
+        return []
+    low, high = int(values.min()), int(values.max())
+    if low == high:
+        return [(low, None)]
+    return [(v, values == v) for v in np.unique(values).tolist()]
+
+
+@dataclass(slots=True)
+class _Hour:
+    """One hour of every slot: gains, new videos, which cells exist, (slot, creator) pairs."""
+
+    gain: Ints
+    new: Ints
+    booked: npt.NDArray[np.bool_]
+    pairs: Ints = field(default_factory=lambda: np.zeros(0, np.int64))
+    """Sorted, distinct."""
+    pending: list[Ints] = field(default_factory=list)
+    pending_n: int = 0
+
+    def distinct_pairs(self) -> Ints:
+        if self.pending:
+            every = np.sort(np.concatenate([self.pairs, *self.pending]))
+            self.pairs = every[np.r_[True, every[1:] != every[:-1]]] if len(every) else every
+            self.pending, self.pending_n = [], 0
+        return self.pairs
+
+
+@dataclass(frozen=True, slots=True)
+class Sums:
+    """Per slot, before an origin ``t``: gains over the last day, the last 6 hours, the 6
+    before and the last hour; new videos and distinct creators that gained in the last 6."""
+
+    g24: Ints
+    g6: Ints
+    gp: Ints
+    g1: Ints
+    new6: Ints
+    creators6: Ints
 
 
 class Observations:
@@ -93,93 +216,653 @@ class Observations:
     """
 
     def __init__(self) -> None:
-        self.cells: dict[tuple[str, str], dict[str, dict[int, HourCell]]] = {}
-        """(kind, scope) -> entity key -> hour -> cell."""
-        self.videos: dict[str, VideoTrack] = {}
-        self._last: dict[str, tuple[int, int]] = {}
+        # videos by row
+        self._rows: dict[str, int] = {}
+        self._last_ms: Ints = np.zeros(0, np.int64)
+        self._last_plays: Ints = np.zeros(0, np.int64)
+        self._track: Ints = np.zeros(0, np.int64)
+        """Row -> its track (-1: none)."""
+        self._track_posted: Ints = np.zeros(0, np.int64)
+        """Row -> the hour its track's video was posted."""
+        self._paired: Ints = np.zeros(0, np.int64)
+        self._paired_creator: Ints = np.zeros(0, np.int64)
+        self._paired_booking: Ints = np.zeros(0, np.int64)
+        """Row -> the hour, creator and booking of its last gain (its pairs are noted)."""
+        # tracks (kept videos) by track id, numbered in the order they were first kept
+        self._t: dict[int, tuple[str, str, int, int, int]] = {}
+        """Track -> (video id, market, posted (ms), followers, row)."""
+        self._next_tid = 0
+        self._posted: dict[int, list[int]] = {}
+        """Hour of posting -> the tracks posted then, in order."""
+        self._sightings: dict[int, list[tuple[Ints, Ints, Ints]]] = {}
+        """Hour of posting -> (track, ms, plays) arrays, in arrival order."""
+        # entities: a slot is (kind, scope, key)
+        self._slots: dict[tuple[str, str, str], int] = {}
+        self._slot_key: list[str] = []
+        self._tables: dict[tuple[str, str], list[int]] = {}
+        """(kind, scope) -> its slots."""
+        self._seq: Ints = np.zeros(0, np.int64)
+        """When the slot's entity (re)entered its table: the table's order."""
+        self._next_seq = 0
+        self._cap = 0
+        self._hours: dict[int, _Hour] = {}
+        self._creators: dict[str, int] = {}
+        self._creator_ids: list[str] = []
+        self._booking: dict[tuple[tuple[str, ...], str | None, str], int] = {}
+        """(hashtags, sound, market) -> its booking: the slots a snapshot books into."""
+        self._bk_start: Ints = np.zeros(0, np.int64)
+        self._bk_len: Ints = np.zeros(0, np.int64)
+        self._bk_slots: Ints = np.zeros(0, np.int64)
+        self._bk_n = 0
+        """Bookings by number (``_bk_n`` of them): where their slots start in ``_bk_slots``,
+        how many."""
+        self._sums: tuple[int, int, Sums] | None = None
+        self._gains: tuple[tuple[int, int, int], Ints] | None = None
+        self._version = 0
+        self._epoch = 0
+        """Changes when rows are renumbered."""
         self.first_hour = 0
         self.last_hour = 0
         self.markets: set[str] = set()
+        self._row_hash: Ints = np.zeros(0, np.int64)
+        self._row_booking: Ints = np.zeros(0, np.int64)
+        self._row_creator: Ints = np.zeros(0, np.int64)
+        """Per row, the hash of its last (hashtags, sound, market, creator) and the booking
+        and creator they gave (-1: none yet)."""
+        self._pending: list[VideoSnapshot] = []
+        """Snapshots given one by one (:meth:`add`), booked together before any reading."""
 
     @property
     def hours(self) -> tuple[int, int]:
         """First and last hour with a snapshot (0, 0 before any)."""
+        self._flush()
         return self.first_hour, self.last_hour
 
+    # -- booking --------------------------------------------------------------------------------
+
     def add(self, snapshot: VideoSnapshot) -> None:
-        """Book one snapshot (arrival order; event time from the snapshot)."""
-        ms = snapshot_ms(snapshot)
-        vid = snapshot.video_id
-        plays = snapshot.stats.plays
-        created = snapshot.create_time
-        created_ms = int(created.timestamp() * 1000) if created is not None else None
-        prev = self._last.get(vid)
-        if prev is not None and ms <= prev[0]:
-            return
-        self._last[vid] = (ms, plays)
-        new = False
-        if prev is not None:
-            gain = max(0, plays - prev[1])
-        elif created_ms is not None and ms - created_ms <= NEW_WITHIN_MS:
-            gain, new = plays, True
-        else:
-            gain = 0
-        hour = ms // HOUR_MS
-        if not self.first_hour or hour < self.first_hour:
-            self.first_hour = hour
-        self.last_hour = max(self.last_hour, hour)
-        market = snapshot.market
-        self.markets.add(market)
-        author = snapshot.author.id
-        if gain or new:
-            for kind, key in entity_keys(snapshot):
-                for scope in (market, ALL):
-                    table = self.cells.get((kind, scope))
-                    if table is None:
-                        table = self.cells[(kind, scope)] = {}
-                    hours = table.get(key)
-                    if hours is None:
-                        hours = table[key] = {}
-                    cell = hours.get(hour)
-                    if cell is None:
-                        cell = hours[hour] = HourCell()
-                    cell.gain += gain
-                    if gain:
-                        cell.creators.add(author)
-                    if new:
-                        cell.new_videos += 1
-        if created_ms is not None and ms - created_ms <= KEEP_VIDEO_MS:
-            track = self.videos.get(vid)
-            if track is None:
-                track = self.videos[vid] = VideoTrack(
-                    vid, market, created_ms, snapshot.author.followers or 0
-                )
-            track.sightings.append((ms, plays))
+        """Book one snapshot (arrival order; event time from the snapshot): it is booked with
+        the next ones, before anything is read."""
+        self._pending.append(snapshot)
+        if len(self._pending) >= 20_000:
+            self._flush()
 
-    def add_all(self, snapshots: list[VideoSnapshot]) -> None:
+    def _flush(self) -> None:
+        if self._pending:
+            pending, self._pending = self._pending, []
+            self._add(self.columns(pending))
+
+    def add_all(self, snapshots: Sequence[VideoSnapshot]) -> None:
         """Book a batch."""
-        for s in snapshots:
-            self.add(s)
+        for i in range(0, len(snapshots), 50_000):
+            self.add_batch(snapshots[i : i + 50_000])
 
-    def hours_of(self, key: str, scope: str) -> dict[int, HourCell]:
-        """An entity's hourly cells in a scope (empty when none)."""
-        return self.cells.get((key.partition(":")[0], scope), {}).get(key, {})
+    def columns(self, snapshots: Sequence[VideoSnapshot]) -> Columns:
+        """What :meth:`add_batch` reads of ``snapshots``."""
+        if not snapshots:
+            empty = np.zeros(0, np.int64)
+            return Columns(snapshots, [], [], self._epoch, empty, empty, empty, [], empty)
+        ids = [s.video_id for s in snapshots]
+        get = self._rows.get
+        return Columns(
+            snapshots,
+            ids,
+            [get(v) for v in ids],
+            self._epoch,
+            times_ms([s.collected_at for s in snapshots]),
+            np.array([s.stats.plays for s in snapshots], np.int64),
+            times_ms([s.create_time for s in snapshots]),
+            [s.market for s in snapshots],
+            np.array(
+                [
+                    hash(
+                        (
+                            s.hashtags,
+                            None if (m := s.music) is None else m.id,
+                            s.market,
+                            s.author.id,
+                        )
+                    )
+                    for s in snapshots
+                ],
+                np.int64,
+            ),
+        )
+
+    def add_batch(self, snapshots: Sequence[VideoSnapshot] | Columns) -> None:
+        """Book snapshots in arrival order, as one by one (or their :meth:`columns`)."""
+        self._flush()
+        self._add(snapshots if isinstance(snapshots, Columns) else self.columns(snapshots))
+
+    def _add(self, cols: Columns) -> None:
+        n = len(cols)
+        if not n:
+            return
+        snapshots, ms, plays, created = cols.snapshots, cols.ms, cols.plays, cols.created
+        at = cols.rows if cols.epoch == self._epoch else [self._rows.get(v) for v in cols.ids]
+        if None in at:
+            at = list(at)
+            self._new_rows(cols.ids, at)
+        rows = np.array(at, np.int64)
+        # In video order (arrival order within a video): a snapshot counts when it is later
+        # than every earlier one of its video, before this batch and in it.
+        order = np.argsort(rows, kind="stable")
+        r, m, p, c = rows[order], ms[order], plays[order], created[order]
+        first = np.ones(n, bool)
+        first[1:] = r[1:] != r[:-1]
+        group = np.cumsum(first) - 1
+        base = int(m.min())
+        span = int(m.max()) - base + 2
+        running = np.maximum.accumulate(group * span + (m - base + 1))
+        before = np.empty(n, np.int64)
+        before[0] = 0
+        before[1:] = running[:-1] - group[1:] * span  # < 1: no earlier one in the batch
+        earlier = np.where(before >= 1, before + (base - 1), _NONE)
+        keep = np.flatnonzero(m > np.maximum(earlier, self._last_ms[r]))
+        if not len(keep):
+            return
+        r, m, p, c, pos = r[keep], m[keep], p[keep], c[keep], order[keep]
+        first = np.ones(len(r), bool)
+        first[1:] = r[1:] != r[:-1]
+        last = np.ones(len(r), bool)
+        last[:-1] = first[1:]
+        prev_plays = np.empty(len(r), np.int64)
+        prev_plays[1:] = p[:-1]
+        prev_plays[first] = self._last_plays[r[first]]
+        has_prev = ~first | (self._last_ms[r] != _NONE)
+        new = ~has_prev & (c != _NONE) & (m - c <= NEW_WITHIN_MS)
+        gain = np.where(has_prev, np.maximum(p - prev_plays, 0), np.where(new, p, 0))
+        self._last_ms[r[last]] = m[last]
+        self._last_plays[r[last]] = p[last]
+        hour = m // HOUR_MS
+        low, high = int(hour.min()), int(hour.max())
+        if not self.first_hour or low < self.first_hour:
+            self.first_hour = low
+        self.last_hour = max(self.last_hour, high)
+        # back to arrival order
+        o = np.argsort(pos)
+        r, m, p, c, pos, new, gain, hour = r[o], m[o], p[o], c[o], pos[o], new[o], gain[o], hour[o]
+        at = pos.tolist()
+        markets = set(cols.markets)
+        if not markets <= self.markets:
+            self.markets.update([cols.markets[i] for i in at])
+        self._version += 1
+        book = np.flatnonzero((gain > 0) | new)
+        if len(book):
+            self._book(
+                [snapshots[i] for i in pos[book].tolist()],
+                cols.hashes[pos[book]],
+                r[book],
+                hour[book],
+                gain[book],
+                new[book],
+            )
+        kept = np.flatnonzero((c != _NONE) & (m - c <= KEEP_VIDEO_MS))
+        if len(kept):
+            self._keep(
+                [snapshots[i] for i in pos[kept].tolist()], r[kept], m[kept], p[kept], c[kept]
+            )
+
+    def _new_rows(self, ids: list[str], at: list[Any]) -> None:
+        """Number the videos not seen yet (``at``: rows, None for those)."""
+        table = self._rows
+        for i, row in enumerate(at):
+            if row is None:
+                vid = ids[i]
+                row = table.get(vid)
+                if row is None:
+                    row = table[vid] = len(table)
+                at[i] = row
+        extra = len(table) - len(self._last_ms)
+        if extra > 0:
+            extra = max(extra, len(self._last_ms))
+            self._last_ms = np.concatenate([self._last_ms, np.full(extra, _NONE)])
+            self._last_plays = np.concatenate([self._last_plays, np.zeros(extra, np.int64)])
+            self._track = np.concatenate([self._track, np.full(extra, -1, np.int64)])
+            self._track_posted = np.concatenate([self._track_posted, np.zeros(extra, np.int64)])
+            for name in ("_paired", "_paired_creator", "_paired_booking"):
+                old = getattr(self, name)
+                setattr(self, name, np.concatenate([old, np.full(extra, -1, np.int64)]))
+            self._row_hash = np.concatenate([self._row_hash, np.zeros(extra, np.int64)])
+            for name in ("_row_booking", "_row_creator"):
+                old = getattr(self, name)
+                setattr(self, name, np.concatenate([old, np.full(extra, -1, np.int64)]))
+
+    def _booking_of(self, key: tuple[tuple[str, ...], str | None, str]) -> int:
+        """The number of a booking: the slots of a (hashtags, sound, market), in order."""
+        num = self._booking.get(key)
+        if num is None:
+            hashtags, sound, market = key
+            ids = [
+                self._slot(kind, scope, entity)
+                for kind, entity in _keys(hashtags, sound)
+                for scope in (market, ALL)
+            ]
+            if len(self._booking) >= 200_000:
+                self._booking.clear()
+            num = self._booking[key] = self._bk_n
+            used = int(self._bk_start[num - 1] + self._bk_len[num - 1]) if num else 0
+            if num >= len(self._bk_start):
+                extra = max(1024, len(self._bk_start))
+                self._bk_start = np.concatenate([self._bk_start, np.zeros(extra, np.int64)])
+                self._bk_len = np.concatenate([self._bk_len, np.zeros(extra, np.int64)])
+            if used + len(ids) > len(self._bk_slots):
+                extra = max(8192, len(ids), len(self._bk_slots))
+                self._bk_slots = np.concatenate([self._bk_slots, np.zeros(extra, np.int64)])
+            self._bk_start[num], self._bk_len[num] = used, len(ids)
+            self._bk_slots[used : used + len(ids)] = ids
+            self._bk_n += 1
+        return num
+
+    def _slots_of(self, nums: Ints) -> tuple[Ints, Ints]:
+        """The slots of bookings ``nums``, one after the other, and whose each one is."""
+        start, size, flat = self._bk_start, self._bk_len, self._bk_slots
+        sizes = size[nums]
+        each = np.repeat(np.arange(len(nums)), sizes)
+        ends = np.cumsum(sizes)
+        offset = np.arange(int(ends[-1]) if len(ends) else 0) - (ends - sizes)[each]
+        return flat[start[nums][each] + offset], each
+
+    def _slot(self, kind: str, scope: str, key: str) -> int:
+        slot = self._slots.get((kind, scope, key))
+        if slot is None:
+            slot = self._slots[(kind, scope, key)] = len(self._slot_key)
+            self._slot_key.append(key)
+            self._tables.setdefault((kind, scope), []).append(slot)
+            if slot >= self._cap:
+                self._grow(max(1024, 2 * self._cap))
+        return slot
+
+    def _grow(self, cap: int) -> None:
+        extra = cap - self._cap
+        self._seq = np.concatenate([self._seq, np.full(extra, -1, np.int64)])
+        for h in self._hours.values():
+            h.gain = np.concatenate([h.gain, np.zeros(extra, np.int64)])
+            h.new = np.concatenate([h.new, np.zeros(extra, np.int64)])
+            h.booked = np.concatenate([h.booked, np.zeros(extra, bool)])
+        self._cap = cap
+
+    def _hour(self, hour: int) -> _Hour:
+        h = self._hours.get(hour)
+        if h is None:
+            h = self._hours[hour] = _Hour(
+                np.zeros(self._cap, np.int64),
+                np.zeros(self._cap, np.int64),
+                np.zeros(self._cap, bool),
+            )
+        return h
+
+    def _book(
+        self,
+        snapshots: list[VideoSnapshot],
+        hashes: Ints,
+        rows: Ints,
+        hour: Ints,
+        gain: Ints,
+        new: npt.NDArray[np.bool_],
+    ) -> None:
+        """Add each snapshot's gain (and new video) to its slots' cells of its hour."""
+        nums, cids = self._bookings_of(snapshots, hashes, rows)
+        slots, each = self._slots_of(nums)
+        if not len(slots):
+            return
+        hours, gains, news = hour[each], gain[each], new[each].astype(np.int64)
+        # entities without a cell enter their table, in the order they are booked
+        absent = self._seq[slots] < 0
+        if absent.any():
+            fresh, at = np.unique(slots[absent], return_index=True)
+            fresh = fresh[np.argsort(at)]
+            self._seq[fresh] = np.arange(self._next_seq, self._next_seq + len(fresh))
+            self._next_seq += len(fresh)
+        for value, sel in _by_value(hours):
+            h = self._hour(value)
+            s = slots if sel is None else slots[sel]
+            np.add.at(h.gain, s, gains if sel is None else gains[sel])
+            np.add.at(h.new, s, news if sel is None else news[sel])
+            h.booked[s] = True
+        self._pairs(rows, hour, gain > 0, nums, cids)
+
+    def _bookings_of(
+        self, snapshots: list[VideoSnapshot], fp: Ints, rows: Ints
+    ) -> tuple[Ints, Ints]:
+        """Each snapshot's booking and creator. A video keeps the last ones it had with the
+        hash of what they come from (hashtags, sound, market, creator): a snapshot whose hash
+        is its video's takes them, the others look them up."""
+        nums = self._row_booking[rows]
+        cids = self._row_creator[rows]
+        miss = np.flatnonzero((fp != self._row_hash[rows]) | (nums < 0))
+        if len(miss):
+            for i, r, f in zip(miss.tolist(), rows[miss].tolist(), fp[miss].tolist(), strict=True):
+                s = snapshots[i]
+                music = s.music
+                num = self._booking_of((s.hashtags, None if music is None else music.id, s.market))
+                cid = self._creator(s.author.id)
+                nums[i], cids[i] = num, cid
+                self._row_hash[r], self._row_booking[r], self._row_creator[r] = f, num, cid
+        return nums, cids
+
+    def _creator(self, author: str) -> int:
+        cid = self._creators.get(author)
+        if cid is None:
+            cid = self._creators[author] = len(self._creator_ids)
+            self._creator_ids.append(author)
+        return cid
+
+    def _pairs(
+        self, rows: Ints, hour: Ints, gained: npt.NDArray[np.bool_], booking: Ints, cid: Ints
+    ) -> None:
+        """Note the (slot, creator) pairs that gained, per hour. A video that gains again in
+        the same hour with the same creator and slots adds no new pair: it is skipped."""
+        at = np.flatnonzero(gained)
+        if not len(at):
+            return
+        r, h, cid, booking = rows[at], hour[at], cid[at], booking[at]
+        # compare each with the video's previous gain (in this batch, else before it)
+        order = np.argsort(r, kind="stable")
+        r, h, cid, booking = r[order], h[order], cid[order], booking[order]
+        first = np.ones(len(r), bool)
+        first[1:] = r[1:] != r[:-1]
+        last = np.ones(len(r), bool)
+        last[:-1] = first[1:]
+        ph, pc, pb = np.empty_like(h), np.empty_like(cid), np.empty_like(booking)
+        ph[1:], pc[1:], pb[1:] = h[:-1], cid[:-1], booking[:-1]
+        f = r[first]
+        ph[first] = self._paired[f]
+        pc[first] = self._paired_creator[f]
+        pb[first] = self._paired_booking[f]
+        emit = (ph != h) | (pc != cid) | (pb != booking)
+        lr = r[last]
+        self._paired[lr] = h[last]
+        self._paired_creator[lr] = cid[last]
+        self._paired_booking[lr] = booking[last]
+        if not emit.any():
+            return
+        h, cid = h[emit], cid[emit]
+        slots, each = self._slots_of(booking[emit])
+        pairs = (slots << _CREATOR_BITS) | cid[each]
+        for value, sel in _by_value(h[each]):
+            cell = self._hour(value)
+            add = pairs if sel is None else pairs[sel]
+            cell.pending.append(add)
+            cell.pending_n += len(add)
+            if cell.pending_n > max(1 << 20, 4 * len(cell.pairs)):
+                cell.distinct_pairs()
+
+    def _keep(
+        self, snapshots: list[VideoSnapshot], rows: Ints, ms: Ints, plays: Ints, created: Ints
+    ) -> None:
+        """Add sightings to the videos' tracks (a track starts at its first kept sighting)."""
+        tracks = self._track[rows]
+        if (tracks < 0).any():
+            for i in np.flatnonzero(tracks < 0).tolist():
+                row = int(rows[i])
+                tid = int(self._track[row])
+                if tid < 0:
+                    s = snapshots[i]
+                    tid = self._next_tid
+                    self._next_tid += 1
+                    posted_ms = int(created[i])
+                    self._track[row] = tid
+                    self._track_posted[row] = posted_ms // HOUR_MS
+                    self._t[tid] = (s.video_id, s.market, posted_ms, s.author.followers or 0, row)
+                    self._posted.setdefault(posted_ms // HOUR_MS, []).append(tid)
+                tracks[i] = tid
+        posted = self._track_posted[rows]
+        for value in np.unique(posted).tolist():
+            sel = posted == value
+            self._sightings.setdefault(value, []).append((tracks[sel], ms[sel], plays[sel]))
+
+    # -- reading ------------------------------------------------------------------------------
 
     def scopes(self) -> list[str]:
         """``all`` then each market seen, sorted."""
+        self._flush()
         return [ALL, *sorted(self.markets)]
+
+    def table(self, kind: str, scope: str) -> Ints:
+        """The slots of the entities of ``kind`` in ``scope`` that have a cell, in the order
+        they entered the table."""
+        self._flush()
+        slots = np.array(self._tables.get((kind, scope), []), np.int64)
+        slots = slots[self._seq[slots] >= 0]
+        return slots[np.argsort(self._seq[slots], kind="stable")]
+
+    def keys(self, slots: Ints) -> list[str]:
+        """The entity keys of ``slots``."""
+        key = self._slot_key
+        return [key[s] for s in slots.tolist()]
+
+    def gains(self, start: int, stop: int) -> Ints:
+        """Per slot, the gain over hours ``[start, stop)`` (kept until the next booking)."""
+        self._flush()
+        cached = self._gains
+        if cached is not None and cached[0] == (start, stop, self._version):
+            return cached[1]
+        total = np.zeros(self._cap, np.int64)
+        for h in range(start, stop):
+            cell = self._hours.get(h)
+            if cell is not None:
+                total += cell.gain
+        self._gains = ((start, stop, self._version), total)
+        return total
+
+    def sums(self, origin: int) -> Sums:
+        """The sums the entity features need at ``origin`` (kept until the next booking)."""
+        self._flush()
+        cached = self._sums
+        if cached is not None and cached[0] == origin and cached[1] == self._version:
+            return cached[2]
+        t = origin
+        g6 = self.gains(t - 6, t)
+        gp = self.gains(t - 12, t - 6)
+        g24 = g6 + gp + self.gains(t - 24, t - 12)  # new arrays: the cached ones stay as they are
+        new6 = np.zeros(self._cap, np.int64)
+        pairs = []
+        for h in range(t - 6, t):
+            cell = self._hours.get(h)
+            if cell is not None:
+                new6 += cell.new
+                pairs.append(cell.distinct_pairs())
+        creators6 = np.zeros(self._cap, np.int64)
+        if pairs:
+            every = np.sort(np.concatenate(pairs), kind="stable")
+            if len(every):
+                distinct = every[np.r_[True, every[1:] != every[:-1]]]
+                creators6 = np.bincount(distinct >> _CREATOR_BITS, minlength=self._cap)
+        last = self._hours.get(t - 1)
+        g1 = last.gain.copy() if last is not None else np.zeros(self._cap, np.int64)
+        out = Sums(g24, g6, gp, g1, new6, creators6)
+        self._sums = (origin, self._version, out)
+        return out
+
+    def hours_of(self, key: str, scope: str) -> dict[int, HourCell]:
+        """An entity's hourly cells in a scope (empty when none): a view, for reading."""
+        self._flush()
+        slot = self._slots.get((key.partition(":")[0], scope, key))
+        out: dict[int, HourCell] = {}
+        if slot is None:
+            return out
+        for hour in sorted(self._hours):
+            h = self._hours[hour]
+            if h.booked[slot]:
+                pairs = h.distinct_pairs()
+                mine = pairs[(pairs >> _CREATOR_BITS) == slot] & ((1 << _CREATOR_BITS) - 1)
+                out[hour] = HourCell(
+                    int(h.gain[slot]),
+                    {self._creator_ids[c] for c in mine.tolist()},
+                    int(h.new[slot]),
+                )
+        return out
+
+    def posted_in(self, hour: int, age_h: int | None = None) -> list[VideoTrack]:
+        """The videos kept that were posted in ``hour``, first kept first; with ``age_h``, only
+        the last two sightings known at that age (all :func:`~.features.video_row` reads),
+        and only the videos with one."""
+        self._flush()
+        tids = self._posted.get(hour)
+        if not tids:
+            return []
+        parts = self._sightings.get(hour, [])
+        if not parts:
+            return []
+        if len(parts) > 1:  # one array from now on
+            tid, ms, plays = (np.concatenate([x[i] for x in parts]) for i in range(3))
+            parts[:] = [(tid, ms, plays)]
+        tid, ms, plays = parts[0]
+        ms_l, plays_l = ms.tolist(), plays.tolist()
+        if age_h is None:
+            order = np.argsort(tid, kind="stable").tolist()
+            sightings: dict[int, list[tuple[int, int]]] = {t: [] for t in tids}
+            for i, t in zip(order, tid[order].tolist(), strict=True):
+                sightings[t].append((ms_l[i], plays_l[i]))
+            return [self._track_of(t, sightings[t]) for t in tids]
+        # the last two sightings of each video up to its age: no sort (they are in order)
+        ordered = np.array(tids, np.int64)  # increasing: numbered as they were kept
+        local = np.searchsorted(ordered, tid)
+        posted_ms = np.array([self._t[t][2] for t in tids], np.int64)
+        known = ms <= posted_ms[local] + age_h * HOUR_MS
+        at = np.arange(len(tid))
+        last = np.full(len(tids), -1, np.int64)
+        np.maximum.at(last, local[known], at[known])
+        known &= at != last[local]
+        before = np.full(len(tids), -1, np.int64)
+        np.maximum.at(before, local[known], at[known])
+        out = []
+        for t, i, j in zip(tids, last.tolist(), before.tolist(), strict=True):
+            if i < 0:
+                continue
+            seen = [(ms_l[i], plays_l[i])]
+            if j >= 0:
+                seen.insert(0, (ms_l[j], plays_l[j]))
+            out.append(self._track_of(t, seen))
+        return out
+
+    def _track_of(self, tid: int, sightings: list[tuple[int, int]]) -> VideoTrack:
+        video, market, created, followers, _ = self._t[tid]
+        return VideoTrack(video, market, created, followers, sightings)
+
+    @property
+    def videos(self) -> dict[str, VideoTrack]:
+        """Every video kept, with its sightings, in the order they were first kept (built on
+        each call: for the backtest and training, not the hourly path)."""
+        self._flush()
+        tracks: list[tuple[int, VideoTrack]] = []
+        for hour in self._posted:
+            tids = self._posted[hour]
+            tracks += zip(tids, self.posted_in(hour), strict=True)
+        tracks.sort(key=lambda x: x[0])
+        return {t.video_id: t for _, t in tracks}
+
+    # -- forgetting ---------------------------------------------------------------------------
 
     def forget_before(self, hour: int) -> None:
         """Drop hourly cells before ``hour`` and videos posted before it minus a day and a half
         (what a long-running runtime no longer needs)."""
-        for table in self.cells.values():
-            for key, hours in list(table.items()):
-                for h in [h for h in hours if h < hour]:
-                    del hours[h]
-                if not hours:
-                    del table[key]
+        self._flush()
+        old = [h for h in self._hours if h < hour]
+        if old:
+            for h in old:
+                del self._hours[h]
+            booked = np.zeros(self._cap, bool)
+            for cell in self._hours.values():
+                booked |= cell.booked
+            self._seq[~booked] = -1  # an entity with no cell left leaves its table
+            self._paired[self._paired < hour] = -1  # its pairs went with the hour
+            self._version += 1
         limit = hour * HOUR_MS - KEEP_VIDEO_MS - 6 * HOUR_MS
-        for vid in [v for v, t in self.videos.items() if t.created_ms < limit]:
-            del self.videos[vid]
-        for vid in [v for v, (ms, _) in self._last.items() if ms < limit]:
-            del self._last[vid]
+        for posted in [p for p in self._posted if p * HOUR_MS < limit]:
+            for tid in self._posted.pop(posted):
+                self._track[self._t.pop(tid)[4]] = -1
+            self._sightings.pop(posted, None)
+        n = len(self._rows)
+        self._last_ms[:n][self._last_ms[:n] < limit] = _NONE
+        dead = (self._last_ms[:n] == _NONE) & (self._track[:n] < 0)
+        if dead.sum() > max(10_000, n // 2):
+            self._compact(dead)
+        if self._bk_n > 100_000 + 2 * len(self._rows):
+            self._compact_bookings()
+
+    def _compact_bookings(self) -> None:
+        """Keep only the bookings the videos hold (the others are looked up again if met)."""
+        n = len(self._rows)
+        held = self._row_booking[:n]
+        live = np.unique(held[held >= 0])
+        sizes = self._bk_len[live]
+        slots, _ = self._slots_of(live)
+        renumber = np.full(self._bk_n, -1, np.int64)
+        renumber[live] = np.arange(len(live))
+        self._row_booking[:n] = np.where(held >= 0, renumber[np.maximum(held, 0)], -1)
+        self._paired_booking[:] = -1  # the next gain notes its pairs again (a few more pairs)
+        self._bk_start = np.cumsum(sizes) - sizes
+        self._bk_len = sizes.copy()
+        self._bk_slots = slots
+        self._bk_n = len(live)
+        self._booking.clear()
+
+    def _compact(self, dead: npt.NDArray[np.bool_]) -> None:
+        """Renumber the rows without the videos forgotten (seen long ago and not kept)."""
+        self._epoch += 1
+        alive = np.flatnonzero(~dead)
+        new_of = np.full(len(dead), -1, np.int64)
+        new_of[alive] = np.arange(len(alive))
+        renumber = new_of.tolist()
+        self._rows = {v: renumber[r] for v, r in self._rows.items() if renumber[r] >= 0}
+        self._last_ms = self._last_ms[alive].copy()
+        self._last_plays = self._last_plays[alive].copy()
+        self._track = self._track[alive].copy()
+        self._track_posted = self._track_posted[alive].copy()
+        for name in ("_paired", "_paired_creator", "_paired_booking"):
+            setattr(self, name, getattr(self, name)[alive].copy())
+        for name in ("_row_hash", "_row_booking", "_row_creator"):
+            setattr(self, name, getattr(self, name)[alive].copy())
+        self._t = {t: (*v[:4], renumber[v[4]]) for t, v in self._t.items()}
+
+    def __getstate__(self) -> dict[str, Any]:
+        self._flush()
+        state = {k: getattr(self, k) for k in _STATE}
+        for h in self._hours.values():
+            h.distinct_pairs()
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        Observations.__init__(self)
+        if "cells" in state:  # a checkpoint of the nested tables before: start afresh
+            return
+        for k, v in state.items():
+            setattr(self, k, v)
+        self._row_booking[:] = -1  # hashes differ from one process to the next
+
+
+_STATE: Final = (
+    "_rows",
+    "_last_ms",
+    "_last_plays",
+    "_track",
+    "_track_posted",
+    "_paired",
+    "_paired_creator",
+    "_paired_booking",
+    "_t",
+    "_next_tid",
+    "_posted",
+    "_sightings",
+    "_slots",
+    "_slot_key",
+    "_tables",
+    "_seq",
+    "_next_seq",
+    "_bk_start",
+    "_bk_len",
+    "_bk_slots",
+    "_bk_n",
+    "_row_hash",
+    "_row_booking",
+    "_row_creator",
+    "_cap",
+    "_hours",
+    "_creators",
+    "_creator_ids",
+    "first_hour",
+    "last_hour",
+    "markets",
+)

@@ -1,0 +1,273 @@
+"""The columnar booking of :class:`Observations` against a plain one, snapshot by snapshot.
+
+:class:`Oracle` is the definition written as simply as it reads (docs/forecasts.md): nested
+dicts of hourly cells with sets of creators, and each video's sightings in a list. Random
+streams with late, repeated and decreasing sightings, videos whose hashtags, sound, market or
+creator change, and videos without a posting time are booked by both, in batches of every size
+and one by one; the cells, the tracks and the entity features must be the same.
+"""
+
+from __future__ import annotations
+
+import math
+import pickle
+import random
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from tests.forecast.conftest import H0, T0
+from trendmon.events import Author, Music, Stats, VideoSnapshot, new_snapshot
+from trendmon.forecast.features import CANDIDATE_H, entity_rows
+from trendmon.forecast.labels import HORIZON_H, TOP, entity_labels
+from trendmon.forecast.observations import (
+    ALL,
+    HOUR_MS,
+    KEEP_VIDEO_MS,
+    KINDS,
+    NEW_WITHIN_MS,
+    Observations,
+    entity_keys,
+    snapshot_ms,
+)
+
+
+@dataclass
+class Cell:
+    gain: int = 0
+    creators: set[str] = field(default_factory=set)
+    new_videos: int = 0
+
+
+@dataclass
+class Track:
+    market: str
+    created_ms: int
+    followers: int
+    sightings: list[tuple[int, int]] = field(default_factory=list)
+
+
+class Oracle:
+    """The booking as defined, one snapshot at a time."""
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple[str, str], dict[str, dict[int, Cell]]] = {}
+        self.videos: dict[str, Track] = {}
+        self.last: dict[str, tuple[int, int]] = {}
+
+    def add(self, s: VideoSnapshot) -> None:
+        ms = snapshot_ms(s)
+        created = int(s.create_time.timestamp() * 1000) if s.create_time is not None else None
+        prev = self.last.get(s.video_id)
+        if prev is not None and ms <= prev[0]:
+            return  # older than the video's latest: counted by the later one
+        self.last[s.video_id] = (ms, s.stats.plays)
+        new = False
+        if prev is not None:
+            gain = max(0, s.stats.plays - prev[1])
+        elif created is not None and ms - created <= NEW_WITHIN_MS:
+            gain, new = s.stats.plays, True
+        else:
+            gain = 0
+        if gain or new:
+            for kind, key in entity_keys(s):
+                for scope in (s.market, ALL):
+                    hours = self.cells.setdefault((kind, scope), {}).setdefault(key, {})
+                    cell = hours.setdefault(ms // HOUR_MS, Cell())
+                    cell.gain += gain
+                    if gain:
+                        cell.creators.add(s.author.id)
+                    cell.new_videos += new
+        if created is not None and ms - created <= KEEP_VIDEO_MS:
+            track = self.videos.get(s.video_id)
+            if track is None:
+                track = self.videos[s.video_id] = Track(s.market, created, s.author.followers or 0)
+            track.sightings.append((ms, s.stats.plays))
+
+    def forget_before(self, hour: int) -> None:
+        for table in self.cells.values():
+            for key, hours in list(table.items()):
+                for h in [h for h in hours if h < hour]:
+                    del hours[h]
+                if not hours:
+                    del table[key]
+        limit = hour * HOUR_MS - KEEP_VIDEO_MS - 6 * HOUR_MS
+        for vid in [v for v, t in self.videos.items() if t.created_ms < limit]:
+            del self.videos[vid]
+        for vid in [v for v, (ms, _) in self.last.items() if ms < limit]:
+            del self.last[vid]
+
+    def rows(self, kind: str, scope: str, t: int) -> tuple[list[str], list[tuple[float, ...]]]:
+        """Candidates (in the table's order) and their features, from the definitions."""
+        keys, raw = [], []
+        for key, hours in self.cells.get((kind, scope), {}).items():
+
+            def total(a: int, b: int, hours: dict[int, Cell] = hours) -> int:
+                return sum(c.gain for h, c in hours.items() if a <= h < b)
+
+            if total(t - CANDIDATE_H, t) <= 0:
+                continue
+            recent = [c for h, c in hours.items() if t - HORIZON_H <= h < t]
+            creators = set().union(*(c.creators for c in recent))
+            keys.append(key)
+            raw.append(
+                (
+                    total(t - HORIZON_H, t),
+                    total(t - 1, t),
+                    total(t - 2 * HORIZON_H, t - HORIZON_H),
+                    len(creators),
+                    sum(c.new_videos for c in recent),
+                )
+            )
+        ranked = sorted(
+            (i for i in range(len(keys)) if raw[i][0] > 0), key=lambda i: (-raw[i][0], keys[i])
+        )
+        lb = math.log1p(raw[ranked[TOP - 1]][0] if len(ranked) >= TOP else 0)
+        x = []
+        for g6, g1, gp, creators_n, new in raw:
+            l6, l1 = math.log1p(g6), math.log1p(HORIZON_H * g1)
+            x.append(
+                (l6 - lb, l1 - l6, l6 - math.log1p(gp), math.log1p(creators_n), math.log1p(new))
+            )
+        return keys, x
+
+
+def stream(seed: int, count: int) -> list[VideoSnapshot]:
+    """Snapshots of a few videos over two days, delivered out of order, some twice, some with
+    fewer plays than before, some changing hashtags, sound, market or creator."""
+    rng = random.Random(seed)
+    videos = []
+    for v in range(40):
+        posted = rng.uniform(-40, 40)
+        videos.append(
+            {
+                "id": f"v{v}",
+                "posted": None if rng.random() < 0.1 else posted,
+                "start": max(posted, -10) + rng.uniform(0, 3),
+                "tags": rng.sample(["a", "b", "c", "d", "e", "F", "#b", ""], rng.randint(0, 3)),
+                "sound": rng.choice([None, "s1", "s2", f"own{v}"]),
+                "market": rng.choice(["US", "GB", "JP"]),
+                "author": f"c{rng.randint(0, 12)}",
+                "plays": rng.randint(0, 500),
+            }
+        )
+    out = []
+    for _ in range(count):
+        v = rng.choice(videos)
+        hours = v["start"] + rng.uniform(0, 48)
+        if rng.random() < 0.05:  # an edit, a second scraper's view
+            v["tags"] = rng.sample(["a", "b", "c", "g"], rng.randint(0, 2))
+            v["sound"] = rng.choice([None, "s1", "s3"])
+            v["market"] = rng.choice(["US", "GB"])
+            v["author"] = f"c{rng.randint(0, 12)}"
+        v["plays"] += rng.randint(-50, 400)  # counts can go down
+        snap = new_snapshot(
+            video_id=v["id"],
+            collected_at=T0 + timedelta(hours=hours, microseconds=rng.randint(0, 999_999)),
+            source="simulator",
+            market=v["market"],
+            create_time=None if v["posted"] is None else T0 + timedelta(hours=v["posted"]),
+            author=Author(id=v["author"], unique_id=v["author"], followers=rng.randint(0, 9)),
+            music=Music(id=v["sound"]) if v["sound"] else None,
+            hashtags=list(v["tags"]),
+            stats=Stats(plays=max(0, v["plays"]), likes=0, comments=0, shares=0),
+        )
+        out.append(snap)
+        if rng.random() < 0.05:
+            out.append(snap)  # delivered twice
+    # mostly in time order, with late deliveries
+    out.sort(key=lambda s: snapshot_ms(s) + rng.choice([0] * 8 + [rng.randint(0, 6 * HOUR_MS)]))
+    return out
+
+
+def check(obs: Observations, oracle: Oracle) -> None:
+    first, last = obs.hours
+    for kind in KINDS:
+        for scope in obs.scopes():
+            for key, hours in oracle.cells.get((kind, scope), {}).items():
+                got = obs.hours_of(key, scope)
+                assert {h: (c.gain, c.creators, c.new_videos) for h, c in got.items()} == {
+                    h: (c.gain, c.creators, c.new_videos) for h, c in hours.items()
+                }, (kind, scope, key)
+            slots = obs.table(kind, scope)
+            assert obs.keys(slots) == list(oracle.cells.get((kind, scope), {}))
+            for t in range(first, last + 2):
+                rows = entity_rows(obs, kind, scope, t)
+                keys, x = oracle.rows(kind, scope, t)
+                assert rows.keys == keys
+                assert rows.x.tolist() == [list(r) for r in x]
+                labels = entity_labels(obs, kind, scope, t)
+                gains = {
+                    k: sum(c.gain for h, c in hs.items() if t <= h < t + HORIZON_H)
+                    for k, hs in oracle.cells.get((kind, scope), {}).items()
+                }
+                ranked = sorted(
+                    (k for k, g in gains.items() if g > 0), key=lambda k: (-gains[k], k)
+                )
+                assert labels == set(ranked[:TOP])
+    videos = obs.videos
+    assert list(videos) == list(oracle.videos)
+    for vid, track in oracle.videos.items():
+        got = videos[vid]
+        assert (got.market, got.created_ms, got.followers) == (
+            track.market,
+            track.created_ms,
+            track.followers,
+        )
+        assert got.sightings == track.sightings
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_columnar_booking_is_the_definition(seed: int) -> None:
+    snaps = stream(seed, 3000)
+    oracle = Oracle()
+    for s in snaps:
+        oracle.add(s)
+    rng = random.Random(seed)
+    obs = Observations()
+    i = 0
+    while i < len(snaps):  # batches of every size, and one by one
+        size = rng.choice([1, 2, 7, 50, 400, 2000])
+        if size == 1:
+            obs.add(snaps[i])
+        else:
+            obs.add_batch(snaps[i : i + size])
+        i += size
+    check(obs, oracle)
+
+
+def test_forgetting_and_a_checkpoint_keep_it_the_definition() -> None:
+    snaps = stream(11, 4000)
+    oracle, obs = Oracle(), Observations()
+    for part in range(4):
+        chunk = snaps[part * 1000 : (part + 1) * 1000]
+        for s in chunk:
+            oracle.add(s)
+        obs.add_batch(chunk)
+        hour = H0 + 8 * part - 20
+        oracle.forget_before(hour)
+        obs.forget_before(hour)
+        obs = pickle.loads(pickle.dumps(obs))  # a restart from a checkpoint
+        check(obs, oracle)
+
+
+def test_posted_in_keeps_the_last_two_sightings_known_at_an_age() -> None:
+    obs = Observations()
+    obs.add_batch(stream(3, 2000))
+    for hour in range(H0 - 40, H0 + 41):
+        full = {t.video_id: t for t in obs.posted_in(hour)}
+        for age in (1, 3, 6):
+            for t in obs.posted_in(hour, age):
+                made = t.created_ms + age * HOUR_MS
+                known = [s for s in full[t.video_id].sightings if s[0] <= made]
+                assert known and t.sightings == known[-2:]
+
+
+def test_times_are_the_timestamp_figures() -> None:
+    rng = np.random.default_rng(0)
+    from trendmon.forecast.observations import times_ms
+
+    stamps = [T0 + timedelta(microseconds=int(u)) for u in rng.integers(-(10**15), 10**15, 5000)]
+    assert times_ms([*stamps, None]).tolist()[:-1] == [int(t.timestamp() * 1000) for t in stamps]

@@ -12,8 +12,9 @@ In one run:
 3. engine: the same decoding plus both stages (what the runtime does per record), on one core,
    each decoded snapshot streamed into the engine;
 4. engine with hourly forecasts: the same, and every batch's accepted snapshots fed to
-   :class:`~trendmon.forecast.forecaster.HourlyForecasts` (what the embedded runtime does with
-   ``TRENDMON_FORECAST_ENABLED``), with a model trained beforehand on a separate 40-hour world
+   :class:`~trendmon.forecast.forecaster.HourlyForecasts` through
+   :class:`~trendmon.forecast.partitioned.PartitionedForecasts` (what the embedded runtime
+   does with ``TRENDMON_FORECAST_ENABLED``), with a model trained beforehand on a separate 40-hour world
    of the simulator, so that every hour that closes is scored (entities and videos) as in a
    runtime with a model file. Its ratio to decoding is printed beside the one without, and the
    forecasts' cost as a share of the engine's time (target < 10%). The runtime has a
@@ -48,6 +49,7 @@ from trendmon.engine.velocity import Stage1
 from trendmon.events import VideoDelta, VideoSnapshot, encode
 from trendmon.forecast.forecaster import Forecaster, HourlyForecasts, train
 from trendmon.forecast.observations import Observations
+from trendmon.forecast.partitioned import PartitionedForecasts
 from trendmon.log.base import SNAPSHOTS, Message
 from trendmon.log.embedded import EmbeddedLog
 from trendmon.producers.simulator.observe import Simulation
@@ -105,13 +107,14 @@ def forecast_speed(
     forecasts; snapshots per second, forecasts made and hours scored."""
     decode = msgspec.json.Decoder(VideoSnapshot).decode
     engine = Engine(EngineSettings())
-    hourly = HourlyForecasts(model)
+    # As the embedded runtime feeds them (runtimes/forecasts.py), by stage-1 partition.
+    forecasts = PartitionedForecasts(HourlyForecasts(model), 1)
     made = scored = 0
     start = time.perf_counter()
     for i in range(0, len(blobs), batch):
         snapshots = [decode(b) for b in blobs[i : i + batch]]
         out = engine.process(snapshots)
-        entities, videos = hourly.add(out.select(snapshots))
+        entities, videos = forecasts.add(0, out.select(snapshots))
         made += len(entities) + len(videos)
         scored += len({e.made_ms for e in entities})
     return len(blobs) / (time.perf_counter() - start), made, scored

@@ -20,11 +20,13 @@ reads does not depend on arrival order across partitions. With one partition thi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
+
+import numpy as np
 
 from trendmon.events import VideoSnapshot
 from trendmon.forecast.forecaster import EntityForecast, HourlyForecasts, VideoForecast
-from trendmon.forecast.observations import HOUR_MS, snapshot_ms
+from trendmon.forecast.observations import HOUR_MS, Ints, times_ms
 
 
 class PartitionedForecasts:
@@ -38,8 +40,9 @@ class PartitionedForecasts:
         self.marks: dict[int, int] = {}
         self.firsts: dict[int, int] = {}
         """Per partition, the event time of its first accepted snapshot."""
-        self.held: list[tuple[int, VideoSnapshot]] = []
-        """(release time, snapshot) not booked yet, in the order they came."""
+        self.held: list[tuple[Ints, list[VideoSnapshot]]] = []
+        """Batches not booked yet, in the order they came, each with its snapshots' release
+        times (never decreasing within a partition: a running maximum)."""
         self.next_origin: int | None = None
         """The next whole hour to score (None before every partition has reported)."""
 
@@ -49,20 +52,18 @@ class PartitionedForecasts:
         return [p for p in range(self.parts) if p not in self.marks]
 
     def add(
-        self, part: int, snapshots: Iterable[VideoSnapshot]
+        self, part: int, snapshots: Sequence[VideoSnapshot]
     ) -> tuple[list[EntityForecast], list[VideoForecast]]:
         """Take partition ``part``'s next accepted snapshots; forecasts of the origins passed."""
-        mark = self.marks.get(part)
-        for s in snapshots:
-            ts = snapshot_ms(s)
-            self.held.append((ts if mark is None else max(ts, mark), s))
-            if mark is None:
-                self.firsts[part] = ts
-            if mark is None or ts > mark:
-                mark = ts
-        if mark is None:
+        if not snapshots:
             return [], []
-        self.marks[part] = mark
+        times = times_ms([s.collected_at for s in snapshots])
+        if part not in self.marks:
+            self.firsts[part] = int(times[0])
+            self.marks[part] = int(times[0])
+        release = np.maximum(np.maximum.accumulate(times), self.marks[part])
+        self.marks[part] = int(release[-1])
+        self.held.append((release, list(snapshots)))
         if len(self.marks) < self.parts:
             return [], []
         if self.next_origin is None:
@@ -80,12 +81,14 @@ class PartitionedForecasts:
         return entities, videos
 
     def _book_before(self, until_ms: int) -> None:
-        """Book the held snapshots released before ``until_ms``, in the order they came."""
-        keep: list[tuple[int, VideoSnapshot]] = []
-        obs = self.hourly.obs
-        for release, s in self.held:
-            if release < until_ms:
-                obs.add(s)
-            else:
-                keep.append((release, s))
+        """Book the held snapshots released before ``until_ms``, in the order they came (of a
+        batch, a first part: its release times never decrease)."""
+        keep: list[tuple[Ints, list[VideoSnapshot]]] = []
+        book: list[VideoSnapshot] = []
+        for release, snaps in self.held:
+            cut = int(np.searchsorted(release, until_ms))
+            book += snaps[:cut]
+            if cut < len(snaps):
+                keep.append((release[cut:], snaps[cut:]))
         self.held = keep
+        self.hourly.obs.add_batch(book)

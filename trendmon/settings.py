@@ -292,8 +292,8 @@ class ForecastSettings(BaseSettings):
 
     enabled: bool = Field(
         False,
-        description="Score forecasts every hour of event time in the embedded runtime (off "
-        "by default: it costs more engine time than its 10% budget, docs/forecasts.md).",
+        description="Score forecasts every hour of event time, in both runtimes (off by "
+        "default: it costs more engine time than its 10% budget, docs/forecasts.md).",
     )
     model: Path | None = Field(
         None,

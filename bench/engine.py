@@ -13,13 +13,13 @@ In one run:
    each decoded snapshot streamed into the engine;
 4. engine with hourly forecasts: the same, and every batch's accepted snapshots fed to
    :class:`~trendmon.forecast.forecaster.HourlyForecasts` through
-   :class:`~trendmon.forecast.partitioned.PartitionedForecasts` (what the embedded runtime
-   does with ``TRENDMON_FORECAST_ENABLED``), with a model trained beforehand on a separate 40-hour world
-   of the simulator, so that every hour that closes is scored (entities and videos) as in a
-   runtime with a model file. Its ratio to decoding is printed beside the one without, and the
-   forecasts' cost as a share of the engine's time (target < 10%). The runtime has a
-   model file or fits the baselines itself once it has a day and a half of event time; this
-   world's snapshots cover about two and a half hours, so the model file's case is measured;
+   :class:`~trendmon.forecast.partitioned.PartitionedForecasts` (what the embedded runtime does
+   with ``TRENDMON_FORECAST_ENABLED``), with a model trained beforehand on a separate 40-hour
+   world of the simulator, so that every hour that closes is scored (entities and videos) as in
+   a runtime with a model file. Its ratio to decoding is printed beside the one without, and the
+   forecasts' cost as a share of the engine's time (target < 10%). The runtime has a model file
+   or fits the baselines itself once it has a day and a half of event time; this world's
+   snapshots cover about two and a half hours, so the model file's case is measured;
 5. memory held by stage 1 per tracked video (tracemalloc, on a separate smaller run);
 6. replay of the embedded runtime with its sinks attached (embedded Redis and SQLite history) on
    a slice of the same snapshots, in records per second (a figure, no target).

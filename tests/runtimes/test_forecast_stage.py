@@ -162,3 +162,18 @@ def test_an_hour_waits_for_every_partition_and_what_came_late_for_the_next() -> 
     late = b[0]
     forecasts.add(1, [late])
     assert held(forecasts)[-1] == (marks[1], late)
+
+
+def test_the_stage_says_which_partitions_it_waits_for(caplog: pytest.LogCaptureFixture) -> None:
+    from trendmon.events import ForecastBatch
+
+    snaps = list(Simulation(SimulatorSettings(**{**WORLD, "hours": 2})).snapshots())
+    stage = ForecastStage(HourlyForecasts(None), 2)
+    values = [encode(ForecastBatch(part=0, snapshots=snaps))] * 2
+    records = [Record(FORECAST_INPUT, 0, i, None, 0, v) for i, v in enumerate(values)]
+    assert stage.process(records[:1]) == [] and stage.process(records[1:]) == []
+    said = [r.getMessage() for r in caplog.records if "wait for" in r.getMessage()]
+    assert said == [
+        "the forecasts wait for snapshots partitions [1], which have carried no data yet: "
+        "no hour is scored until they do"
+    ]  # once, not for every batch

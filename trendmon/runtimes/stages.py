@@ -377,6 +377,7 @@ class ForecastStage(_OnePartition[PartitionedForecasts]):
         self.model = model
         self.upstream = upstream
         """Partitions of ``snapshots`` (stage 1), every one of which must report."""
+        self._said: list[int] = []
 
     def restore(self, p: int, loaded: tuple[int, PartitionedForecasts] | None) -> int:
         start = super().restore(p, loaded)
@@ -400,4 +401,12 @@ class ForecastStage(_OnePartition[PartitionedForecasts]):
         made: list[dict[str, object]] = []
         for value in self._fresh(records):
             made += self._apply(value)
+        waiting = self.states[0].waiting_for if 0 in self.states else []
+        if waiting and waiting != self._said:
+            self._said = waiting
+            log.warning(
+                "the forecasts wait for snapshots partitions %s, which have carried no data "
+                "yet: no hour is scored until they do",
+                waiting,
+            )
         return made

@@ -137,7 +137,7 @@ def test_the_forecast_stage_stores_what_the_embedded_runtime_stores(
 
 
 def held(forecasts: PartitionedForecasts) -> list[tuple[int, object]]:
-    pairs = (zip(release, snaps, strict=True) for release, snaps in forecasts.held)
+    pairs = (zip(release, snaps, strict=True) for release, snaps, _ in forecasts.held)
     return [(int(r), s) for pair in pairs for r, s in pair]
 
 
@@ -151,14 +151,32 @@ def test_an_hour_waits_for_every_partition_and_what_came_late_for_the_next() -> 
     # Partition 1 has sent nothing: no hour passes, everything is held.
     assert forecasts.next_origin is None and forecasts.waiting_for == [1]
     assert len(held(forecasts)) == len(a)
-    forecasts.add(1, b)
+    forecasts.add(1, b[: len(b) // 2])  # partition 1 is hours behind
     marks = forecasts.marks
     assert marks[0] == max(s.collected_at.timestamp() * 1000 for s in a)
-    # Every hour both partitions passed was scored, from what was released before it; the
-    # rest waits, and a late snapshot is released at its partition's mark when it came.
+    # Every hour both partitions passed was scored, from what was released before it; what
+    # the next one reads is booked, the rest waits, and a late snapshot is released at its
+    # partition's mark when it came.
     last = forecasts.next_origin - 1
     assert last == min(marks.values()) // hour
-    assert held(forecasts) and all(r >= last * hour for r, _ in held(forecasts))
-    late = b[0]
-    forecasts.add(1, [late])
-    assert held(forecasts)[-1] == (marks[1], late)
+    assert held(forecasts) and all(r >= (last + 1) * hour for r, _ in held(forecasts))
+    late = a[0]
+    forecasts.add(0, [late])
+    assert held(forecasts)[-1] == (marks[0], late)
+
+
+def test_batches_held_by_a_checkpoint_before_their_times_were_kept_are_booked_alike() -> None:
+    sim = list(Simulation(SimulatorSettings(**{**WORLD, "hours": 5})).snapshots())
+    a = [s for s in sim if partition_for(s.video_id, 2) == 0]
+    b = [s for s in sim if partition_for(s.video_id, 2) == 1]
+    made = []
+    for old in (False, True):
+        forecasts = PartitionedForecasts(HourlyForecasts(None), 2)
+        forecasts.add(0, a)
+        if old:  # as a checkpoint written before held the times
+            forecasts.held = [(release, snaps) for release, snaps, _ in forecasts.held]  # type: ignore[misc]
+        forecasts.add(1, b)
+        obs = forecasts.hourly.obs
+        first, last = obs.hours
+        made.append((obs.scopes(), obs.gains(first, last + 1)))
+    assert made[0][0] == made[1][0] and (made[0][1] == made[1][1]).all()

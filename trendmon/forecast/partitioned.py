@@ -40,9 +40,10 @@ class PartitionedForecasts:
         self.marks: dict[int, int] = {}
         self.firsts: dict[int, int] = {}
         """Per partition, the event time of its first accepted snapshot."""
-        self.held: list[tuple[Ints, list[VideoSnapshot]]] = []
+        self.held: list[tuple[Ints, list[VideoSnapshot], Ints]] = []
         """Batches not booked yet, in the order they came, each with its snapshots' release
-        times (never decreasing within a partition: a running maximum)."""
+        times (never decreasing within a partition: a running maximum) and their own times
+        (booking reads them: each snapshot's time is read once)."""
         self.next_origin: int | None = None
         """The next whole hour to score (None before every partition has reported)."""
 
@@ -63,7 +64,7 @@ class PartitionedForecasts:
             self.marks[part] = int(times[0])
         release = np.maximum(np.maximum.accumulate(times), self.marks[part])
         self.marks[part] = int(release[-1])
-        self.held.append((release, list(snapshots)))
+        self.held.append((release, list(snapshots), times))
         if len(self.marks) < self.parts:
             return [], []
         if self.next_origin is None:
@@ -78,17 +79,29 @@ class PartitionedForecasts:
             entities += e
             videos += v
             self.next_origin = origin + 1
+        # What the next origin reads can be booked now, while it is still in the processor's
+        # caches (held for up to an hour, it would be read back from memory): after what was
+        # held, in the order it came, as at that origin.
+        self._book_before(self.next_origin * HOUR_MS)
         return entities, videos
 
     def _book_before(self, until_ms: int) -> None:
         """Book the held snapshots released before ``until_ms``, in the order they came (of a
         batch, a first part: its release times never decrease)."""
-        keep: list[tuple[Ints, list[VideoSnapshot]]] = []
+        keep: list[tuple[Ints, list[VideoSnapshot], Ints]] = []
         book: list[VideoSnapshot] = []
-        for release, snaps in self.held:
+        times: list[Ints] = []
+        for held in self.held:
+            release, snaps = held[0], held[1]
+            # (a checkpoint written before the times were held has none)
+            ms = held[2] if len(held) > 2 else times_ms([s.collected_at for s in snaps])
             cut = int(np.searchsorted(release, until_ms))
-            book += snaps[:cut]
+            if cut:
+                book += snaps[:cut]
+                times.append(ms[:cut])
             if cut < len(snaps):
-                keep.append((release[cut:], snaps[cut:]))
+                keep.append((release[cut:], snaps[cut:], ms[cut:]))
         self.held = keep
-        self.hourly.obs.add_batch(book)
+        if book:
+            obs = self.hourly.obs
+            obs.add_batch(obs.columns(book, np.concatenate(times)))

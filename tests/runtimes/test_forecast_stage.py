@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from trendmon.events import encode
+from trendmon.forecast import partitioned
 from trendmon.forecast.forecaster import HourlyForecasts
 from trendmon.forecast.partitioned import PartitionedForecasts
 from trendmon.log.base import SNAPSHOTS, Record, snapshot_message
@@ -154,12 +155,11 @@ def test_an_hour_waits_for_every_partition_and_what_came_late_for_the_next() -> 
     forecasts.add(1, b[: len(b) // 2])  # partition 1 is hours behind
     marks = forecasts.marks
     assert marks[0] == max(s.collected_at.timestamp() * 1000 for s in a)
-    # Every hour both partitions passed was scored, from what was released before it; what
-    # the next one reads is booked, the rest waits, and a late snapshot is released at its
-    # partition's mark when it came.
+    # Every hour both partitions passed was scored, from what was released before it; the
+    # rest waits, and a late snapshot is released at its partition's mark when it came.
     last = forecasts.next_origin - 1
     assert last == min(marks.values()) // hour
-    assert held(forecasts) and all(r >= (last + 1) * hour for r, _ in held(forecasts))
+    assert held(forecasts) and all(r >= last * hour for r, _ in held(forecasts))
     late = a[0]
     forecasts.add(0, [late])
     assert held(forecasts)[-1] == (marks[0], late)
@@ -180,3 +180,23 @@ def test_batches_held_by_a_checkpoint_before_their_times_were_kept_are_booked_al
         first, last = obs.hours
         made.append((obs.scopes(), obs.gains(first, last + 1)))
     assert made[0][0] == made[1][0] and (made[0][1] == made[1][1]).all()
+
+
+def test_booking_what_the_next_hour_reads_early_makes_the_same_forecasts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sim = list(Simulation(SimulatorSettings(**{**WORLD, "hours": 5})).snapshots())
+    parts = [[s for s in sim if partition_for(s.video_id, 2) == p] for p in (0, 1)]
+    made = []
+    for book_held in (0, 10**9):  # after every batch, only at each origin
+        monkeypatch.setattr(partitioned, "BOOK_HELD", book_held)
+        forecasts = PartitionedForecasts(HourlyForecasts(None), 2)
+        for i in range(0, max(map(len, parts)), 250):
+            for p in (0, 1):
+                forecasts.add(p, parts[p][i : i + 250])
+        assert forecasts.next_origin is not None
+        forecasts._book_before(forecasts.next_origin * 3_600_000)  # as the next origin will
+        obs = forecasts.hourly.obs
+        first, last = obs.hours
+        made.append((forecasts.next_origin, obs.scopes(), obs.gains(first, last + 1).tolist()))
+    assert made[0] == made[1]

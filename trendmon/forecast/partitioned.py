@@ -33,8 +33,8 @@ BOOK_HELD: Final = 100_000
 """Snapshots held from which those the next origin reads are booked before it. Booking each
 batch as it comes (5,000 in ``bench/engine.py``) pushes the engine's state out of the
 processor's caches every time, and an hour of snapshots (about 420,000 there) is read back
-from memory: there, decoding, engine and forecasts together took about a tenth less CPU at
-100,000 (or 200,000) than at either, 7% less at 50,000, 2% at 20,000."""
+from memory: there, decoding, engine and forecasts together took 5% to 10% less CPU at
+100,000 (or 200,000) than at either, less at 50,000 or 20,000."""
 
 
 class PartitionedForecasts:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from trendmon.events import encode
+from trendmon.forecast import partitioned
 from trendmon.forecast.forecaster import HourlyForecasts
 from trendmon.forecast.partitioned import PartitionedForecasts
 from trendmon.log.base import SNAPSHOTS, Record, snapshot_message
@@ -137,7 +138,7 @@ def test_the_forecast_stage_stores_what_the_embedded_runtime_stores(
 
 
 def held(forecasts: PartitionedForecasts) -> list[tuple[int, object]]:
-    pairs = (zip(release, snaps, strict=True) for release, snaps in forecasts.held)
+    pairs = (zip(release, snaps, strict=True) for release, snaps, _ in forecasts.held)
     return [(int(r), s) for pair in pairs for r, s in pair]
 
 
@@ -151,7 +152,7 @@ def test_an_hour_waits_for_every_partition_and_what_came_late_for_the_next() -> 
     # Partition 1 has sent nothing: no hour passes, everything is held.
     assert forecasts.next_origin is None and forecasts.waiting_for == [1]
     assert len(held(forecasts)) == len(a)
-    forecasts.add(1, b)
+    forecasts.add(1, b[: len(b) // 2])  # partition 1 is hours behind
     marks = forecasts.marks
     assert marks[0] == max(s.collected_at.timestamp() * 1000 for s in a)
     # Every hour both partitions passed was scored, from what was released before it; the
@@ -159,9 +160,29 @@ def test_an_hour_waits_for_every_partition_and_what_came_late_for_the_next() -> 
     last = forecasts.next_origin - 1
     assert last == min(marks.values()) // hour
     assert held(forecasts) and all(r >= last * hour for r, _ in held(forecasts))
-    late = b[0]
-    forecasts.add(1, [late])
-    assert held(forecasts)[-1] == (marks[1], late)
+    late = a[0]
+    forecasts.add(0, [late])
+    assert held(forecasts)[-1] == (marks[0], late)
+
+
+def test_booking_what_the_next_hour_reads_early_makes_the_same_forecasts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sim = list(Simulation(SimulatorSettings(**{**WORLD, "hours": 5})).snapshots())
+    parts = [[s for s in sim if partition_for(s.video_id, 2) == p] for p in (0, 1)]
+    made = []
+    for book_held in (0, 10**9):  # after every batch, only at each origin
+        monkeypatch.setattr(partitioned, "BOOK_HELD", book_held)
+        forecasts = PartitionedForecasts(HourlyForecasts(None), 2)
+        for i in range(0, max(map(len, parts)), 250):
+            for p in (0, 1):
+                forecasts.add(p, parts[p][i : i + 250])
+        assert forecasts.next_origin is not None
+        forecasts._book_before(forecasts.next_origin * 3_600_000)  # as the next origin will
+        obs = forecasts.hourly.obs
+        first, last = obs.hours
+        made.append((forecasts.next_origin, obs.scopes(), obs.gains(first, last + 1).tolist()))
+    assert made[0] == made[1]
 
 
 def test_the_stage_says_which_partitions_it_waits_for(caplog: pytest.LogCaptureFixture) -> None:

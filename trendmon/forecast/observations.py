@@ -297,8 +297,9 @@ class Observations:
         for i in range(0, len(snapshots), 50_000):
             self.add_batch(snapshots[i : i + 50_000])
 
-    def columns(self, snapshots: Sequence[VideoSnapshot]) -> Columns:
-        """What :meth:`add_batch` reads of ``snapshots``."""
+    def columns(self, snapshots: Sequence[VideoSnapshot], ms: Ints | None = None) -> Columns:
+        """What :meth:`add_batch` reads of ``snapshots`` (``ms``: their collection times, when
+        already read: ``times_ms`` of them)."""
         if not snapshots:
             empty = np.zeros(0, np.int64)
             return Columns(snapshots, [], [], self._epoch, empty, empty, empty, [], empty)
@@ -309,7 +310,7 @@ class Observations:
             ids,
             [get(v) for v in ids],
             self._epoch,
-            times_ms([s.collected_at for s in snapshots]),
+            times_ms([s.collected_at for s in snapshots]) if ms is None else ms,
             np.array([s.stats.plays for s in snapshots], np.int64),
             times_ms([s.create_time for s in snapshots]),
             [s.market for s in snapshots],

@@ -79,7 +79,7 @@ def test_a_checkpoint_goes_on_in_the_other_build(
         assert compiled is False
 
 
-def test_engine_classes_are_made_without_their_constructor_when_unpickled() -> None:
+def test_engine_classes_load_with_no_constructor_default_needed() -> None:
     # No constructor argument needs a default for the state to load (see engine/state.py).
     from trendmon.engine.breadth import Breadth
     from trendmon.engine.sightings import Sighting

@@ -79,3 +79,18 @@ def test_a_stale_model_falls_back_with_a_notice(snapshots: list, model: Forecast
     entities, _ = hourly.add(snapshots)
     assert "stale" in hourly.notice
     assert {e.method for e in entities} == {"velocity"}
+
+
+def test_fresh_keeps_the_model_and_forgets_what_was_booked(
+    snapshots: list, model: Forecaster
+) -> None:
+    used = HourlyForecasts(model, stale_after_h=30, notice="a notice")
+    used.add(snapshots[:5000])
+    fresh = used.fresh()
+    assert (fresh.forecaster, fresh.stale_after_ms, fresh.notice) == (
+        model,
+        30 * 3_600_000,
+        "a notice",
+    )
+    # Nothing booked: it forecasts the whole stream as one that never saw the first part.
+    assert fresh.add(snapshots) == HourlyForecasts(model, 30, "a notice").add(snapshots)

@@ -317,6 +317,10 @@ class HourlyForecasts:
         self._fallback: Forecaster | None = None
         self._fallback_at = 0
 
+    def fresh(self) -> HourlyForecasts:
+        """The same model, staleness and notice, with nothing booked yet."""
+        return HourlyForecasts(self.forecaster, self.stale_after_ms / HOUR_MS, self.notice)
+
     def add(
         self, snapshots: Iterable[VideoSnapshot]
     ) -> tuple[list[EntityForecast], list[VideoForecast]]:

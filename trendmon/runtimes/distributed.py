@@ -59,7 +59,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import faust
 import mode
@@ -95,6 +95,9 @@ from trendmon.settings import (
     MongoSettings,
     RedisSettings,
 )
+
+if TYPE_CHECKING:
+    from trendmon.runtimes.sink import Sink
 
 __all__ = [
     "BOARD_TICKS",
@@ -319,10 +322,10 @@ def build_app(
                 await (await ranker_state.send(key=b"ranker", value=value, partition=0, force=True))
 
     if opts.sinks:
-        _add_sink(app, opts, kafka, engine, redis, mongo)
+        sink = _add_sink(app, opts, kafka, engine, redis, mongo)
         if forecasts is not None:
             stage = ForecastStage(forecasts, parts, kafka.snapshot_interval_s)
-            _add_forecasts(app, opts, kafka, mongo, stage, made_with)
+            _add_forecasts(app, opts, kafka, sink, stage, made_with)
         from trendmon.runtimes.alert_agent import add_alerts
 
         add_alerts(app, kafka, mongo, spikes_topic=SPIKES, within_s=opts.within_s)
@@ -407,7 +410,7 @@ def _add_sink(
     engine: EngineSettings,
     redis: RedisSettings | None,
     mongo: MongoSettings | None,
-) -> None:
+) -> Sink:
     from trendmon.runtimes.sink import Batch, Sink
     from trendmon.runtimes.waiting import until_available
 
@@ -448,23 +451,23 @@ def _add_sink(
         await until_available(sink.check, "sink")
 
     app.timer(interval=5.0)(check_live)
+    return sink
 
 
 def _add_forecasts(
     app: faust.App,
     opts: WorkerOptions,
     kafka: KafkaSettings,
-    mongo: MongoSettings | None,
+    sink: Sink,
     stage: ForecastStage,
     made_with: str,
 ) -> None:
     """The hourly forecasts: one agent over the one ``forecast-input`` partition, storing what
-    each batch scores in the history before the batch is acknowledged (ids are deterministic,
-    so a batch scored again after a crash stores the same records)."""
+    each batch scores in the history (the sink's, one client per worker) before the batch is
+    acknowledged (ids are deterministic, so a batch scored again after a crash stores the same
+    records)."""
     from trendmon.runtimes.waiting import until_available
-    from trendmon.sinks.factory import open_history
 
-    history = open_history("mongo", namespace=opts.namespace, mongo=mongo)
     state_topic = app.topic(
         f"{kafka.topic_prefix}{snapshot.FORECAST_STATE}",
         key_serializer="raw",
@@ -493,7 +496,7 @@ def _add_forecasts(
                 log.info("the forecasts resumed from offset %s", start)
             made = await asyncio.to_thread(stage.process, records)
             if made:
-                write = functools.partial(history.write_forecasts, made)
+                write = functools.partial(sink.write_forecasts, made)
                 await until_available(write, "forecasts")
             for _, offset, state in stage.snapshots_due([0], time.monotonic()):
                 value = await asyncio.to_thread(snapshot.encode_state, state, offset, made_with)

@@ -130,6 +130,11 @@ class Sink:
         with self._history_lock:
             self.history.write(batch.snapshots, batch.scores, batch.spikes)
 
+    def write_forecasts(self, records: list[dict[str, object]]) -> None:
+        """Write forecast records to the history (through the same client as the batches)."""
+        with self._history_lock:
+            self.history.write_forecasts(records)
+
     def check(self) -> None:
         """Rebuild the live boards if Redis lost them (called when idle)."""
         with self._live_lock:

@@ -34,7 +34,6 @@ from trendmon.engine.partitioned import EntityPartition, TickMerger, VideoPartit
 from trendmon.engine.velocity import VideoState
 from trendmon.events import BoardTick, EntityBatch, ForecastBatch, SinkBatch, TrendScore, encode
 from trendmon.forecast.forecaster import HourlyForecasts
-from trendmon.forecast.observations import HOUR_MS
 from trendmon.forecast.partitioned import PartitionedForecasts
 from trendmon.log.base import Message, Record
 from trendmon.runtimes.decoding import decode
@@ -390,9 +389,7 @@ class ForecastStage(_OnePartition[PartitionedForecasts]):
     def _apply(self, value: bytes) -> list[dict[str, object]]:
         state = self.states.get(0)
         if state is None:
-            m = self.model
-            fresh = HourlyForecasts(m.forecaster, m.stale_after_ms / HOUR_MS, m.notice)
-            state = self.states[0] = PartitionedForecasts(fresh, self.upstream)
+            state = self.states[0] = PartitionedForecasts(self.model.fresh(), self.upstream)
         batch = _forecast_batch.decode(value)
         return forecast_records(*state.add(batch.part, batch.snapshots))
 

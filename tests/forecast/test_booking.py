@@ -23,7 +23,9 @@ from trendmon.events import Author, Music, Stats, VideoSnapshot, new_snapshot
 from trendmon.forecast.features import CANDIDATE_H, entity_rows
 from trendmon.forecast.labels import HORIZON_H, TOP, entity_labels
 from trendmon.forecast.observations import (
+    AGE_EDGES_H,
     ALL,
+    COHORT_H,
     HOUR_MS,
     KEEP_VIDEO_MS,
     KINDS,
@@ -39,6 +41,8 @@ class Cell:
     gain: int = 0
     creators: set[str] = field(default_factory=set)
     new_videos: int = 0
+    aged: dict[int, int] = field(default_factory=dict)
+    """Age class (the number of AGE_EDGES_H at or below the video's age) -> gain."""
 
 
 @dataclass
@@ -56,6 +60,9 @@ class Oracle:
         self.cells: dict[tuple[str, str], dict[str, dict[int, Cell]]] = {}
         self.videos: dict[str, Track] = {}
         self.last: dict[str, tuple[int, int]] = {}
+        self.cohorts: dict[int, dict[int, int]] = {}
+        """Hour -> whole hours of age of the video (COHORT_H: that or more, or not known) ->
+        every video's gains."""
 
     def add(self, s: VideoSnapshot) -> None:
         ms = snapshot_ms(s)
@@ -71,12 +78,19 @@ class Oracle:
             gain, new = s.stats.plays, True
         else:
             gain = 0
+        # whole hours of age (COHORT_H: that or more, or not known)
+        age = COHORT_H if created is None else min(max((ms - created) // HOUR_MS, 0), COHORT_H)
+        if gain:
+            ages = self.cohorts.setdefault(ms // HOUR_MS, {})
+            ages[age] = ages.get(age, 0) + gain
         if gain or new:
             for kind, key in entity_keys(s):
                 for scope in (s.market, ALL):
                     hours = self.cells.setdefault((kind, scope), {}).setdefault(key, {})
                     cell = hours.setdefault(ms // HOUR_MS, Cell())
                     cell.gain += gain
+                    grade = sum(age >= edge for edge in AGE_EDGES_H)
+                    cell.aged[grade] = cell.aged.get(grade, 0) + gain
                     if gain:
                         cell.creators.add(s.author.id)
                     cell.new_videos += new
@@ -98,6 +112,8 @@ class Oracle:
             del self.videos[vid]
         for vid in [v for v, (ms, _) in self.last.items() if ms < limit]:
             del self.last[vid]
+        for h in [h for h in self.cohorts if h < hour]:
+            del self.cohorts[h]
 
     def rows(self, kind: str, scope: str, t: int) -> tuple[list[str], list[tuple[float, ...]]]:
         """Candidates (in the table's order) and their features, from the definitions."""
@@ -184,6 +200,19 @@ def stream(seed: int, count: int) -> list[VideoSnapshot]:
 
 def check(obs: Observations, oracle: Oracle) -> None:
     first, last = obs.hours
+    cohorts = obs.cohorts(first - 1, last + 2)
+    for h in range(first - 1, last + 2):
+        want = [oracle.cohorts.get(h, {}).get(a, 0) for a in range(COHORT_H + 1)]
+        assert cohorts[h - first + 1].tolist() == want, h
+    for h in range(first, last + 1):  # each entity's gains by age class of an hour
+        aged = obs.sums(h + 1).aged1
+        for (kind, scope), cells in oracle.cells.items():
+            slots = obs.table(kind, scope)
+            want = [
+                [cells[k].get(h, Cell()).aged.get(c, 0) for c in range(len(AGE_EDGES_H) + 1)]
+                for k in obs.keys(slots)
+            ]
+            assert aged[slots].tolist() == want, (kind, scope, h)
     for kind in KINDS:
         for scope in obs.scopes():
             for key, hours in oracle.cells.get((kind, scope), {}).items():

@@ -3,6 +3,7 @@ the fallback to the best baseline when there is no model."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,17 @@ def test_a_stale_model_falls_back_with_a_notice(snapshots: list, model: Forecast
     entities, _ = hourly.add(snapshots)
     assert "stale" in hourly.notice
     assert {e.method for e in entities} == {"velocity"}
+
+
+def test_a_model_file_of_the_former_features_is_refused(model: Forecaster, tmp_path: Path) -> None:
+    old = model.to_dict()
+    old["format"] = "trendmon-forecast/1"
+    for seg in old["entity"].values():
+        seg["model"]["weights"] = seg["model"]["weights"][:5]
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    with pytest.raises(ModelFileError, match=r"other entity features.*forecast train"):
+        read_model(tmp_path / "old.json")
+    old["format"] = model.to_dict()["format"]  # the right name, the wrong width
+    (tmp_path / "odd.json").write_text(json.dumps(old))
+    with pytest.raises(ModelFileError, match="5 entity weights"):
+        read_model(tmp_path / "odd.json")

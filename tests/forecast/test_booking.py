@@ -20,10 +20,12 @@ import pytest
 
 from tests.forecast.conftest import H0, T0
 from trendmon.events import Author, Music, Stats, VideoSnapshot, new_snapshot
-from trendmon.forecast.features import CANDIDATE_H, entity_rows
+from trendmon.forecast.features import CANDIDATE_H, CARRY_H, entity_rows
 from trendmon.forecast.labels import HORIZON_H, TOP, entity_labels
 from trendmon.forecast.observations import (
+    AGE_EDGES_H,
     ALL,
+    COHORT_H,
     HOUR_MS,
     KEEP_VIDEO_MS,
     KINDS,
@@ -39,6 +41,8 @@ class Cell:
     gain: int = 0
     creators: set[str] = field(default_factory=set)
     new_videos: int = 0
+    aged: dict[int, int] = field(default_factory=dict)
+    """Age class (the number of AGE_EDGES_H at or below the video's age) -> gain."""
 
 
 @dataclass
@@ -56,6 +60,9 @@ class Oracle:
         self.cells: dict[tuple[str, str], dict[str, dict[int, Cell]]] = {}
         self.videos: dict[str, Track] = {}
         self.last: dict[str, tuple[int, int]] = {}
+        self.cohorts: dict[int, dict[int, int]] = {}
+        """Hour -> whole hours of age of the video (COHORT_H: that or more, or not known) ->
+        every video's gains."""
 
     def add(self, s: VideoSnapshot) -> None:
         ms = snapshot_ms(s)
@@ -71,12 +78,19 @@ class Oracle:
             gain, new = s.stats.plays, True
         else:
             gain = 0
+        # whole hours of age (COHORT_H: that or more, or not known)
+        age = COHORT_H if created is None else min(max((ms - created) // HOUR_MS, 0), COHORT_H)
+        if gain:
+            ages = self.cohorts.setdefault(ms // HOUR_MS, {})
+            ages[age] = ages.get(age, 0) + gain
         if gain or new:
             for kind, key in entity_keys(s):
                 for scope in (s.market, ALL):
                     hours = self.cells.setdefault((kind, scope), {}).setdefault(key, {})
                     cell = hours.setdefault(ms // HOUR_MS, Cell())
                     cell.gain += gain
+                    grade = sum(age >= edge for edge in AGE_EDGES_H)
+                    cell.aged[grade] = cell.aged.get(grade, 0) + gain
                     if gain:
                         cell.creators.add(s.author.id)
                     cell.new_videos += new
@@ -98,10 +112,30 @@ class Oracle:
             del self.videos[vid]
         for vid in [v for v, (ms, _) in self.last.items() if ms < limit]:
             del self.last[vid]
+        for h in [h for h in self.cohorts if h < hour]:
+            del self.cohorts[h]
+
+    def carry(self, t: int, lag: int) -> list[float]:
+        """Per age class, the gain of the 6 hours from ``lag`` hours after an hour s of the
+        videos of that age in s per their gain in s, over the CARRY_H last hours s whose 6
+        hours closed before t, ages followed until the last (ages below COHORT_H then)."""
+        num = [0.0] * (len(AGE_EDGES_H) + 1)
+        den = [0.0] * (len(AGE_EDGES_H) + 1)
+        last = t - HORIZON_H - lag  # s + lag + 5 <= t - 1
+        for s in range(last - CARRY_H + 1, last + 1):
+            for a in range(COHORT_H):
+                if a + lag + HORIZON_H - 1 >= COHORT_H:
+                    continue
+                grade = sum(a >= edge for edge in AGE_EDGES_H)
+                den[grade] += self.cohorts.get(s, {}).get(a, 0)
+                for k in range(lag, lag + HORIZON_H):
+                    num[grade] += self.cohorts.get(s + k, {}).get(a + k, 0)
+        return [n / d if d else float(HORIZON_H) for n, d in zip(num, den, strict=True)]
 
     def rows(self, kind: str, scope: str, t: int) -> tuple[list[str], list[tuple[float, ...]]]:
         """Candidates (in the table's order) and their features, from the definitions."""
-        keys, raw = [], []
+        keys, raw, proj = [], [], []
+        carry = (self.carry(t, 1), self.carry(t, 2))
         for key, hours in self.cells.get((kind, scope), {}).items():
 
             def total(a: int, b: int, hours: dict[int, Cell] = hours) -> int:
@@ -112,6 +146,12 @@ class Oracle:
             recent = [c for h, c in hours.items() if t - HORIZON_H <= h < t]
             creators = set().union(*(c.creators for c in recent))
             keys.append(key)
+            # the last hour's and the one before's gains by age, each times its carry-over
+            projections = [
+                sum(hours.get(t - lag, Cell()).aged.get(c, 0) * f for c, f in enumerate(by))
+                for lag, by in ((1, carry[0]), (2, carry[1]))
+            ]
+            proj.append(((projections[0] + projections[1]) / 2, projections[0]))
             raw.append(
                 (
                     total(t - HORIZON_H, t),
@@ -126,10 +166,22 @@ class Oracle:
         )
         lb = math.log1p(raw[ranked[TOP - 1]][0] if len(ranked) >= TOP else 0)
         x = []
-        for g6, g1, gp, creators_n, new in raw:
+        bars = [
+            sorted((p[i] for p in proj), reverse=True)[TOP - 1] if len(proj) >= TOP else 0.0
+            for i in range(2)
+        ]
+        for (g6, g1, gp, creators_n, new), p in zip(raw, proj, strict=True):
             l6, l1 = math.log1p(g6), math.log1p(HORIZON_H * g1)
             x.append(
-                (l6 - lb, l1 - l6, l6 - math.log1p(gp), math.log1p(creators_n), math.log1p(new))
+                (
+                    l6 - lb,
+                    l1 - l6,
+                    l6 - math.log1p(gp),
+                    math.log1p(creators_n),
+                    math.log1p(new),
+                    math.log1p(p[0]) - math.log1p(bars[0]),
+                    math.log1p(p[1]) - math.log1p(bars[1]),
+                )
             )
         return keys, x
 
@@ -184,6 +236,19 @@ def stream(seed: int, count: int) -> list[VideoSnapshot]:
 
 def check(obs: Observations, oracle: Oracle) -> None:
     first, last = obs.hours
+    cohorts = obs.cohorts(first - 1, last + 2)
+    for h in range(first - 1, last + 2):
+        want = [oracle.cohorts.get(h, {}).get(a, 0) for a in range(COHORT_H + 1)]
+        assert cohorts[h - first + 1].tolist() == want, h
+    for h in range(first, last + 1):  # each entity's gains by age class of an hour
+        aged = obs.sums(h + 1).aged1
+        for (kind, scope), cells in oracle.cells.items():
+            slots = obs.table(kind, scope)
+            want = [
+                [cells[k].get(h, Cell()).aged.get(c, 0) for c in range(len(AGE_EDGES_H) + 1)]
+                for k in obs.keys(slots)
+            ]
+            assert aged[slots].tolist() == want, (kind, scope, h)
     for kind in KINDS:
         for scope in obs.scopes():
             for key, hours in oracle.cells.get((kind, scope), {}).items():
@@ -197,7 +262,8 @@ def check(obs: Observations, oracle: Oracle) -> None:
                 rows = entity_rows(obs, kind, scope, t)
                 keys, x = oracle.rows(kind, scope, t)
                 assert rows.keys == keys
-                assert rows.x.tolist() == [list(r) for r in x]
+                assert rows.x[:, :5].tolist() == [list(r[:5]) for r in x]
+                assert np.allclose(rows.x, np.array(x).reshape(rows.x.shape), rtol=1e-9)
                 labels = entity_labels(obs, kind, scope, t)
                 gains = {
                     k: sum(c.gain for h, c in hs.items() if t <= h < t + HORIZON_H)

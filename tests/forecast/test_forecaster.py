@@ -3,6 +3,7 @@ the fallback to the best baseline when there is no model."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,17 @@ def test_fresh_keeps_the_model_and_forgets_what_was_booked(
     )
     # Nothing booked: it forecasts the whole stream as one that never saw the first part.
     assert fresh.add(snapshots) == HourlyForecasts(model, 30, "a notice").add(snapshots)
+
+
+def test_a_model_file_of_the_former_features_is_refused(model: Forecaster, tmp_path: Path) -> None:
+    old = model.to_dict()
+    old["format"] = "trendmon-forecast/1"
+    for seg in old["entity"].values():
+        seg["model"]["weights"] = seg["model"]["weights"][:5]
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    with pytest.raises(ModelFileError, match=r"other entity features.*forecast train"):
+        read_model(tmp_path / "old.json")
+    old["format"] = model.to_dict()["format"]  # the right name, the wrong width
+    (tmp_path / "odd.json").write_text(json.dumps(old))
+    with pytest.raises(ModelFileError, match="5 entity weights"):
+        read_model(tmp_path / "odd.json")

@@ -11,7 +11,17 @@ Entities at origin ``t`` (hours before ``t`` only):
 - ``accel``: log of its last hour (times 6) over its last 6 hours: is it speeding up;
 - ``growth``: log of its last 6 hours over the 6 before;
 - ``creators``: log of 1 + distinct creators whose videos gained in the last 6 hours (breadth);
-- ``new``: log of 1 + its new videos in the last 6 hours (adoption).
+- ``new``: log of 1 + its new videos in the last 6 hours (adoption);
+- ``outlook``: log of its projected gain over the next 6 hours over the 20th largest
+  projection. A video's plays per hour fade with its age, so a gain from young videos carries
+  on more than one from old ones: each age class's gain of the last hour times that class's
+  carry-over (the gain over the next 6 hours per gain of an hour, of videos of that age), and
+  the same from the hour before with its own carry-over, averaged (one hour of a scraper that
+  passes every hour or sees part of the videos is one partial pass). The carry-overs are
+  learned at each origin from every video's gains of the day before (:func:`carry_over`);
+- ``outlook_1h``: the same from the last hour alone, over its 20th largest. Both, because the
+  freshest hour says most when the scraper passes often and sees every video, and two hours
+  say more when one hour is one partial pass: the fit, on the history it is given, weighs them.
 
 Videos at age ``A`` (sightings up to ``created + A`` only): log plays, log plays per hour
 between its last two sightings, log followers of its creator, log of the age of its latest
@@ -32,9 +42,18 @@ import numpy as np
 import numpy.typing as npt
 
 from trendmon.forecast.labels import HORIZON_H, TOP, VIDEO_TARGET_H, top_ranked
-from trendmon.forecast.observations import HOUR_MS, Observations, VideoTrack
+from trendmon.forecast.observations import (
+    AGE_EDGES_H,
+    COHORT_H,
+    HOUR_MS,
+    Observations,
+    VideoTrack,
+)
 
-ENTITY_FEATURES: Final = ("lead", "accel", "growth", "creators", "new")
+ENTITY_FEATURES: Final = ("lead", "accel", "growth", "creators", "new", "outlook", "outlook_1h")
+CARRY_H: Final = 24
+"""The carry-over is learned from the cohorts of this many hours, the last whose next 6 hours
+were over before the origin."""
 VIDEO_FEATURES: Final = ("log_plays", "log_rate", "log_followers", "log_age")
 CANDIDATE_H: Final = 24
 """An entity is forecast at an origin when it gained plays within this many hours before it."""
@@ -55,6 +74,32 @@ class EntityRows:
     now_top: npt.NDArray[np.bool_]
     persistence: Matrix
     velocity: Matrix
+
+
+def carry_over(obs: Observations, origin: int, lag: int = 1) -> npt.NDArray[np.float64]:
+    """Per age class (:data:`~.observations.AGE_EDGES_H`), the gain over the
+    :data:`~.labels.HORIZON_H` hours starting ``lag`` hours after an hour, of the videos of
+    that age in that hour, per their gain of that hour (``lag`` 1: the next 6 hours; 2: from the
+    hour after next, as the hour before the last is to the horizon).
+
+    Learned from what was seen before ``origin`` only: every video's gains per whole hour of
+    age, in the :data:`CARRY_H` hours ``s`` whose such 6 hours closed before ``origin``; the
+    videos aged ``a`` in hour ``s`` are those aged ``a + k`` in hour ``s + k``. Ages followed for
+    the whole 6 hours only (the last column of :meth:`~.observations.Observations.cohorts`
+    mixes every older video): the oldest class takes the ratio of those. A class with no gain
+    in that day carries its hour over the horizon (the velocity extrapolation's assumption)."""
+    ages = COHORT_H - HORIZON_H - lag + 1
+    start = origin - HORIZON_H - lag - CARRY_H + 1
+    c = obs.cohorts(start, origin).astype(np.float64)  # rows: hours start .. origin - 1
+    now = c[:CARRY_H, :ages].sum(axis=0)
+    later = np.zeros(ages)
+    for k in range(lag, lag + HORIZON_H):
+        later += c[k : CARRY_H + k, k : ages + k].sum(axis=0)
+    classes = np.searchsorted(np.array(AGE_EDGES_H), np.arange(ages), side="right")
+    n = len(AGE_EDGES_H) + 1
+    num = np.bincount(classes, later, n)
+    den = np.bincount(classes, now, n)
+    return np.where(den > 0, num / np.where(den > 0, den, 1.0), float(HORIZON_H))
 
 
 def entity_rows(obs: Observations, kind: str, scope: str, origin: int) -> EntityRows:
@@ -88,7 +133,15 @@ def entity_rows(obs: Observations, kind: str, scope: str, origin: int) -> Entity
             (l6 - lb, l1 - l6, l6 - math.log1p(gp), math.log1p(creators_n), math.log1p(new))
         )
         vel.append(l1 - lb)
-    x = np.array(rows, dtype=np.float64).reshape(-1, len(ENTITY_FEATURES))
+    last = sums.aged1[slots].astype(np.float64) @ carry_over(obs, t, 1)
+    before = sums.aged2[slots].astype(np.float64) @ carry_over(obs, t, 2)
+    x = np.column_stack(
+        [
+            np.array(rows, dtype=np.float64).reshape(-1, len(ENTITY_FEATURES) - 2),
+            _over_bar((last + before) / 2),
+            _over_bar(last),
+        ]
+    )
     return EntityRows(
         kind,
         scope,
@@ -99,6 +152,12 @@ def entity_rows(obs: Observations, kind: str, scope: str, origin: int) -> Entity
         x[:, 0].copy(),
         np.array(vel, dtype=np.float64),
     )
+
+
+def _over_bar(v: Matrix) -> Matrix:
+    """log1p of each over log1p of the 20th largest (0 when fewer than 20)."""
+    bar = float(np.partition(v, len(v) - TOP)[len(v) - TOP]) if len(v) >= TOP else 0.0
+    return np.asarray(np.log1p(v) - math.log1p(bar), dtype=np.float64)
 
 
 @dataclass(frozen=True, slots=True)

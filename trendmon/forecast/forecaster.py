@@ -28,14 +28,16 @@ from trendmon.forecast.backtest import (
     train_mask,
 )
 from trendmon.forecast.dataset import entity_set, video_sets
-from trendmon.forecast.features import entity_rows, video_row
+from trendmon.forecast.features import ENTITY_FEATURES, entity_rows, video_row
 from trendmon.forecast.labels import HORIZON_H, VIDEO_AGES_H
 from trendmon.forecast.metrics import Bin
 from trendmon.forecast.models import Logistic, Offset, Ridge
 from trendmon.forecast.observations import HOUR_MS, KINDS, Observations
 from trendmon.forecast.report import backtest_history, summarize
 
-FORMAT: Final = "trendmon-forecast/1"
+FORMAT: Final = "trendmon-forecast/2"
+"""/2: the entity features ``outlook`` and ``outlook_1h`` (a /1 file has 5 weights: refused,
+and the runtime falls back to the best baseline until it is trained again)."""
 FALLBACK_ENTITY: Final = "velocity"
 FALLBACK_VIDEO: Final = "loglinear"
 REFIT_FALLBACK_H: Final = 6
@@ -200,9 +202,11 @@ class Forecaster:
         """Read a model file's content; :class:`ModelFileError` names what is wrong."""
         if not isinstance(d, dict) or d.get("format") != FORMAT:
             found = d.get("format") if isinstance(d, dict) else type(d).__name__
+            older = isinstance(found, str) and found.startswith("trendmon-forecast/")
             raise ModelFileError(
-                f"not a {FORMAT} model file (format {found!r}): write one with "
-                "`trendmon forecast train`"
+                f"not a {FORMAT} model file (format {found!r}"
+                + (", made for other entity features" if older else "")
+                + "): write one with `trendmon forecast train`"
             )
         try:
             ent = d["entity"]
@@ -218,6 +222,9 @@ class Forecaster:
                 )
                 for a, v in d["videos"].items()
             }
+            for seg in (entity.next_up, entity.incumbent):
+                if len(seg["model"].weights) != len(ENTITY_FEATURES):
+                    raise ValueError(f"{len(seg['model'].weights)} entity weights")
             return cls(
                 int(d["trained_until_ms"]),
                 entity,

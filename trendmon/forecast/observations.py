@@ -11,7 +11,9 @@ arrival order (event time only):
   latest is ignored (it was counted by the later one).
 - an increment is booked in the **hour of event time** of its collection, for each hashtag and
   the sound of the video, in its market and in ``all``. Each hourly cell keeps the gain, the
-  creators whose videos gained, and the new videos.
+  creators whose videos gained, the new videos and the gain per age class of the video
+  (:data:`AGE_EDGES_H`); each hour also keeps every video's gains per whole hour of age
+  (:data:`COHORT_H`), what the carry-over of plays with age is learned from.
 - a video's sightings are kept up to :data:`KEEP_VIDEO_MS` after it was posted (the video
   forecast needs its first hours and its plays at 24 hours).
 
@@ -42,6 +44,13 @@ from trendmon.events import VideoSnapshot, normalize_tag
 HOUR_MS: Final = 3_600_000
 NEW_WITHIN_MS: Final = 6 * HOUR_MS
 KEEP_VIDEO_MS: Final = 30 * HOUR_MS
+AGE_EDGES_H: Final = (1, 2, 4, 8)
+"""Lower edges of the age classes (whole hours from the hour a video was posted to the hour
+booked) an entity's hourly gain is split into: 0, 1, 2-3, 4-7, 8 or more (or not known)."""
+COHORT_H: Final = 48
+"""Every video's gains of an hour (once, whatever its entities) are kept per whole hour of age
+up to this (the last column: this many or more, or not known), so that a cohort of videos can
+be followed from one hour to the next."""
 ALL: Final = "all"
 KINDS: Final = ("hashtag", "sound")
 
@@ -176,7 +185,8 @@ def _by_value(values: Ints) -> list[tuple[int, npt.NDArray[np.bool_] | None]]:
 
 @dataclass(slots=True)
 class _Hour:
-    """One hour of every slot: gains, new videos, which cells exist, (slot, creator) pairs."""
+    """One hour of every slot: gains, new videos, which cells exist, (slot, creator) pairs;
+    gains per slot and age class, and every video's gains per hour of age."""
 
     gain: Ints
     new: Ints
@@ -185,6 +195,10 @@ class _Hour:
     """Sorted, distinct."""
     pending: list[Ints] = field(default_factory=list)
     pending_n: int = 0
+    aged: Ints = field(default_factory=lambda: np.zeros((0, len(AGE_EDGES_H) + 1), np.int64))
+    """(slot, age class) -> gain (as many rows as ``gain``)."""
+    cohort: Ints = field(default_factory=lambda: np.zeros(COHORT_H + 1, np.int64))
+    """Whole hours of age -> gain, over every video once."""
 
     def distinct_pairs(self) -> Ints:
         if self.pending:
@@ -205,6 +219,10 @@ class Sums:
     g1: Ints
     new6: Ints
     creators6: Ints
+    aged1: Ints
+    """(slot, age class) -> gain over the last hour."""
+    aged2: Ints
+    """(slot, age class) -> gain over the hour before."""
 
 
 class Observations:
@@ -383,6 +401,8 @@ class Observations:
         # back to arrival order
         o = np.argsort(pos)
         r, m, p, c, pos, new, gain, hour = r[o], m[o], p[o], c[o], pos[o], new[o], gain[o], hour[o]
+        # whole hours from the hour posted to the hour booked (COHORT_H: that or more, unknown)
+        age = np.where(c == _NONE, COHORT_H, np.clip((m - c) // HOUR_MS, 0, COHORT_H))
         at = pos.tolist()
         markets = set(cols.markets)
         if not markets <= self.markets:
@@ -397,6 +417,7 @@ class Observations:
                 hour[book],
                 gain[book],
                 new[book],
+                age[book],
             )
         kept = np.flatnonzero((c != _NONE) & (m - c <= KEEP_VIDEO_MS))
         if len(kept):
@@ -481,6 +502,7 @@ class Observations:
             h.gain = np.concatenate([h.gain, np.zeros(extra, np.int64)])
             h.new = np.concatenate([h.new, np.zeros(extra, np.int64)])
             h.booked = np.concatenate([h.booked, np.zeros(extra, bool)])
+            h.aged = np.concatenate([h.aged, np.zeros((extra, h.aged.shape[1]), np.int64)])
         self._cap = cap
 
     def _hour(self, hour: int) -> _Hour:
@@ -490,6 +512,7 @@ class Observations:
                 np.zeros(self._cap, np.int64),
                 np.zeros(self._cap, np.int64),
                 np.zeros(self._cap, bool),
+                aged=np.zeros((self._cap, len(AGE_EDGES_H) + 1), np.int64),
             )
         return h
 
@@ -501,13 +524,22 @@ class Observations:
         hour: Ints,
         gain: Ints,
         new: npt.NDArray[np.bool_],
+        age: Ints,
     ) -> None:
-        """Add each snapshot's gain (and new video) to its slots' cells of its hour."""
+        """Add each snapshot's gain (and new video) to its slots' cells of its hour, and to
+        its hour's gains by age (``age``: whole hours, :data:`COHORT_H` for that or more)."""
+        for value, sel in _by_value(hour):
+            np.add.at(
+                self._hour(value).cohort,
+                age if sel is None else age[sel],
+                gain if sel is None else gain[sel],
+            )
         nums, cids = self._bookings_of(snapshots, hashes, rows)
         slots, each = self._slots_of(nums)
         if not len(slots):
             return
         hours, gains, news = hour[each], gain[each], new[each].astype(np.int64)
+        classes = np.searchsorted(np.array(AGE_EDGES_H), age, side="right")[each]
         # entities without a cell enter their table, in the order they are booked
         absent = self._seq[slots] < 0
         if absent.any():
@@ -520,6 +552,11 @@ class Observations:
             s = slots if sel is None else slots[sel]
             np.add.at(h.gain, s, gains if sel is None else gains[sel])
             np.add.at(h.new, s, news if sel is None else news[sel])
+            np.add.at(
+                h.aged.reshape(-1),  # a view: slot * classes + class
+                s * h.aged.shape[1] + (classes if sel is None else classes[sel]),
+                gains if sel is None else gains[sel],
+            )
             h.booked[s] = True
         self._pairs(rows, hour, gain > 0, nums, cids)
 
@@ -672,8 +709,26 @@ class Observations:
                 creators6 = np.bincount(distinct >> _CREATOR_BITS, minlength=self._cap)
         last = self._hours.get(t - 1)
         g1 = last.gain.copy() if last is not None else np.zeros(self._cap, np.int64)
-        out = Sums(g24, g6, gp, g1, new6, creators6)
+        aged = []
+        for h in (t - 1, t - 2):
+            cell = self._hours.get(h)
+            classes = len(AGE_EDGES_H) + 1
+            aged.append(
+                np.zeros((self._cap, classes), np.int64) if cell is None else cell.aged.copy()
+            )
+        out = Sums(g24, g6, gp, g1, new6, creators6, aged[0], aged[1])
         self._sums = (origin, self._version, out)
+        return out
+
+    def cohorts(self, start: int, stop: int) -> Ints:
+        """Every video's gains of hours ``[start, stop)`` (rows) per whole hour of age
+        (columns, the last: :data:`COHORT_H` or more, or not known)."""
+        self._flush()
+        out = np.zeros((max(0, stop - start), COHORT_H + 1), np.int64)
+        for h in range(start, stop):
+            cell = self._hours.get(h)
+            if cell is not None:
+                out[h - start] = cell.cohort
         return out
 
     def hours_of(self, key: str, scope: str) -> dict[int, HourCell]:
@@ -831,6 +886,11 @@ class Observations:
             return
         for k, v in state.items():
             setattr(self, k, v)
+        for h in self._hours.values():  # a checkpoint from before the gains by age
+            if getattr(h, "aged", None) is None or len(h.aged) != len(h.gain):
+                h.aged = np.zeros((len(h.gain), len(AGE_EDGES_H) + 1), np.int64)
+            if getattr(h, "cohort", None) is None:
+                h.cohort = np.zeros(COHORT_H + 1, np.int64)
         self._row_booking[:] = -1  # hashes differ from one process to the next
 
 

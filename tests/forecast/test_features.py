@@ -1,0 +1,67 @@
+"""The outlook feature on tiny hand-made streams with known answers."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from tests.forecast.conftest import H0, snap
+from trendmon.events import VideoSnapshot
+from trendmon.forecast.features import ENTITY_FEATURES, carry_over, entity_rows
+from trendmon.forecast.observations import Observations
+
+FADING = 1 - 2**-6
+"""Of a gain halving every hour, the next 6 hours hold 1/2 + 1/4 + ... + 1/64 of an hour's."""
+
+
+def halving(hours: int = 40) -> list[VideoSnapshot]:
+    """A video (#x) posted at T0 seen at each half past the hour: 2**42 plays in its first hour
+    (all new), then half its previous hour's gain every hour."""
+    plays, out = 0, []
+    for h in range(hours):
+        plays += 2 ** (42 - h)
+        out.append(snap("h", h + 0.5, plays, "x"))
+    return out
+
+
+def test_carry_over_follows_each_cohort_over_the_horizon() -> None:
+    obs = Observations()
+    obs.add_batch(halving())
+    # origin +14: the cohorts of hours 0..7 (ages 0..7) had their next 6 hours before it
+    assert carry_over(obs, H0 + 14).tolist() == [FADING] * 4 + [6.0]
+    # from the hour after next: 1/4 + ... + 1/128 (hours 0..6)
+    assert carry_over(obs, H0 + 14, lag=2).tolist() == [FADING / 2] * 4 + [6.0]
+    # origin +40: hours 10..33, all aged 8 or more; the younger classes were not seen that
+    # day: they carry their hour over the horizon (the velocity extrapolation)
+    assert carry_over(obs, H0 + 40).tolist() == [6.0] * 4 + [FADING]
+    assert carry_over(Observations(), H0).tolist() == [6.0] * 5
+
+
+def test_outlook_weighs_each_gain_by_how_its_age_carries_over() -> None:
+    obs = Observations()
+    obs.add_batch(
+        [
+            *halving(hours=14),
+            # an old video (posted at T0) gains 100 in hour 13 under #stale
+            snap("old", 12.5, 5000, "stale"),
+            snap("old", 13.5, 5100, "stale"),
+            # a new one (posted at 13.25) gains 100 in hour 13 under #fresh (its first plays)
+            snap("new", 13.5, 100, "fresh", posted=13.25),
+        ]
+    )
+    rows = entity_rows(obs, "hashtag", "US", H0 + 14)
+    x = dict(zip(rows.keys, rows.x.tolist(), strict=True))
+    outlook = {k: r[ENTITY_FEATURES.index("outlook")] for k, r in x.items()}
+    last = {k: r[ENTITY_FEATURES.index("outlook_1h")] for k, r in x.items()}
+    # fewer than 20 candidates: the bar is 0, the outlook is log1p of the projection, the mean
+    # of the last hour's and the hour before's (nothing here for both) projections
+    assert outlook["hashtag:fresh"] == pytest.approx(math.log1p(100 * FADING / 2))
+    # aged 13: no video that old the day before, so it carries its hour over the horizon
+    assert outlook["hashtag:stale"] == pytest.approx(math.log1p(100 * 6.0 / 2))
+    # 2**29 in hour 13 and 2**30 in hour 12, both aged 8 or more
+    assert outlook["hashtag:x"] == pytest.approx(math.log1p((2**29 + 2**30) * 6.0 / 2))
+    # the last hour alone
+    assert last["hashtag:fresh"] == pytest.approx(math.log1p(100 * FADING))
+    assert last["hashtag:stale"] == pytest.approx(math.log1p(100 * 6.0))
+    assert last["hashtag:x"] == pytest.approx(math.log1p(2**29 * 6.0))

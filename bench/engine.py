@@ -114,7 +114,7 @@ def forecast_speed(
     for i in range(0, len(blobs), batch):
         snapshots = [decode(b) for b in blobs[i : i + batch]]
         out = engine.process(snapshots)
-        entities, videos = forecasts.add(0, out.select(snapshots))
+        entities, videos = forecasts.add(0, out.select(snapshots), out.accepted_ms)
         made += len(entities) + len(videos)
         scored += len({e.made_ms for e in entities})
     return len(blobs) / (time.perf_counter() - start), made, scored

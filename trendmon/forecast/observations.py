@@ -146,8 +146,9 @@ def _time_ms(t: datetime) -> int:
 @dataclass(frozen=True, slots=True)
 class Columns:
     """What booking reads of each snapshot, read in one pass (:meth:`Observations.columns`)
-    and holding no snapshot: a runtime reads them as the snapshots come, while they are still
-    in the processor's caches, and keeps only these arrays until it books them."""
+    and holding no snapshot (of each video, only its key): a runtime reads them as the
+    snapshots come, while they are still in the processor's caches, and keeps only these until
+    it books them."""
 
     rows: Ints
     """Rows of the videos, valid while ``epoch`` is the table's (else ``ids`` finds them)."""
@@ -287,7 +288,8 @@ class Observations:
         and creator they gave (-1: none yet)."""
         self._pending: list[VideoSnapshot] = []
         """Snapshots given one by one (:meth:`add`), booked together before any reading."""
-        # what reading keeps per row (lists, read one item at a time): not in checkpoints
+        # what reading keeps per row (lists, read one item at a time; a restart starts them
+        # afresh from the rows)
         self._ids: list[str] = []
         """Row -> video id."""
         self._read_key: list[Key | None] = []

@@ -45,3 +45,12 @@ def test_a_simulated_day_gives_the_same_scores_and_spikes_to_the_byte() -> None:
     spikes += len(out.spikes)
     assert (outputs, spikes) == (OUTPUTS, SPIKES)
     assert digest.hexdigest() == DIGEST
+
+
+def test_the_accepted_snapshots_come_with_their_collection_times() -> None:
+    sim = Simulation(SimulatorSettings(videos=60, creators=20, hours=3, seed=2))
+    snaps = list(sim.snapshots())
+    snaps = snaps + snaps[:50]  # delivered twice: not accepted again
+    out = Engine(EngineSettings()).process(snaps)
+    assert len(out.accepted) < len(snaps)
+    assert out.accepted_ms == [int(snaps[i].collected_at.timestamp() * 1000) for i in out.accepted]

@@ -337,3 +337,23 @@ def test_times_are_the_timestamp_figures() -> None:
 
     stamps = [T0 + timedelta(microseconds=int(u)) for u in rng.integers(-(10**15), 10**15, 5000)]
     assert times_ms([*stamps, None]).tolist()[:-1] == [int(t.timestamp() * 1000) for t in stamps]
+
+
+def test_columns_read_before_the_rows_are_renumbered_book_the_same() -> None:
+    # A runtime reads the snapshots as they come and books them later; meanwhile the rows can
+    # be renumbered (forgetting) and the table checkpointed with the columns it holds.
+    snaps = stream(5, 3000)
+    oracle = Oracle()
+    for s in snaps:
+        oracle.add(s)
+    obs = Observations()
+    obs.add_batch(snaps[:1000])
+    held = [obs.columns(snaps[1000:1500]), obs.columns(snaps[1500:2200])]
+    n = len(obs._rows)
+    dead = (obs._last_ms[:n] < 0) & (obs._track[:n] < 0)
+    assert dead.any(), "videos first read in the held columns have no booking yet"
+    obs._compact(dead)
+    obs, held = pickle.loads(pickle.dumps((obs, held)))
+    obs.add_batch(obs.join(held))
+    obs.add_batch(snaps[2200:])
+    check(obs, oracle)

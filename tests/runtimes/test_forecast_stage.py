@@ -137,9 +137,10 @@ def test_the_forecast_stage_stores_what_the_embedded_runtime_stores(
     assert got == want
 
 
-def held(forecasts: PartitionedForecasts) -> list[tuple[int, object]]:
-    pairs = (zip(release, snaps, strict=True) for release, snaps, _ in forecasts.held)
-    return [(int(r), s) for pair in pairs for r, s in pair]
+def held(forecasts: PartitionedForecasts) -> list[tuple[int, int]]:
+    """Release and collection times of the snapshots held (what was read of them)."""
+    pairs = (zip(release, cols.ms, strict=True) for release, cols in forecasts.held)
+    return [(int(r), int(ms)) for pair in pairs for r, ms in pair]
 
 
 def test_an_hour_waits_for_every_partition_and_what_came_late_for_the_next() -> None:
@@ -162,7 +163,7 @@ def test_an_hour_waits_for_every_partition_and_what_came_late_for_the_next() -> 
     assert held(forecasts) and all(r >= last * hour for r, _ in held(forecasts))
     late = a[0]
     forecasts.add(0, [late])
-    assert held(forecasts)[-1] == (marks[0], late)
+    assert held(forecasts)[-1] == (marks[0], int(late.collected_at.timestamp() * 1000))
 
 
 def test_booking_what_the_next_hour_reads_early_makes_the_same_forecasts(
@@ -183,6 +184,41 @@ def test_booking_what_the_next_hour_reads_early_makes_the_same_forecasts(
         first, last = obs.hours
         made.append((forecasts.next_origin, obs.scopes(), obs.gains(first, last + 1).tolist()))
     assert made[0] == made[1]
+
+
+def test_a_checkpoint_that_held_the_snapshots_goes_on_the_same() -> None:
+    # Checkpoints written before the snapshots were read as they came held the snapshots.
+    import pickle
+
+    import numpy as np
+
+    from trendmon.forecast.observations import times_ms
+
+    sim = list(Simulation(SimulatorSettings(**{**WORLD, "hours": 5})).snapshots())
+    a = [s for s in sim if partition_for(s.video_id, 2) == 0]
+    b = [s for s in sim if partition_for(s.video_id, 2) == 1]
+    ref = PartitionedForecasts(HourlyForecasts(None), 2)
+    ref.add(0, a)
+    ref.add(1, b)
+    times = times_ms([s.collected_at for s in a])
+    release = np.maximum.accumulate(times)
+    fresh = PartitionedForecasts(HourlyForecasts(None), 2)
+    old = {
+        **fresh.__dict__,
+        "marks": {0: int(release[-1])},
+        "firsts": {0: int(times[0])},
+        "held": [(release, a, times)],
+    }
+    restored = PartitionedForecasts.__new__(PartitionedForecasts)
+    restored.__setstate__(pickle.loads(pickle.dumps(old)))
+    restored.add(1, b)
+    assert restored.next_origin == ref.next_origin
+    for f in (ref, restored):
+        f._book_before(f.next_origin * 3_600_000)
+    obs, want = restored.hourly.obs, ref.hourly.obs
+    first, last = want.hours
+    assert obs.hours == want.hours and obs.scopes() == want.scopes()
+    assert obs.gains(first, last + 1).tolist() == want.gains(first, last + 1).tolist()
 
 
 def test_the_stage_says_which_partitions_it_waits_for(caplog: pytest.LogCaptureFixture) -> None:

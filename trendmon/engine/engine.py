@@ -32,6 +32,9 @@ class EngineOutput:
     """Positions, in the order given, of the snapshots that were accepted (not duplicates, not
     refused): the engine keeps no reference to its input, so that a caller that streams
     snapshots in need not hold them (see :meth:`select`)."""
+    accepted_ms: list[int] = field(default_factory=list)
+    """Their collection times in epoch ms (``int(collected_at.timestamp() * 1000)``), as the
+    engine read them: the hourly forecasts need them too."""
     deltas: list[VideoDelta] = field(default_factory=list)
     scores: list[TrendScore] = field(default_factory=list)
     spikes: list[Spike] = field(default_factory=list)
@@ -71,6 +74,7 @@ class Engine:
         deltas = out.deltas
         accepted = out.accepted
         process, accept, feed = stage1.process, accepted.append, entities.delta
+        accept_ms = out.accepted_ms.append
         apply = entities.stage.apply
         single = stage1.partitions == 1
         # The per-snapshot path, kept lean: a delta that is not held goes straight to stage 2,
@@ -83,6 +87,7 @@ class Engine:
             if not made:
                 continue
             accept(pos)
+            accept_ms(stage1.ts)
             if made == 1:
                 d = deltas[before]
                 if d.collected_ms < limit and d.wm_ms < limit:

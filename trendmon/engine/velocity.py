@@ -266,6 +266,8 @@ class Stage1:
         self.evicted: list[str] = []
         """Videos forgotten since the caller last emptied this (a table deletes them)."""
         self._wm = 0
+        self.ts = 0
+        """Event time (epoch ms) of the last snapshot processed."""
         self.counters = Stage1Counters()
         self._bucket_ms = self.settings.bucket_s * 1000
         self._late_ms = self.settings.allowed_lateness_s * 1000
@@ -288,7 +290,7 @@ class Stage1:
 
     def process(self, snap: VideoSnapshot, out: list[VideoDelta]) -> None:
         """Apply one snapshot; append the deltas it yields to ``out``."""
-        ts = int(snap.collected_at.timestamp() * 1000)
+        self.ts = ts = int(snap.collected_at.timestamp() * 1000)
         video_id = snap.video_id
         st = self.videos.get(video_id)
         part = st.part if st is not None else self.partition_of(video_id)

@@ -139,37 +139,54 @@ def _us_to_ms(us: Ints) -> Ints:
     return out
 
 
+Key = tuple[tuple[str, ...], str | None, str, str]
+"""(hashtags, sound, market, creator) of a snapshot: what its booking and creator come from."""
+
+
+def _time_ms(t: datetime) -> int:
+    """``int(t.timestamp() * 1000)``, as :func:`times_ms` computes it."""
+    try:
+        us = (t - _EPOCH) // _US
+    except TypeError:  # a naive datetime: local time, as timestamp() reads it
+        return int(t.timestamp() * 1000)
+    return int(us / 1e6 * 1000)
+
+
 @dataclass(frozen=True, slots=True)
 class Columns:
-    """What booking reads of each snapshot, read in one pass (each snapshot is touched once:
-    after the engine they are no longer in the processor's caches)."""
+    """What booking reads of each snapshot, read in one pass (:meth:`Observations.columns`)
+    and holding no snapshot (of each video, only its key): a runtime reads them as the
+    snapshots come, while they are still in the processor's caches, and keeps only these until
+    it books them."""
 
-    snapshots: Sequence[VideoSnapshot]
-    ids: list[str]
-    rows: list[int | None]
-    """Rows of the videos when read (None: new), valid while ``epoch`` is the table's."""
+    rows: Ints
+    """Rows of the videos, valid while ``epoch`` is the table's (else ``ids`` finds them)."""
     epoch: int
+    ids: list[str]
+    """The table's video ids by row at ``epoch`` (the table's own list: rows are appended)."""
     ms: Ints
     plays: Ints
     created: Ints
-    markets: list[str]
+    followers: Ints
     hashes: Ints
-    """hash((hashtags, sound, market, creator)): see :meth:`Observations._bookings_of`."""
+    """hash() of each key: see :meth:`Observations._bookings_of`."""
+    keys: list[Key]
+    """One object per video while its key does not change (not a copy per snapshot)."""
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.rows)
 
     def part(self, start: int, stop: int) -> Columns:
         return Columns(
-            self.snapshots[start:stop],
-            self.ids[start:stop],
             self.rows[start:stop],
             self.epoch,
+            self.ids,
             self.ms[start:stop],
             self.plays[start:stop],
             self.created[start:stop],
-            self.markets[start:stop],
+            self.followers[start:stop],
             self.hashes[start:stop],
+            self.keys[start:stop],
         )
 
 
@@ -289,6 +306,19 @@ class Observations:
         and creator they gave (-1: none yet)."""
         self._pending: list[VideoSnapshot] = []
         """Snapshots given one by one (:meth:`add`), booked together before any reading."""
+        # what reading keeps per row (lists, read one item at a time; a restart starts them
+        # afresh from the rows)
+        self._ids: list[str] = []
+        """Row -> video id."""
+        self._read_key: list[Key | None] = []
+        self._read_hash: list[int] = []
+        """Row -> the key of its latest snapshot read and its hash (-1: none; hash() never
+        returns -1), so that its snapshots share one key object while it does not change."""
+        self._read_posted: list[datetime | None] = []
+        self._read_posted_ms: list[int] = []
+        """Row -> the ``create_time`` of its latest snapshot read and its figure in ms."""
+        self._read_markets: set[str] = set()
+        """Every market read (a superset of :attr:`markets` while the booking catches up)."""
 
     @property
     def hours(self) -> tuple[int, int]:
@@ -317,36 +347,87 @@ class Observations:
 
     def columns(self, snapshots: Sequence[VideoSnapshot], ms: Ints | None = None) -> Columns:
         """What :meth:`add_batch` reads of ``snapshots`` (``ms``: their collection times, when
-        already read: ``times_ms`` of them)."""
-        if not snapshots:
-            empty = np.zeros(0, np.int64)
-            return Columns(snapshots, [], [], self._epoch, empty, empty, empty, [], empty)
-        ids = [s.video_id for s in snapshots]
-        get = self._rows.get
+        already read: ``times_ms`` of them), to book later or now. New videos get their rows
+        here; a snapshot's posting time and key are compared with its video's last ones read,
+        which are reused when the same (a time converted costs far more than a comparison)."""
+        row_of = self._rows.get
+        read_key, read_hash = self._read_key, self._read_hash
+        posted, posted_ms = self._read_posted, self._read_posted_ms
+        rows: list[int] = []
+        plays: list[int] = []
+        created: list[int] = []
+        followers: list[int] = []
+        hashes: list[int] = []
+        keys: list[Key] = []
+        for s in snapshots:
+            vid = s.video_id
+            r = row_of(vid)
+            if r is None:
+                r = self._new_row(vid)
+            rows.append(r)
+            plays.append(s.stats.plays)
+            c = s.create_time
+            if c is None:
+                created.append(_NONE)
+            elif c == posted[r]:
+                created.append(posted_ms[r])
+            else:
+                posted[r] = c
+                posted_ms[r] = t = _time_ms(c)
+                created.append(t)
+            a = s.author
+            followers.append(a.followers or 0)
+            m = s.music
+            k: Key = (s.hashtags, None if m is None else m.id, s.market, a.id)
+            h = hash(k)
+            if h == read_hash[r]:
+                k = read_key[r]  # type: ignore[assignment]  # set with its hash
+            else:
+                read_key[r], read_hash[r] = k, h
+                self._read_markets.add(k[2])
+            hashes.append(h)
+            keys.append(k)
+        self._grow_rows()
         return Columns(
-            snapshots,
-            ids,
-            [get(v) for v in ids],
+            np.array(rows, np.int64),
             self._epoch,
+            self._ids,
             times_ms([s.collected_at for s in snapshots]) if ms is None else ms,
-            np.array([s.stats.plays for s in snapshots], np.int64),
-            times_ms([s.create_time for s in snapshots]),
-            [s.market for s in snapshots],
-            np.array(
-                [
-                    hash(
-                        (
-                            s.hashtags,
-                            None if (m := s.music) is None else m.id,
-                            s.market,
-                            s.author.id,
-                        )
-                    )
-                    for s in snapshots
-                ],
-                np.int64,
-            ),
+            np.array(plays, np.int64),
+            np.array(created, np.int64),
+            np.array(followers, np.int64),
+            np.array(hashes, np.int64),
+            keys,
         )
+
+    def join(self, parts: Sequence[Columns]) -> Columns:
+        """Columns read one after the other, as one (rows read before a renumbering found
+        again)."""
+        if len(parts) == 1:
+            return parts[0]
+        rows = [p.rows if p.epoch == self._epoch else self._rows_again(p) for p in parts]
+        return Columns(
+            np.concatenate(rows),
+            self._epoch,
+            self._ids,
+            np.concatenate([p.ms for p in parts]),
+            np.concatenate([p.plays for p in parts]),
+            np.concatenate([p.created for p in parts]),
+            np.concatenate([p.followers for p in parts]),
+            np.concatenate([p.hashes for p in parts]),
+            [k for p in parts for k in p.keys],
+        )
+
+    def _rows_again(self, cols: Columns) -> Ints:
+        """The rows of columns read before the rows were renumbered."""
+        row_of, ids = self._rows.get, cols.ids
+        rows = []
+        for r in cols.rows.tolist():
+            vid = ids[r]
+            row = row_of(vid)
+            rows.append(self._new_row(vid) if row is None else row)
+        self._grow_rows()
+        return np.array(rows, np.int64)
 
     def add_batch(self, snapshots: Sequence[VideoSnapshot] | Columns) -> None:
         """Book snapshots in arrival order, as one by one (or their :meth:`columns`)."""
@@ -357,12 +438,8 @@ class Observations:
         n = len(cols)
         if not n:
             return
-        snapshots, ms, plays, created = cols.snapshots, cols.ms, cols.plays, cols.created
-        at = cols.rows if cols.epoch == self._epoch else [self._rows.get(v) for v in cols.ids]
-        if None in at:
-            at = list(at)
-            self._new_rows(cols.ids, at)
-        rows = np.array(at, np.int64)
+        ms, plays, created = cols.ms, cols.plays, cols.created
+        rows = cols.rows if cols.epoch == self._epoch else self._rows_again(cols)
         # In video order (arrival order within a video): a snapshot counts when it is later
         # than every earlier one of its video, before this batch and in it.
         order = np.argsort(rows, kind="stable")
@@ -403,15 +480,14 @@ class Observations:
         r, m, p, c, pos, new, gain, hour = r[o], m[o], p[o], c[o], pos[o], new[o], gain[o], hour[o]
         # whole hours from the hour posted to the hour booked (COHORT_H: that or more, unknown)
         age = np.where(c == _NONE, COHORT_H, np.clip((m - c) // HOUR_MS, 0, COHORT_H))
-        at = pos.tolist()
-        markets = set(cols.markets)
-        if not markets <= self.markets:
-            self.markets.update([cols.markets[i] for i in at])
+        if not self._read_markets <= self.markets:
+            self.markets.update([cols.keys[i][2] for i in pos.tolist()])
         self._version += 1
         book = np.flatnonzero((gain > 0) | new)
         if len(book):
             self._book(
-                [snapshots[i] for i in pos[book].tolist()],
+                cols.keys,
+                pos[book],
                 cols.hashes[pos[book]],
                 r[book],
                 hour[book],
@@ -421,21 +497,21 @@ class Observations:
             )
         kept = np.flatnonzero((c != _NONE) & (m - c <= KEEP_VIDEO_MS))
         if len(kept):
-            self._keep(
-                [snapshots[i] for i in pos[kept].tolist()], r[kept], m[kept], p[kept], c[kept]
-            )
+            self._keep(cols, pos[kept], r[kept], m[kept], p[kept], c[kept])
 
-    def _new_rows(self, ids: list[str], at: list[Any]) -> None:
-        """Number the videos not seen yet (``at``: rows, None for those)."""
-        table = self._rows
-        for i, row in enumerate(at):
-            if row is None:
-                vid = ids[i]
-                row = table.get(vid)
-                if row is None:
-                    row = table[vid] = len(table)
-                at[i] = row
-        extra = len(table) - len(self._last_ms)
+    def _new_row(self, vid: str) -> int:
+        """Number a video not seen yet (its arrays grow in :meth:`_grow_rows`)."""
+        row = self._rows[vid] = len(self._ids)
+        self._ids.append(vid)
+        self._read_key.append(None)
+        self._read_hash.append(-1)
+        self._read_posted.append(None)
+        self._read_posted_ms.append(_NONE)
+        return row
+
+    def _grow_rows(self) -> None:
+        """Room in the arrays by row for every video numbered."""
+        extra = len(self._ids) - len(self._last_ms)
         if extra > 0:
             extra = max(extra, len(self._last_ms))
             self._last_ms = np.concatenate([self._last_ms, np.full(extra, _NONE)])
@@ -518,7 +594,8 @@ class Observations:
 
     def _book(
         self,
-        snapshots: list[VideoSnapshot],
+        keys: list[Key],
+        at: Ints,
         hashes: Ints,
         rows: Ints,
         hour: Ints,
@@ -526,15 +603,16 @@ class Observations:
         new: npt.NDArray[np.bool_],
         age: Ints,
     ) -> None:
-        """Add each snapshot's gain (and new video) to its slots' cells of its hour, and to
-        its hour's gains by age (``age``: whole hours, :data:`COHORT_H` for that or more)."""
+        """Add each snapshot's gain (and new video) to its slots' cells of its hour (``at``:
+        where they are in ``keys``), and to its hour's gains by age (``age``: whole hours,
+        :data:`COHORT_H` for that or more)."""
         for value, sel in _by_value(hour):
             np.add.at(
                 self._hour(value).cohort,
                 age if sel is None else age[sel],
                 gain if sel is None else gain[sel],
             )
-        nums, cids = self._bookings_of(snapshots, hashes, rows)
+        nums, cids = self._bookings_of(keys, at, hashes, rows)
         slots, each = self._slots_of(nums)
         if not len(slots):
             return
@@ -560,21 +638,21 @@ class Observations:
             h.booked[s] = True
         self._pairs(rows, hour, gain > 0, nums, cids)
 
-    def _bookings_of(
-        self, snapshots: list[VideoSnapshot], fp: Ints, rows: Ints
-    ) -> tuple[Ints, Ints]:
+    def _bookings_of(self, keys: list[Key], at: Ints, fp: Ints, rows: Ints) -> tuple[Ints, Ints]:
         """Each snapshot's booking and creator. A video keeps the last ones it had with the
-        hash of what they come from (hashtags, sound, market, creator): a snapshot whose hash
-        is its video's takes them, the others look them up."""
+        hash of what they come from (its key: hashtags, sound, market, creator): a snapshot
+        whose hash is its video's takes them, the others look them up."""
         nums = self._row_booking[rows]
         cids = self._row_creator[rows]
         miss = np.flatnonzero((fp != self._row_hash[rows]) | (nums < 0))
         if len(miss):
-            for i, r, f in zip(miss.tolist(), rows[miss].tolist(), fp[miss].tolist(), strict=True):
-                s = snapshots[i]
-                music = s.music
-                num = self._booking_of((s.hashtags, None if music is None else music.id, s.market))
-                cid = self._creator(s.author.id)
+            where = at[miss].tolist()
+            for i, j, r, f in zip(
+                miss.tolist(), where, rows[miss].tolist(), fp[miss].tolist(), strict=True
+            ):
+                hashtags, sound, market, creator = keys[j]
+                num = self._booking_of((hashtags, sound, market))
+                cid = self._creator(creator)
                 nums[i], cids[i] = num, cid
                 self._row_hash[r], self._row_booking[r], self._row_creator[r] = f, num, cid
         return nums, cids
@@ -627,22 +705,24 @@ class Observations:
                 cell.distinct_pairs()
 
     def _keep(
-        self, snapshots: list[VideoSnapshot], rows: Ints, ms: Ints, plays: Ints, created: Ints
+        self, cols: Columns, at: Ints, rows: Ints, ms: Ints, plays: Ints, created: Ints
     ) -> None:
-        """Add sightings to the videos' tracks (a track starts at its first kept sighting)."""
+        """Add sightings to the videos' tracks (a track starts at its first kept sighting;
+        ``at``: where they are in ``cols``)."""
         tracks = self._track[rows]
         if (tracks < 0).any():
             for i in np.flatnonzero(tracks < 0).tolist():
                 row = int(rows[i])
                 tid = int(self._track[row])
                 if tid < 0:
-                    s = snapshots[i]
+                    j = int(at[i])
                     tid = self._next_tid
                     self._next_tid += 1
                     posted_ms = int(created[i])
                     self._track[row] = tid
                     self._track_posted[row] = posted_ms // HOUR_MS
-                    self._t[tid] = (s.video_id, s.market, posted_ms, s.author.followers or 0, row)
+                    market, follows = cols.keys[j][2], int(cols.followers[j])
+                    self._t[tid] = (self._ids[row], market, posted_ms, follows, row)
                     self._posted.setdefault(posted_ms // HOUR_MS, []).append(tid)
                 tracks[i] = tid
         posted = self._track_posted[rows]
@@ -863,6 +943,10 @@ class Observations:
         new_of[alive] = np.arange(len(alive))
         renumber = new_of.tolist()
         self._rows = {v: renumber[r] for v, r in self._rows.items() if renumber[r] >= 0}
+        keep = alive.tolist()
+        for name in ("_ids", "_read_key", "_read_hash", "_read_posted", "_read_posted_ms"):
+            old = getattr(self, name)
+            setattr(self, name, [old[i] for i in keep])  # new lists: held columns keep theirs
         self._last_ms = self._last_ms[alive].copy()
         self._last_plays = self._last_plays[alive].copy()
         self._track = self._track[alive].copy()
@@ -892,6 +976,14 @@ class Observations:
             if getattr(h, "cohort", None) is None:
                 h.cohort = np.zeros(COHORT_H + 1, np.int64)
         self._row_booking[:] = -1  # hashes differ from one process to the next
+        n = len(self._rows)
+        self._ids = [""] * n
+        for vid, row in self._rows.items():
+            self._ids[row] = vid
+        self._read_key = [None] * n
+        self._read_hash = [-1] * n
+        self._read_posted = [None] * n
+        self._read_posted_ms = [_NONE] * n
 
 
 _STATE: Final = (
@@ -926,4 +1018,6 @@ _STATE: Final = (
     "first_hour",
     "last_hour",
     "markets",
+    "_read_markets",
+    "_epoch",
 )

@@ -21,13 +21,13 @@ reads does not depend on arrival order across partitions. With one partition thi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 
 from trendmon.events import VideoSnapshot
 from trendmon.forecast.forecaster import EntityForecast, HourlyForecasts, VideoForecast
-from trendmon.forecast.observations import HOUR_MS, Ints, times_ms
+from trendmon.forecast.observations import HOUR_MS, Columns, Ints, times_ms
 
 BOOK_HELD: Final = 100_000
 """Snapshots held from which those the next origin reads are booked before it. Booking each
@@ -48,10 +48,10 @@ class PartitionedForecasts:
         self.marks: dict[int, int] = {}
         self.firsts: dict[int, int] = {}
         """Per partition, the event time of its first accepted snapshot."""
-        self.held: list[tuple[Ints, list[VideoSnapshot], Ints]] = []
-        """Batches not booked yet, in the order they came, each with its snapshots' release
-        times (never decreasing within a partition: a running maximum) and their own times
-        (booking reads them: each snapshot's time is read once)."""
+        self.held: list[tuple[Ints, Columns]] = []
+        """Batches not booked yet, in the order they came: their snapshots' release times
+        (never decreasing within a partition: a running maximum) and what booking reads of
+        them, read when they came (not the snapshots: see :meth:`add`)."""
         self.next_origin: int | None = None
         """The next whole hour to score (None before every partition has reported)."""
 
@@ -61,18 +61,26 @@ class PartitionedForecasts:
         return [p for p in range(self.parts) if p not in self.marks]
 
     def add(
-        self, part: int, snapshots: Sequence[VideoSnapshot]
+        self, part: int, snapshots: Sequence[VideoSnapshot], ms: Sequence[int] | None = None
     ) -> tuple[list[EntityForecast], list[VideoForecast]]:
-        """Take partition ``part``'s next accepted snapshots; forecasts of the origins passed."""
+        """Take partition ``part``'s next accepted snapshots (``ms``: their collection times in
+        epoch ms, when the caller has them: ``int(collected_at.timestamp() * 1000)``, as the
+        engine reads them); forecasts of the origins passed.
+
+        What booking needs of them is read now, once, while they are likely still in the
+        processor's caches (the engine has just read them), and only that is held: reading
+        them back from memory when booking, and freeing them then, cost more than reading."""
         if not snapshots:
             return [], []
-        times = times_ms([s.collected_at for s in snapshots])
+        times = (
+            times_ms([s.collected_at for s in snapshots]) if ms is None else np.array(ms, np.int64)
+        )
         if part not in self.marks:
             self.firsts[part] = int(times[0])
             self.marks[part] = int(times[0])
         release = np.maximum(np.maximum.accumulate(times), self.marks[part])
         self.marks[part] = int(release[-1])
-        self.held.append((release, list(snapshots), times))
+        self.held.append((release, self.hourly.obs.columns(snapshots, times)))
         if len(self.marks) < self.parts:
             return [], []
         if self.next_origin is None:
@@ -89,24 +97,31 @@ class PartitionedForecasts:
             self.next_origin = origin + 1
         # What the next origin reads can be booked before it, after what was held, in the
         # order it came (as at that origin: the same forecasts), once there is enough of it.
-        if sum(len(h[1]) for h in self.held) >= BOOK_HELD:
+        if sum(len(h[0]) for h in self.held) >= BOOK_HELD:
             self._book_before(self.next_origin * HOUR_MS)
         return entities, videos
 
     def _book_before(self, until_ms: int) -> None:
         """Book the held snapshots released before ``until_ms``, in the order they came (of a
         batch, a first part: its release times never decrease)."""
-        keep: list[tuple[Ints, list[VideoSnapshot], Ints]] = []
-        book: list[VideoSnapshot] = []
-        times: list[Ints] = []
-        for release, snaps, ms in self.held:
+        keep: list[tuple[Ints, Columns]] = []
+        book: list[Columns] = []
+        for release, cols in self.held:
             cut = int(np.searchsorted(release, until_ms))
+            if cut == len(cols):
+                book.append(cols)
+                continue
             if cut:
-                book += snaps[:cut]
-                times.append(ms[:cut])
-            if cut < len(snaps):
-                keep.append((release[cut:], snaps[cut:], ms[cut:]))
+                book.append(cols.part(0, cut))
+            keep.append((release[cut:], cols.part(cut, len(cols))))
         self.held = keep
         if book:
             obs = self.hourly.obs
-            obs.add_batch(obs.columns(book, np.concatenate(times)))
+            obs.add_batch(obs.join(book))
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        held = state.get("held", [])
+        if held and len(held[0]) == 3:  # a checkpoint that held the snapshots themselves
+            obs = state["hourly"].obs
+            state["held"] = [(release, obs.columns(snaps, ms)) for release, snaps, ms in held]
+        self.__dict__.update(state)

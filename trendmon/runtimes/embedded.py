@@ -277,7 +277,11 @@ class EmbeddedRuntime:
         self.sinks.write(accepted, out)
         st = self.stats
         st.forecasts += score_into(
-            self.forecasts, accepted, self.sinks.history, self.engine.stage1.partition_of
+            self.forecasts,
+            accepted,
+            self.sinks.history,
+            self.engine.stage1.partition_of,
+            out.accepted_ms,
         )
         st.records += len(records)
         st.snapshots += len(out.accepted)

@@ -44,17 +44,27 @@ def score_into(
     accepted: list[VideoSnapshot],
     history: HistoryStore | None,
     partition_of: Callable[[str], int] = lambda video_id: 0,
+    ms: list[int] | None = None,
 ) -> int:
-    """Feed ``accepted`` (each to its stage-1 partition, ``partition_of`` its video) and store
-    the forecasts of the hours that closed; how many."""
+    """Feed ``accepted`` (each to its stage-1 partition, ``partition_of`` its video; ``ms``
+    their collection times, when the engine gave them) and store the forecasts of the hours
+    that closed; how many."""
     if forecasts is None:
         return 0
-    by_part: dict[int, list[VideoSnapshot]] = {}
-    for s in accepted:
-        by_part.setdefault(partition_of(s.video_id), []).append(s)
+    if forecasts.parts == 1:
+        parts = [(0, accepted, ms)]
+    else:
+        by_part: dict[int, list[int]] = {}
+        for i, s in enumerate(accepted):
+            by_part.setdefault(partition_of(s.video_id), []).append(i)
+        parts = [
+            (p, [accepted[i] for i in at], None if ms is None else [ms[i] for i in at])
+            for p, at in sorted(by_part.items())
+        ]
     records = []
-    for p, snaps in sorted(by_part.items()):
-        records += forecast_records(*forecasts.add(p, snaps))
+    for p, snaps, times in parts:
+        if snaps:
+            records += forecast_records(*forecasts.add(p, snaps, times))
     if records and history is not None:
         history.write_forecasts(records)
     return len(records)

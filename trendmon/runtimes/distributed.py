@@ -74,6 +74,7 @@ from trendmon.forecast.partitioned import PartitionedForecasts
 from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS, Record
 from trendmon.log.kafka import KafkaBus
 from trendmon.runtimes import snapshots as snapshot
+from trendmon.runtimes.recovery import TableManager
 from trendmon.runtimes.stages import (
     BOARD_TICKS,
     CHUNK,
@@ -229,6 +230,10 @@ def build_app(
         # No compression: gzip (pure Python in the client) took a fifth of a worker's time, for
         # records that stay well under the broker's limit anyway (CHUNK).
         producer_compression_type=None,
+        # Faust's own resumes the stream partitions before its seek and then clears the
+        # queues: records fetched in between were dropped and their partition's commit stuck
+        # (runtimes/recovery.py).
+        TableManager=TableManager,
     )
 
     def topic(name: str, partitions: int = parts) -> faust.TopicT:

@@ -58,3 +58,8 @@ def test_bootstrap_is_seeded_and_draws_whole_blocks() -> None:
     low, high = metrics.bootstrap(blocks, mean, draws=100, seed=1)
     assert (low, high) == metrics.bootstrap(blocks, mean, draws=100, seed=1)
     assert 1.0 <= low <= high <= 3.0
+
+
+def test_bootstrap_of_no_rows_has_no_interval() -> None:
+    low, high = metrics.bootstrap(np.array([], dtype=str), lambda i: float(len(i)), draws=10)
+    assert np.isnan(low) and np.isnan(high)

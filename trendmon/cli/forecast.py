@@ -16,7 +16,7 @@ from trendmon.errors import SchemaError, TrendmonError
 from trendmon.events import VideoSnapshot, decode_snapshot
 from trendmon.forecast.forecaster import train
 from trendmon.forecast.observations import Observations
-from trendmon.forecast.report import HistoryResult, backtest_history, summarize
+from trendmon.forecast.report import HistoryResult, backtest_history, require_scored, summarize
 from trendmon.log.base import SNAPSHOTS
 from trendmon.producers.simulator import Simulation
 from trendmon.settings import CoreSettings, ForecastSettings, SimulatorSettings, load
@@ -91,6 +91,7 @@ def register(app: typer.Typer) -> None:
             else:
                 results = _grid(quick, hours, jobs)
             summary = summarize(results)
+            require_scored(summary, results)
         except TrendmonError as exc:
             fail(str(exc))
         for line in summary.lines():

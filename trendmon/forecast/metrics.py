@@ -171,6 +171,8 @@ def bootstrap(
     rows are drawn a whole block (a day) at a time.
     """
     b = np.asarray(blocks)
+    if not len(b):
+        return float("nan"), float("nan")
     names, inverse = np.unique(b, return_inverse=True)
     rng = np.random.default_rng(seed)
     rows_of = [np.nonzero(inverse == i)[0] for i in range(len(names))]

@@ -231,16 +231,6 @@ def summarize(results: Sequence[HistoryResult], draws: int = 50) -> Summary:
     """Pool the histories and score every method."""
     nu = [~r.now_top for r in results]
     y = np.concatenate([r.y[m] for r, m in zip(results, nu, strict=True)])
-    if not len(y):
-        names = ", ".join(r.name for r in results)
-        raise ForecastError(
-            f"no entity forecast could be scored in {names}: an origin is predicted only "
-            f"after {MIN_TRAIN_ORIGINS} earlier hourly origins with known labels (their "
-            f"{HORIZON_H} hours passed, some entity entering the top 20), and scored "
-            f"{HORIZON_H} hours later, so a history needs about "
-            f"{MIN_TRAIN_ORIGINS + 2 * HORIZON_H} hours of snapshots taken at least hourly; "
-            "import or scrape a longer one"
-        )
     blocks = np.concatenate(
         [
             np.char.add(f"{i}|", (r.origin[m] // 24).astype(str))
@@ -300,3 +290,19 @@ def summarize(results: Sequence[HistoryResult], draws: int = 50) -> Summary:
                 len(vy),
             )
     return Summary(len(results), len(y), int(y.sum()), scores, videos)
+
+
+def require_scored(summary: Summary, histories: Sequence[HistoryResult]) -> None:
+    """Raise :class:`~trendmon.errors.ForecastError` when no entity forecast was scored (the
+    histories are too short for the protocol), saying how long one must be."""
+    if summary.rows:
+        return
+    names = ", ".join(r.name for r in histories)
+    raise ForecastError(
+        f"no entity forecast could be scored in {names}: an origin is predicted only "
+        f"after {MIN_TRAIN_ORIGINS} earlier hourly origins with known labels (their "
+        f"{HORIZON_H} hours passed, some entity entering the top 20), and scored "
+        f"{HORIZON_H} hours later, so a history needs about "
+        f"{MIN_TRAIN_ORIGINS + 2 * HORIZON_H} hours of snapshots taken at least hourly; "
+        "import or scrape a longer one"
+    )

@@ -8,7 +8,7 @@ import pytest
 
 from tests.forecast.conftest import H0, snap
 from trendmon.events import VideoSnapshot
-from trendmon.forecast.features import ENTITY_FEATURES, carry_over, entity_rows
+from trendmon.forecast.features import ENTITY_FEATURES, carry_over, carry_overs, entity_rows
 from trendmon.forecast.observations import Observations
 
 FADING = 1 - 2**-6
@@ -65,3 +65,15 @@ def test_outlook_weighs_each_gain_by_how_its_age_carries_over() -> None:
     assert last["hashtag:fresh"] == pytest.approx(math.log1p(100 * FADING))
     assert last["hashtag:stale"] == pytest.approx(math.log1p(100 * 6.0))
     assert last["hashtag:x"] == pytest.approx(math.log1p(2**29 * 6.0))
+
+
+def test_rows_use_the_carry_overs_given_for_their_origin() -> None:
+    obs = Observations()
+    obs.add_batch(halving(hours=14))
+    carry = carry_overs(obs, H0 + 14)
+    assert [c.tolist() for c in carry] == [[FADING] * 4 + [6.0], [FADING / 2] * 4 + [6.0]]
+    given = entity_rows(obs, "hashtag", "US", H0 + 14, carry)
+    assert given.x.tolist() == entity_rows(obs, "hashtag", "US", H0 + 14).x.tolist()
+    # the outlooks are read from what is given: all-zero carry-overs project nothing
+    zero = entity_rows(obs, "hashtag", "US", H0 + 14, (carry[0] * 0, carry[1] * 0))
+    assert zero.x[:, ENTITY_FEATURES.index("outlook_1h")].tolist() == [0.0]

@@ -18,6 +18,7 @@ from trendmon.forecast.features import (
     CANDIDATE_H,
     ENTITY_FEATURES,
     VIDEO_FEATURES,
+    carry_overs,
     entity_rows,
     video_row,
 )
@@ -87,9 +88,10 @@ def entity_set(obs: Observations, origins: range | None = None) -> EntitySet:
     """Every candidate entity at every origin, with its label."""
     out = EntitySet()
     for t in origins if origins is not None else entity_origins(obs):
+        carry = carry_overs(obs, t)
         for kind in KINDS:
             for scope in obs.scopes():
-                rows = entity_rows(obs, kind, scope, t)
+                rows = entity_rows(obs, kind, scope, t, carry)
                 if not rows.keys:
                     continue
                 positives = entity_labels(obs, kind, scope, t)

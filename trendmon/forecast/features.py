@@ -102,9 +102,21 @@ def carry_over(obs: Observations, origin: int, lag: int = 1) -> npt.NDArray[np.f
     return np.where(den > 0, num / np.where(den > 0, den, 1.0), float(HORIZON_H))
 
 
-def entity_rows(obs: Observations, kind: str, scope: str, origin: int) -> EntityRows:
+Carry = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]
+
+
+def carry_overs(obs: Observations, origin: int) -> Carry:
+    """The carry-overs of the last hour and of the hour before at ``origin``: the same for
+    every kind and scope, so callers going through them compute these once per origin."""
+    return carry_over(obs, origin, 1), carry_over(obs, origin, 2)
+
+
+def entity_rows(
+    obs: Observations, kind: str, scope: str, origin: int, carry: Carry | None = None
+) -> EntityRows:
     """Features and baseline scores of every candidate of ``kind`` in ``scope`` at ``origin``,
-    in the order the entities entered the table."""
+    in the order the entities entered the table (``carry``: :func:`carry_overs` at
+    ``origin``, computed here when not given)."""
     t = origin
     sums = obs.sums(t)  # per slot, over the last day (the same for every kind and scope)
     slots = obs.table(kind, scope)
@@ -133,8 +145,9 @@ def entity_rows(obs: Observations, kind: str, scope: str, origin: int) -> Entity
             (l6 - lb, l1 - l6, l6 - math.log1p(gp), math.log1p(creators_n), math.log1p(new))
         )
         vel.append(l1 - lb)
-    last = sums.aged1[slots].astype(np.float64) @ carry_over(obs, t, 1)
-    before = sums.aged2[slots].astype(np.float64) @ carry_over(obs, t, 2)
+    one, two = carry if carry is not None else carry_overs(obs, t)
+    last = sums.aged1[slots].astype(np.float64) @ one
+    before = sums.aged2[slots].astype(np.float64) @ two
     x = np.column_stack(
         [
             np.array(rows, dtype=np.float64).reshape(-1, len(ENTITY_FEATURES) - 2),

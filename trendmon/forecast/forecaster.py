@@ -28,7 +28,7 @@ from trendmon.forecast.backtest import (
     train_mask,
 )
 from trendmon.forecast.dataset import entity_set, video_sets
-from trendmon.forecast.features import ENTITY_FEATURES, entity_rows, video_row
+from trendmon.forecast.features import ENTITY_FEATURES, carry_overs, entity_rows, video_row
 from trendmon.forecast.labels import HORIZON_H, VIDEO_AGES_H
 from trendmon.forecast.metrics import Bin
 from trendmon.forecast.models import Logistic, Offset, Ridge
@@ -94,9 +94,10 @@ class Forecaster:
         """Every candidate hashtag and sound in every scope, at ``origin`` (an hour)."""
         out = []
         rates: dict[float, float | None] = {}  # hit rate by probability (4 decimals: few)
+        carry = carry_overs(obs, origin)
         for kind in KINDS:
             for scope in obs.scopes():
-                rows = entity_rows(obs, kind, scope, origin)
+                rows = entity_rows(obs, kind, scope, origin, carry)
                 if not rows.keys:
                     continue
                 p = predict_entities(

@@ -2,9 +2,10 @@
 
 :class:`Oracle` is the definition written as simply as it reads (docs/forecasts.md): nested
 dicts of hourly cells with sets of creators, and each video's sightings in a list. Random
-streams with late, repeated and decreasing sightings, videos whose hashtags, sound, market or
-creator change, and videos without a posting time are booked by both, in batches of every size
-and one by one; the cells, the tracks and the entity features must be the same.
+streams with late, repeated and decreasing sightings, videos whose hashtags, sound, market,
+creator or posting time change (the first sighting's count), and videos without a posting time
+are booked by both, in batches of every size and one by one; the cells, the tracks and the
+entity features must be the same.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from trendmon.forecast.observations import (
     KEEP_VIDEO_MS,
     KINDS,
     NEW_WITHIN_MS,
+    Columns,
     Observations,
     entity_keys,
     snapshot_ms,
@@ -57,6 +59,9 @@ class Oracle:
     """The booking as defined, one snapshot at a time."""
 
     def __init__(self) -> None:
+        self.first: dict[str, VideoSnapshot] = {}
+        """A video's hashtags, sound, market, creator, posting time and followers are those
+        of its first sighting (in arrival order), whatever its later ones say."""
         self.cells: dict[tuple[str, str], dict[str, dict[int, Cell]]] = {}
         self.videos: dict[str, Track] = {}
         self.last: dict[str, tuple[int, int]] = {}
@@ -65,17 +70,18 @@ class Oracle:
         every video's gains."""
 
     def add(self, s: VideoSnapshot) -> None:
-        ms = snapshot_ms(s)
+        ms, plays = snapshot_ms(s), s.stats.plays
+        s = self.first.setdefault(s.video_id, s)
         created = int(s.create_time.timestamp() * 1000) if s.create_time is not None else None
         prev = self.last.get(s.video_id)
         if prev is not None and ms <= prev[0]:
             return  # older than the video's latest: counted by the later one
-        self.last[s.video_id] = (ms, s.stats.plays)
+        self.last[s.video_id] = (ms, plays)
         new = False
         if prev is not None:
-            gain = max(0, s.stats.plays - prev[1])
+            gain = max(0, plays - prev[1])
         elif created is not None and ms - created <= NEW_WITHIN_MS:
-            gain, new = s.stats.plays, True
+            gain, new = plays, True
         else:
             gain = 0
         # whole hours of age (COHORT_H: that or more, or not known)
@@ -98,7 +104,7 @@ class Oracle:
             track = self.videos.get(s.video_id)
             if track is None:
                 track = self.videos[s.video_id] = Track(s.market, created, s.author.followers or 0)
-            track.sightings.append((ms, s.stats.plays))
+            track.sightings.append((ms, plays))
 
     def forget_before(self, hour: int) -> None:
         for table in self.cells.values():
@@ -188,7 +194,7 @@ class Oracle:
 
 def stream(seed: int, count: int) -> list[VideoSnapshot]:
     """Snapshots of a few videos over two days, delivered out of order, some twice, some with
-    fewer plays than before, some changing hashtags, sound, market or creator."""
+    fewer plays than before, some changing hashtags, sound, market, creator or posting time."""
     rng = random.Random(seed)
     videos = []
     for v in range(40):
@@ -214,6 +220,8 @@ def stream(seed: int, count: int) -> list[VideoSnapshot]:
             v["sound"] = rng.choice([None, "s1", "s3"])
             v["market"] = rng.choice(["US", "GB"])
             v["author"] = f"c{rng.randint(0, 12)}"
+            if v["posted"] is not None:
+                v["posted"] += rng.uniform(-1, 1)
         v["plays"] += rng.randint(-50, 400)  # counts can go down
         snap = new_snapshot(
             video_id=v["id"],
@@ -357,3 +365,38 @@ def test_columns_read_before_the_rows_are_renumbered_book_the_same() -> None:
     obs.add_batch(obs.join(held))
     obs.add_batch(snaps[2200:])
     check(obs, oracle)
+
+
+def test_a_checkpoint_from_before_the_metas_books_the_same() -> None:
+    # Checkpoints written before the metas: the table kept a key and hash per row and held
+    # columns carried one key per snapshot (9 fields). Both are read into today's form.
+    snaps = stream(7, 3000)
+    oracle = Oracle()
+    for s in snaps:
+        oracle.add(s)
+    obs = Observations()
+    obs.add_batch(snaps[:1500])
+    cols = obs.columns(snaps[1500:2000])
+    old_cols = (
+        cols.rows,
+        cols.epoch,
+        cols.ids,
+        cols.ms,
+        cols.plays,
+        np.array([m.created_ms for m in cols.metas], np.int64),
+        np.array([m.followers for m in cols.metas], np.int64),
+        np.array([hash(m[:4]) for m in cols.metas], np.int64),
+        [m[:4] for m in cols.metas],
+    )
+    held = Columns.__new__(Columns)
+    held.__setstate__(old_cols)
+    assert held.metas == cols.metas
+    state = obs.__getstate__()
+    del state["_meta"], state["_created"]
+    state["_row_hash"] = np.zeros(len(obs._row_booking), np.int64)
+    old = Observations.__new__(Observations)
+    old.__setstate__(state)
+    assert not hasattr(old, "_row_hash")
+    old.add_batch(held)
+    old.add_batch(snaps[2000:])
+    check(old, oracle)

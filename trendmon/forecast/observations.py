@@ -16,6 +16,11 @@ arrival order (event time only):
   (:data:`COHORT_H`), what the carry-over of plays with age is learned from.
 - a video's sightings are kept up to :data:`KEEP_VIDEO_MS` after it was posted (the video
   forecast needs its first hours and its plays at 24 hours).
+- a video's hashtags, sound, market, creator, posting time and followers (its
+  :class:`VideoMeta`) are those of its first sighting, as stage 1 takes its entities: a later
+  sighting that says otherwise changes nothing, so a snapshot is read for its plays alone. A
+  video renumbered away (unseen for a day and a half, when forgetting renumbers the rows) is
+  read again when it comes back.
 
 Hours are integers: epoch milliseconds // 3,600,000. At an origin ``t`` (a whole hour), hours
 ``< t`` are known and hours ``>= t`` are the future.
@@ -34,7 +39,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from operator import attrgetter
+from typing import Any, Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -139,8 +145,33 @@ def _us_to_ms(us: Ints) -> Ints:
     return out
 
 
-Key = tuple[tuple[str, ...], str | None, str, str]
-"""(hashtags, sound, market, creator) of a snapshot: what its booking and creator come from."""
+class VideoMeta(NamedTuple):
+    """What a video's first sighting says of it that booking needs: its booking and creator
+    come from the first four, its age from its posting time."""
+
+    hashtags: tuple[str, ...]
+    sound: str | None
+    market: str
+    creator: str
+    created_ms: int
+    """Epoch ms (:data:`_NONE`: not known)."""
+    followers: int
+
+
+def _meta_of(s: VideoSnapshot) -> VideoMeta:
+    m, a, c = s.music, s.author, s.create_time
+    return VideoMeta(
+        s.hashtags,
+        None if m is None else m.id,
+        s.market,
+        a.id,
+        _NONE if c is None else _time_ms(c),
+        a.followers or 0,
+    )
+
+
+_VIDEO_ID: Final = attrgetter("video_id")
+_PLAYS: Final = attrgetter("stats.plays")
 
 
 def _time_ms(t: datetime) -> int:
@@ -155,9 +186,8 @@ def _time_ms(t: datetime) -> int:
 @dataclass(frozen=True, slots=True)
 class Columns:
     """What booking reads of each snapshot, read in one pass (:meth:`Observations.columns`)
-    and holding no snapshot (of each video, only its key): a runtime reads them as the
-    snapshots come, while they are still in the processor's caches, and keeps only these until
-    it books them."""
+    and holding no snapshot: a runtime reads them as the snapshots come, while they are still
+    in the processor's caches, and keeps only these until it books them."""
 
     rows: Ints
     """Rows of the videos, valid while ``epoch`` is the table's (else ``ids`` finds them)."""
@@ -166,12 +196,9 @@ class Columns:
     """The table's video ids by row at ``epoch`` (the table's own list: rows are appended)."""
     ms: Ints
     plays: Ints
-    created: Ints
-    followers: Ints
-    hashes: Ints
-    """hash() of each key: see :meth:`Observations._bookings_of`."""
-    keys: list[Key]
-    """One object per video while its key does not change (not a copy per snapshot)."""
+    metas: list[VideoMeta]
+    """Each snapshot's video's :class:`VideoMeta` (one object per video, not a copy per
+    snapshot), for a video whose row is renumbered away before it is booked."""
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -183,11 +210,26 @@ class Columns:
             self.ids,
             self.ms[start:stop],
             self.plays[start:stop],
-            self.created[start:stop],
-            self.followers[start:stop],
-            self.hashes[start:stop],
-            self.keys[start:stop],
+            self.metas[start:stop],
         )
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return (self.rows, self.epoch, self.ids, self.ms, self.plays, self.metas)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        if len(state) == 9:  # read before the metas (one key per snapshot): the same figures
+            rows, epoch, ids, ms, plays, created, followers, _, keys = state
+            metas = [
+                VideoMeta(tags, sound, market, creator, c, f)
+                for (tags, sound, market, creator), c, f in zip(
+                    keys, created.tolist(), followers.tolist(), strict=True
+                )
+            ]
+            state = (rows, epoch, ids, ms, plays, metas)
+        for name, value in zip(
+            ("rows", "epoch", "ids", "ms", "plays", "metas"), state, strict=True
+        ):
+            object.__setattr__(self, name, value)
 
 
 def _by_value(values: Ints) -> list[tuple[int, npt.NDArray[np.bool_] | None]]:
@@ -289,6 +331,11 @@ class Observations:
         self._bk_len: Ints = np.zeros(0, np.int64)
         self._bk_slots: Ints = np.zeros(0, np.int64)
         self._bk_n = 0
+        self._scoped: dict[str, dict[str, tuple[int, int]]] = {}
+        """Market -> entity key -> its slots in the market and in ``all`` (a cache of
+        ``_slots``, rebuilt as met after a restart)."""
+        self._staged_len: list[int] = []
+        self._staged_slots: list[int] = []
         """Bookings by number (``_bk_n`` of them): where their slots start in ``_bk_slots``,
         how many."""
         self._sums: tuple[int, int, Sums] | None = None
@@ -299,25 +346,21 @@ class Observations:
         self.first_hour = 0
         self.last_hour = 0
         self.markets: set[str] = set()
-        self._row_hash: Ints = np.zeros(0, np.int64)
         self._row_booking: Ints = np.zeros(0, np.int64)
         self._row_creator: Ints = np.zeros(0, np.int64)
-        """Per row, the hash of its last (hashtags, sound, market, creator) and the booking
-        and creator they gave (-1: none yet)."""
+        """Per row, the booking and creator its meta gives (-1: not looked up yet)."""
+        self._created: Ints = np.zeros(0, np.int64)
+        """Per row, its meta's posting time (epoch ms, :data:`_NONE`: not known)."""
         self._pending: list[VideoSnapshot] = []
         """Snapshots given one by one (:meth:`add`), booked together before any reading."""
-        # what reading keeps per row (lists, read one item at a time; a restart starts them
-        # afresh from the rows)
         self._ids: list[str] = []
         """Row -> video id."""
-        self._read_key: list[Key | None] = []
-        self._read_hash: list[int] = []
-        """Row -> the key of its latest snapshot read and its hash (-1: none; hash() never
-        returns -1), so that its snapshots share one key object while it does not change."""
-        self._read_posted: list[datetime | None] = []
-        self._read_posted_ms: list[int] = []
-        """Row -> the ``create_time`` of its latest snapshot read and its figure in ms."""
+        self._meta: list[VideoMeta | None] = []
+        """Row -> what its first sighting said (None: read from its next one)."""
         self._read_markets: set[str] = set()
+        self._meta_unknown = False
+        """Some rows have no meta though columns may hold their snapshots (restored from a
+        checkpoint from before the metas): they take the columns'."""
         """Every market read (a superset of :attr:`markets` while the booking catches up)."""
 
     @property
@@ -347,57 +390,47 @@ class Observations:
 
     def columns(self, snapshots: Sequence[VideoSnapshot], ms: Ints | None = None) -> Columns:
         """What :meth:`add_batch` reads of ``snapshots`` (``ms``: their collection times, when
-        already read: ``times_ms`` of them), to book later or now. New videos get their rows
-        here; a snapshot's posting time and key are compared with its video's last ones read,
-        which are reused when the same (a time converted costs far more than a comparison)."""
-        row_of = self._rows.get
-        read_key, read_hash = self._read_key, self._read_hash
-        posted, posted_ms = self._read_posted, self._read_posted_ms
-        rows: list[int] = []
-        plays: list[int] = []
-        created: list[int] = []
-        followers: list[int] = []
-        hashes: list[int] = []
-        keys: list[Key] = []
-        for s in snapshots:
-            vid = s.video_id
-            r = row_of(vid)
-            if r is None:
-                r = self._new_row(vid)
-            rows.append(r)
-            plays.append(s.stats.plays)
-            c = s.create_time
-            if c is None:
-                created.append(_NONE)
-            elif c == posted[r]:
-                created.append(posted_ms[r])
-            else:
-                posted[r] = c
-                posted_ms[r] = t = _time_ms(c)
-                created.append(t)
-            a = s.author
-            followers.append(a.followers or 0)
-            m = s.music
-            k: Key = (s.hashtags, None if m is None else m.id, s.market, a.id)
-            h = hash(k)
-            if h == read_hash[r]:
-                k = read_key[r]  # type: ignore[assignment]  # set with its hash
-            else:
-                read_key[r], read_hash[r] = k, h
-                self._read_markets.add(k[2])
-            hashes.append(h)
-            keys.append(k)
-        self._grow_rows()
+        already read: ``times_ms`` of them), to book later or now: the video's row (new videos
+        get theirs here), its plays, and its meta, read from the snapshot only for a video
+        without one. Each is one pass in C over the batch (``map``), the fastest way Python
+        has to read a field of many objects."""
+        ids = list(map(_VIDEO_ID, snapshots))
+        rows: list[int | None] = list(map(self._rows.get, ids))
+        if None in rows:
+            i = rows.index(None)
+            while True:
+                row = self._rows.get(ids[i])
+                rows[i] = self._new_row(ids[i]) if row is None else row
+                try:
+                    i = rows.index(None, i + 1)
+                except ValueError:
+                    break
+            self._grow_rows()
+        meta = self._meta
+        metas: list[VideoMeta | None] = list(map(meta.__getitem__, rows))  # type: ignore[arg-type]
+        if None in metas:
+            i = metas.index(None)
+            while True:
+                r = rows[i]
+                assert r is not None
+                m = meta[r]
+                if m is None:
+                    m = meta[r] = _meta_of(snapshots[i])
+                    self._created[r] = m.created_ms
+                    self._read_markets.add(m.market)
+                metas[i] = m
+                try:
+                    i = metas.index(None, i + 1)
+                except ValueError:
+                    break
+        n = len(snapshots)
         return Columns(
             np.array(rows, np.int64),
             self._epoch,
             self._ids,
             times_ms([s.collected_at for s in snapshots]) if ms is None else ms,
-            np.array(plays, np.int64),
-            np.array(created, np.int64),
-            np.array(followers, np.int64),
-            np.array(hashes, np.int64),
-            keys,
+            np.fromiter(map(_PLAYS, snapshots), np.int64, n),
+            metas,  # type: ignore[arg-type]  # no None left
         )
 
     def join(self, parts: Sequence[Columns]) -> Columns:
@@ -412,22 +445,33 @@ class Observations:
             self._ids,
             np.concatenate([p.ms for p in parts]),
             np.concatenate([p.plays for p in parts]),
-            np.concatenate([p.created for p in parts]),
-            np.concatenate([p.followers for p in parts]),
-            np.concatenate([p.hashes for p in parts]),
-            [k for p in parts for k in p.keys],
+            [m for p in parts for m in p.metas],
         )
 
     def _rows_again(self, cols: Columns) -> Ints:
-        """The rows of columns read before the rows were renumbered."""
+        """The rows of columns read before the rows were renumbered (a video renumbered away
+        meanwhile gets a row again, with the meta read then)."""
         row_of, ids = self._rows.get, cols.ids
-        rows = []
-        for r in cols.rows.tolist():
+        rows: list[int] = []
+        again: list[tuple[int, VideoMeta]] = []
+        for r, m in zip(cols.rows.tolist(), cols.metas, strict=True):
             vid = ids[r]
             row = row_of(vid)
-            rows.append(self._new_row(vid) if row is None else row)
+            if row is None:
+                row = self._new_row(vid)
+                again.append((row, m))
+            rows.append(row)
         self._grow_rows()
+        self._know(np.array([row for row, _ in again], np.int64), [m for _, m in again])
         return np.array(rows, np.int64)
+
+    def _know(self, rows: Ints, metas: Sequence[VideoMeta]) -> None:
+        """Give rows without a meta the one read with their snapshots."""
+        meta = self._meta
+        for r, m in zip(rows.tolist(), metas, strict=True):
+            if meta[r] is None:
+                meta[r] = m
+                self._created[r] = m.created_ms
 
     def add_batch(self, snapshots: Sequence[VideoSnapshot] | Columns) -> None:
         """Book snapshots in arrival order, as one by one (or their :meth:`columns`)."""
@@ -438,8 +482,11 @@ class Observations:
         n = len(cols)
         if not n:
             return
-        ms, plays, created = cols.ms, cols.plays, cols.created
+        ms, plays = cols.ms, cols.plays
         rows = cols.rows if cols.epoch == self._epoch else self._rows_again(cols)
+        if self._meta_unknown:  # after a checkpoint from before the metas
+            self._know(rows, cols.metas)
+        created = self._created[rows]
         # In video order (arrival order within a video): a snapshot counts when it is later
         # than every earlier one of its video, before this batch and in it.
         order = np.argsort(rows, kind="stable")
@@ -481,14 +528,11 @@ class Observations:
         # whole hours from the hour posted to the hour booked (COHORT_H: that or more, unknown)
         age = np.where(c == _NONE, COHORT_H, np.clip((m - c) // HOUR_MS, 0, COHORT_H))
         if not self._read_markets <= self.markets:
-            self.markets.update([cols.keys[i][2] for i in pos.tolist()])
+            self.markets.update({cols.metas[i].market for i in pos.tolist()})
         self._version += 1
         book = np.flatnonzero((gain > 0) | new)
         if len(book):
             self._book(
-                cols.keys,
-                pos[book],
-                cols.hashes[pos[book]],
                 r[book],
                 hour[book],
                 gain[book],
@@ -497,16 +541,13 @@ class Observations:
             )
         kept = np.flatnonzero((c != _NONE) & (m - c <= KEEP_VIDEO_MS))
         if len(kept):
-            self._keep(cols, pos[kept], r[kept], m[kept], p[kept], c[kept])
+            self._keep(r[kept], m[kept], p[kept], c[kept])
 
     def _new_row(self, vid: str) -> int:
         """Number a video not seen yet (its arrays grow in :meth:`_grow_rows`)."""
         row = self._rows[vid] = len(self._ids)
         self._ids.append(vid)
-        self._read_key.append(None)
-        self._read_hash.append(-1)
-        self._read_posted.append(None)
-        self._read_posted_ms.append(_NONE)
+        self._meta.append(None)
         return row
 
     def _grow_rows(self) -> None:
@@ -521,36 +562,59 @@ class Observations:
             for name in ("_paired", "_paired_creator", "_paired_booking"):
                 old = getattr(self, name)
                 setattr(self, name, np.concatenate([old, np.full(extra, -1, np.int64)]))
-            self._row_hash = np.concatenate([self._row_hash, np.zeros(extra, np.int64)])
+            self._created = np.concatenate([self._created, np.full(extra, _NONE)])
             for name in ("_row_booking", "_row_creator"):
                 old = getattr(self, name)
                 setattr(self, name, np.concatenate([old, np.full(extra, -1, np.int64)]))
 
     def _booking_of(self, key: tuple[tuple[str, ...], str | None, str]) -> int:
-        """The number of a booking: the slots of a (hashtags, sound, market), in order."""
+        """The number of a booking: the slots of a (hashtags, sound, market), in order. A new
+        one is staged, in lists (:meth:`_commit_bookings` adds them to the arrays at once):
+        most videos have a booking of their own (their own sound), so this runs about once
+        per video."""
         num = self._booking.get(key)
         if num is None:
-            hashtags, sound, market = key
-            ids = [
-                self._slot(kind, scope, entity)
-                for kind, entity in _keys(hashtags, sound)
-                for scope in (market, ALL)
-            ]
             if len(self._booking) >= 200_000:
                 self._booking.clear()
-            num = self._booking[key] = self._bk_n
-            used = int(self._bk_start[num - 1] + self._bk_len[num - 1]) if num else 0
-            if num >= len(self._bk_start):
-                extra = max(1024, len(self._bk_start))
-                self._bk_start = np.concatenate([self._bk_start, np.zeros(extra, np.int64)])
-                self._bk_len = np.concatenate([self._bk_len, np.zeros(extra, np.int64)])
-            if used + len(ids) > len(self._bk_slots):
-                extra = max(8192, len(ids), len(self._bk_slots))
-                self._bk_slots = np.concatenate([self._bk_slots, np.zeros(extra, np.int64)])
-            self._bk_start[num], self._bk_len[num] = used, len(ids)
-            self._bk_slots[used : used + len(ids)] = ids
-            self._bk_n += 1
+            hashtags, sound, market = key
+            staged = self._staged_slots
+            before = len(staged)
+            scoped = self._scoped.get(market)
+            if scoped is None:
+                scoped = self._scoped[market] = {}
+            for kind, entity in _keys(hashtags, sound):
+                both = scoped.get(entity)
+                if both is None:
+                    both = scoped[entity] = (
+                        self._slot(kind, market, entity),
+                        self._slot(kind, ALL, entity),
+                    )
+                staged += both
+            num = self._booking[key] = self._bk_n + len(self._staged_len)
+            self._staged_len.append(len(staged) - before)
         return num
+
+    def _commit_bookings(self) -> None:
+        """Add the staged bookings to the arrays."""
+        if not self._staged_len:
+            return
+        sizes = np.array(self._staged_len, np.int64)
+        flat = np.array(self._staged_slots, np.int64)
+        n = self._bk_n
+        used = int(self._bk_start[n - 1] + self._bk_len[n - 1]) if n else 0
+        if n + len(sizes) > len(self._bk_start):
+            extra = max(1024, len(sizes), len(self._bk_start))
+            self._bk_start = np.concatenate([self._bk_start, np.zeros(extra, np.int64)])
+            self._bk_len = np.concatenate([self._bk_len, np.zeros(extra, np.int64)])
+        if used + len(flat) > len(self._bk_slots):
+            extra = max(8192, len(flat), len(self._bk_slots))
+            self._bk_slots = np.concatenate([self._bk_slots, np.zeros(extra, np.int64)])
+        self._bk_start[n : n + len(sizes)] = used + np.cumsum(sizes) - sizes
+        self._bk_len[n : n + len(sizes)] = sizes
+        self._bk_slots[used : used + len(flat)] = flat
+        self._bk_n += len(sizes)
+        self._staged_len.clear()
+        self._staged_slots.clear()
 
     def _slots_of(self, nums: Ints) -> tuple[Ints, Ints]:
         """The slots of bookings ``nums``, one after the other, and whose each one is."""
@@ -594,25 +658,21 @@ class Observations:
 
     def _book(
         self,
-        keys: list[Key],
-        at: Ints,
-        hashes: Ints,
         rows: Ints,
         hour: Ints,
         gain: Ints,
         new: npt.NDArray[np.bool_],
         age: Ints,
     ) -> None:
-        """Add each snapshot's gain (and new video) to its slots' cells of its hour (``at``:
-        where they are in ``keys``), and to its hour's gains by age (``age``: whole hours,
-        :data:`COHORT_H` for that or more)."""
+        """Add each snapshot's gain (and new video) to its slots' cells of its hour, and to its
+        hour's gains by age (``age``: whole hours, :data:`COHORT_H` for that or more)."""
         for value, sel in _by_value(hour):
             np.add.at(
                 self._hour(value).cohort,
                 age if sel is None else age[sel],
                 gain if sel is None else gain[sel],
             )
-        nums, cids = self._bookings_of(keys, at, hashes, rows)
+        nums, cids = self._bookings_of(rows)
         slots, each = self._slots_of(nums)
         if not len(slots):
             return
@@ -638,24 +698,24 @@ class Observations:
             h.booked[s] = True
         self._pairs(rows, hour, gain > 0, nums, cids)
 
-    def _bookings_of(self, keys: list[Key], at: Ints, fp: Ints, rows: Ints) -> tuple[Ints, Ints]:
-        """Each snapshot's booking and creator. A video keeps the last ones it had with the
-        hash of what they come from (its key: hashtags, sound, market, creator): a snapshot
-        whose hash is its video's takes them, the others look them up."""
+    def _bookings_of(self, rows: Ints) -> tuple[Ints, Ints]:
+        """Each snapshot's booking and creator, from its video's meta (looked up once per
+        video)."""
         nums = self._row_booking[rows]
-        cids = self._row_creator[rows]
-        miss = np.flatnonzero((fp != self._row_hash[rows]) | (nums < 0))
-        if len(miss):
-            where = at[miss].tolist()
-            for i, j, r, f in zip(
-                miss.tolist(), where, rows[miss].tolist(), fp[miss].tolist(), strict=True
-            ):
-                hashtags, sound, market, creator = keys[j]
-                num = self._booking_of((hashtags, sound, market))
-                cid = self._creator(creator)
-                nums[i], cids[i] = num, cid
-                self._row_hash[r], self._row_booking[r], self._row_creator[r] = f, num, cid
-        return nums, cids
+        miss = nums < 0
+        if miss.any():
+            missing = np.unique(rows[miss])
+            found, creators = [], []
+            for r in missing.tolist():
+                m = self._meta[r]
+                assert m is not None  # read with the row
+                found.append(self._booking_of((m.hashtags, m.sound, m.market)))
+                creators.append(self._creator(m.creator))
+            self._commit_bookings()
+            self._row_booking[missing] = found
+            self._row_creator[missing] = creators
+            nums = self._row_booking[rows]
+        return nums, self._row_creator[rows]
 
     def _creator(self, author: str) -> int:
         cid = self._creators.get(author)
@@ -704,30 +764,32 @@ class Observations:
             if cell.pending_n > max(1 << 20, 4 * len(cell.pairs)):
                 cell.distinct_pairs()
 
-    def _keep(
-        self, cols: Columns, at: Ints, rows: Ints, ms: Ints, plays: Ints, created: Ints
-    ) -> None:
-        """Add sightings to the videos' tracks (a track starts at its first kept sighting;
-        ``at``: where they are in ``cols``)."""
+    def _keep(self, rows: Ints, ms: Ints, plays: Ints, created: Ints) -> None:
+        """Add sightings to the videos' tracks (a track starts at its first kept sighting)."""
         tracks = self._track[rows]
-        if (tracks < 0).any():
-            for i in np.flatnonzero(tracks < 0).tolist():
-                row = int(rows[i])
-                tid = int(self._track[row])
-                if tid < 0:
-                    j = int(at[i])
-                    tid = self._next_tid
-                    self._next_tid += 1
-                    posted_ms = int(created[i])
-                    self._track[row] = tid
-                    self._track_posted[row] = posted_ms // HOUR_MS
-                    market, follows = cols.keys[j][2], int(cols.followers[j])
-                    self._t[tid] = (self._ids[row], market, posted_ms, follows, row)
-                    self._posted.setdefault(posted_ms // HOUR_MS, []).append(tid)
-                tracks[i] = tid
-        posted = self._track_posted[rows]
-        for value in np.unique(posted).tolist():
-            sel = posted == value
+        fresh = tracks < 0
+        if fresh.any():
+            # each video without a track gets one, numbered in the order they come
+            new_rows, at = np.unique(rows[fresh], return_index=True)
+            order = np.argsort(at)
+            new_rows = new_rows[order]
+            posted_ms = created[fresh][at[order]]
+            tids = np.arange(self._next_tid, self._next_tid + len(new_rows))
+            self._next_tid += len(new_rows)
+            self._track[new_rows] = tids
+            self._track_posted[new_rows] = posted_ms // HOUR_MS
+            ids, meta, t, posted = self._ids, self._meta, self._t, self._posted
+            for tid, row, p in zip(
+                tids.tolist(), new_rows.tolist(), posted_ms.tolist(), strict=True
+            ):
+                m = meta[row]
+                assert m is not None  # read with the row
+                t[tid] = (ids[row], m.market, p, m.followers, row)
+                posted.setdefault(p // HOUR_MS, []).append(tid)
+            tracks = self._track[rows]
+        posted_h = self._track_posted[rows]
+        for value in np.unique(posted_h).tolist():
+            sel = posted_h == value
             self._sightings.setdefault(value, []).append((tracks[sel], ms[sel], plays[sel]))
 
     # -- reading ------------------------------------------------------------------------------
@@ -944,16 +1006,17 @@ class Observations:
         renumber = new_of.tolist()
         self._rows = {v: renumber[r] for v, r in self._rows.items() if renumber[r] >= 0}
         keep = alive.tolist()
-        for name in ("_ids", "_read_key", "_read_hash", "_read_posted", "_read_posted_ms"):
-            old = getattr(self, name)
-            setattr(self, name, [old[i] for i in keep])  # new lists: held columns keep theirs
+        ids, meta = self._ids, self._meta
+        self._ids = [ids[i] for i in keep]  # a new list: held columns keep theirs
+        self._meta = [meta[i] for i in keep]
+        self._meta_unknown = self._meta_unknown and None in self._meta
         self._last_ms = self._last_ms[alive].copy()
         self._last_plays = self._last_plays[alive].copy()
         self._track = self._track[alive].copy()
         self._track_posted = self._track_posted[alive].copy()
         for name in ("_paired", "_paired_creator", "_paired_booking"):
             setattr(self, name, getattr(self, name)[alive].copy())
-        for name in ("_row_hash", "_row_booking", "_row_creator"):
+        for name in ("_created", "_row_booking", "_row_creator"):
             setattr(self, name, getattr(self, name)[alive].copy())
         self._t = {t: (*v[:4], renumber[v[4]]) for t, v in self._t.items()}
 
@@ -969,21 +1032,22 @@ class Observations:
         if "cells" in state:  # a checkpoint of the nested tables before: start afresh
             return
         for k, v in state.items():
-            setattr(self, k, v)
+            if k in _STATE:  # not a field dropped since (the hashes of the keys)
+                setattr(self, k, v)
         for h in self._hours.values():  # a checkpoint from before the gains by age
             if getattr(h, "aged", None) is None or len(h.aged) != len(h.gain):
                 h.aged = np.zeros((len(h.gain), len(AGE_EDGES_H) + 1), np.int64)
             if getattr(h, "cohort", None) is None:
                 h.cohort = np.zeros(COHORT_H + 1, np.int64)
-        self._row_booking[:] = -1  # hashes differ from one process to the next
         n = len(self._rows)
         self._ids = [""] * n
         for vid, row in self._rows.items():
             self._ids[row] = vid
-        self._read_key = [None] * n
-        self._read_hash = [-1] * n
-        self._read_posted = [None] * n
-        self._read_posted_ms = [_NONE] * n
+        if "_meta" not in state:  # before the metas: each video's read from its next sighting
+            self._meta = [None] * n
+            self._meta_unknown = n > 0
+            self._row_booking[:] = -1
+            self._created = np.full(len(self._row_booking), _NONE)
 
 
 _STATE: Final = (
@@ -1008,7 +1072,8 @@ _STATE: Final = (
     "_bk_len",
     "_bk_slots",
     "_bk_n",
-    "_row_hash",
+    "_meta",
+    "_created",
     "_row_booking",
     "_row_creator",
     "_cap",

@@ -77,3 +77,33 @@ def test_rows_use_the_carry_overs_given_for_their_origin() -> None:
     # the outlooks are read from what is given: all-zero carry-overs project nothing
     zero = entity_rows(obs, "hashtag", "US", H0 + 14, (carry[0] * 0, carry[1] * 0))
     assert zero.x[:, ENTITY_FEATURES.index("outlook_1h")].tolist() == [0.0]
+
+
+def test_video_rows_are_video_row_of_each_exactly() -> None:
+    # The hourly scoring reads columns (video_rows); training and the backtest read tracks
+    # (video_row): both must give the very same floats, or the forecasts would move.
+    from tests.forecast.test_booking import stream
+    from trendmon.forecast.features import video_row, video_rows
+    from trendmon.forecast.observations import HOUR_MS
+    from trendmon.producers.simulator.observe import Simulation
+    from trendmon.settings import SimulatorSettings
+
+    sim = Simulation(SimulatorSettings(videos=300, creators=60, hours=8, interval_s=600))
+    for snaps in (list(sim.snapshots()), stream(2, 3000)):
+        obs = Observations()
+        obs.add_batch(snaps)
+        first, last = obs.hours
+        compared = 0
+        for hour in range(first - 40, last + 1):
+            for age in (1, 3, 6):
+                rows = video_rows(obs.known_at(hour, age), age)
+                want = [r for t in obs.posted_in(hour, age) if (r := video_row(t, age))]
+                assert rows.video_ids == [r.video_id for r in want]
+                assert rows.markets == [r.market for r in want]
+                assert rows.made_ms.tolist() == [r.made_ms for r in want]
+                assert rows.x.tolist() == [list(r.features) for r in want]
+                assert rows.log_plays.tolist() == [r.log_plays for r in want]
+                assert rows.velocity.tolist() == [r.velocity for r in want]
+                assert all((r.made_ms // HOUR_MS) - age == hour for r in want)
+                compared += len(want)
+        assert compared > 50

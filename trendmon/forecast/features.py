@@ -35,6 +35,7 @@ last hour carried over the horizon; for videos, velocity carries the latest play
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -46,6 +47,7 @@ from trendmon.forecast.observations import (
     AGE_EDGES_H,
     COHORT_H,
     HOUR_MS,
+    Known,
     Observations,
     VideoTrack,
 )
@@ -123,34 +125,24 @@ def entity_rows(
     slots = slots[sums.g24[slots] > 0]
     keys = obs.keys(slots)
     g6 = sums.g6[slots]
-    raw = zip(
-        g6.tolist(),
-        sums.g1[slots].tolist(),
-        sums.gp[slots].tolist(),
-        sums.creators6[slots].tolist(),
-        sums.new6[slots].tolist(),
-        strict=True,
-    )
     ranked = top_ranked(g6, keys, TOP)
     bar = int(g6[ranked[TOP - 1]]) if len(ranked) >= TOP else 0
     now = np.zeros(len(keys), dtype=bool)
     now[ranked] = True
     lb = math.log1p(bar)
-    rows = []
-    vel = []
-    for g6_i, g1, gp, creators_n, new in raw:
-        l6 = math.log1p(g6_i)
-        l1 = math.log1p(HORIZON_H * g1)
-        rows.append(
-            (l6 - lb, l1 - l6, l6 - math.log1p(gp), math.log1p(creators_n), math.log1p(new))
-        )
-        vel.append(l1 - lb)
+    l6 = _log1p(g6)
+    l1 = _log1p(HORIZON_H * sums.g1[slots])
+    vel = l1 - lb
     one, two = carry if carry is not None else carry_overs(obs, t)
     last = sums.aged1[slots].astype(np.float64) @ one
     before = sums.aged2[slots].astype(np.float64) @ two
     x = np.column_stack(
         [
-            np.array(rows, dtype=np.float64).reshape(-1, len(ENTITY_FEATURES) - 2),
+            l6 - lb,
+            l1 - l6,
+            l6 - _log1p(sums.gp[slots]),
+            _log1p(sums.creators6[slots]),
+            _log1p(sums.new6[slots]),
             _over_bar((last + before) / 2),
             _over_bar(last),
         ]
@@ -208,3 +200,51 @@ def video_row(track: VideoTrack, age_h: int) -> VideoRow | None:
     )
     velocity = math.log1p(plays + rate * max(0.0, VIDEO_TARGET_H - age_last))
     return VideoRow(track.video_id, track.market, age_h, made, features, log_plays, velocity)
+
+
+@dataclass(frozen=True, slots=True)
+class VideoRows:
+    """:func:`video_row` of many videos at one age, as columns."""
+
+    video_ids: list[str]
+    markets: list[str]
+    made_ms: npt.NDArray[np.int64]
+    x: Matrix
+    log_plays: Matrix
+    velocity: Matrix
+
+
+def video_rows(known: Known, age_h: int) -> VideoRows:
+    """:func:`video_row` of every video in ``known`` (their last two sightings by ``age_h``),
+    the same figures: the arithmetic is numpy's, the same operations on the same float64 values,
+    and the logarithms are :mod:`math`'s (numpy's ``log1p`` differs in the last bit for a few
+    values), mapped over the columns in C."""
+    created, plays = known.created_ms, known.plays
+    age_last = np.maximum((known.ms - created) / HOUR_MS, 1 / 60)
+    between = (known.ms_before >= 0) & (known.ms > known.ms_before)
+    span = np.where(between, known.ms - known.ms_before, 1) / HOUR_MS
+    rate = np.where(between, np.maximum(0.0, (plays - known.plays_before) / span), plays / age_last)
+    ahead = plays + rate * np.maximum(0.0, VIDEO_TARGET_H - age_last)
+
+    log_plays = _log1p(plays)
+    x = np.column_stack(
+        [log_plays, _log1p(rate), _log1p(known.followers), _each(math.log, age_last)]
+    )
+    return VideoRows(
+        known.video_ids,
+        known.markets,
+        created + age_h * HOUR_MS,
+        x,
+        log_plays,
+        _log1p(ahead),
+    )
+
+
+def _each(f: Callable[[float], float], v: npt.NDArray[np.generic]) -> Matrix:
+    """``f`` of each value as a float, in C (``map``)."""
+    return np.fromiter(map(f, v.astype(np.float64).tolist()), np.float64, len(v))
+
+
+def _log1p(v: npt.NDArray[np.generic]) -> Matrix:
+    """``math.log1p`` of each (numpy's differs in the last bit for a few values)."""
+    return _each(math.log1p, v)

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import attrgetter
 from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 
 from trendmon.errors import ModelFileError
 from trendmon.events import VideoSnapshot
@@ -28,7 +31,7 @@ from trendmon.forecast.backtest import (
     train_mask,
 )
 from trendmon.forecast.dataset import entity_set, video_sets
-from trendmon.forecast.features import ENTITY_FEATURES, carry_overs, entity_rows, video_row
+from trendmon.forecast.features import ENTITY_FEATURES, carry_overs, entity_rows, video_rows
 from trendmon.forecast.labels import HORIZON_H, VIDEO_AGES_H
 from trendmon.forecast.metrics import Bin
 from trendmon.forecast.models import Logistic, Offset, Ridge
@@ -40,6 +43,14 @@ FORMAT: Final = "trendmon-forecast/2"
 and the runtime falls back to the best baseline until it is trained again)."""
 FALLBACK_ENTITY: Final = "velocity"
 FALLBACK_VIDEO: Final = "loglinear"
+_VIDEO_ORDER: Final = attrgetter("made_ms", "video_id", "age_h")
+
+
+def _tenths(v: npt.NDArray[np.float64]) -> list[float]:
+    """``round(x, 1)`` of each (Python's, correctly rounded: numpy's may differ)."""
+    return list(map(round, v.tolist(), repeat(1, len(v))))
+
+
 REFIT_FALLBACK_H: Final = 6
 FALLBACK_ORIGINS_H: Final = 48
 """The fallback fits its baselines on the last two days of origins it has seen."""
@@ -92,74 +103,61 @@ class Forecaster:
 
     def entity_forecasts(self, obs: Observations, origin: int) -> list[EntityForecast]:
         """Every candidate hashtag and sound in every scope, at ``origin`` (an hour)."""
-        out = []
+        out: list[EntityForecast] = []
         rates: dict[float, float | None] = {}  # hit rate by probability (4 decimals: few)
         carry = carry_overs(obs, origin)
         for kind in KINDS:
             for scope in obs.scopes():
                 rows = entity_rows(obs, kind, scope, origin, carry)
-                if not rows.keys:
+                n = len(rows.keys)
+                if not n:
                     continue
                 p = predict_entities(
                     self.entity, rows.x, rows.now_top, rows.persistence, rows.velocity
                 )[self.shown]
-                for key, pk, now in zip(rows.keys, p.tolist(), rows.now_top.tolist(), strict=True):
-                    prob = round(pk, 4)
-                    rate = rates.get(prob, -1.0)
-                    if rate == -1.0:
-                        rate = rates[prob] = self.hit_rate(prob)
-                    out.append(
-                        EntityForecast(
-                            kind,
-                            key,
-                            scope,
-                            origin * HOUR_MS,
-                            HORIZON_H,
-                            prob,
-                            now,
-                            self.shown,
-                            rate,
-                        )
-                    )
+                probs = list(map(round, p.tolist(), repeat(4, n)))
+                for prob in set(probs).difference(rates):
+                    rates[prob] = self.hit_rate(prob)
+                out += map(
+                    EntityForecast,
+                    repeat(kind, n),
+                    rows.keys,
+                    repeat(scope, n),
+                    repeat(origin * HOUR_MS, n),
+                    repeat(HORIZON_H, n),
+                    probs,
+                    rows.now_top.tolist(),
+                    repeat(self.shown, n),
+                    map(rates.__getitem__, probs),
+                )
         return out
 
     def video_forecasts(self, obs: Observations, origin: int) -> list[VideoForecast]:
         """Videos that reached 1, 3 or 6 hours of age in the hour before ``origin``."""
-        out = []
+        out: list[VideoForecast] = []
         for age in VIDEO_AGES_H:
             if age not in self.videos:
                 continue
             # made = posted + age within [origin - 1, origin): posted in hour origin - 1 - age
-            rows = [r for t in obs.posted_in(origin - 1 - age, age) if (r := video_row(t, age))]
-            if not rows:
+            rows = video_rows(obs.known_at(origin - 1 - age, age), age)
+            if not rows.video_ids:
                 continue
             method = self.videos_shown.get(age, FALLBACK_VIDEO)
             pred, low, high = predict_videos(
-                self.videos[age],
-                np.array([r.features for r in rows]),
-                np.array([r.log_plays for r in rows]),
-                np.array([r.velocity for r in rows]),
+                self.videos[age], rows.x, rows.log_plays, rows.velocity
             )[method]
-            for r, p, lo, hi in zip(
-                rows,
-                np.expm1(pred).tolist(),
-                np.expm1(low).tolist(),
-                np.expm1(high).tolist(),
-                strict=True,
-            ):
-                out.append(
-                    VideoForecast(
-                        r.video_id,
-                        r.market,
-                        r.made_ms,
-                        age,
-                        round(p, 1),
-                        round(lo, 1),
-                        round(hi, 1),
-                        method,
-                    )
-                )
-        out.sort(key=lambda v: (v.made_ms, v.video_id, v.age_h))
+            out += map(
+                VideoForecast,
+                rows.video_ids,
+                rows.markets,
+                rows.made_ms.tolist(),
+                repeat(age),
+                _tenths(np.expm1(pred)),
+                _tenths(np.expm1(low)),
+                _tenths(np.expm1(high)),
+                repeat(method),
+            )
+        out.sort(key=_VIDEO_ORDER)
         return out
 
     def to_dict(self) -> dict[str, Any]:

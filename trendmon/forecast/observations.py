@@ -184,6 +184,27 @@ def _time_ms(t: datetime) -> int:
 
 
 @dataclass(frozen=True, slots=True)
+class Known:
+    """Videos at one age: each one's last two sightings by then (:meth:`Observations.known_at`),
+    as columns."""
+
+    tids: list[int]
+    video_ids: list[str]
+    markets: list[str]
+    created_ms: Ints
+    followers: Ints
+    ms: Ints
+    plays: Ints
+    """The last sighting by then."""
+    ms_before: Ints
+    plays_before: Ints
+    """The one before it (-1: none)."""
+
+
+_EMPTY4: Final = tuple(np.zeros(0, np.int64) for _ in range(4))
+
+
+@dataclass(frozen=True, slots=True)
 class Columns:
     """What booking reads of each snapshot, read in one pass (:meth:`Observations.columns`)
     and holding no snapshot: a runtime reads them as the snapshots come, while they are still
@@ -914,10 +935,38 @@ class Observations:
             for i, t in zip(order, tid[order].tolist(), strict=True):
                 sightings[t].append((ms_l[i], plays_l[i]))
             return [self._track_of(t, sightings[t]) for t in tids]
+        k = self.known_at(hour, age_h)
+        out = []
+        for t, *sighted in zip(
+            k.tids,
+            k.ms_before.tolist(),
+            k.plays_before.tolist(),
+            k.ms.tolist(),
+            k.plays.tolist(),
+            strict=True,
+        ):
+            mb, pb, m, p = sighted
+            out.append(self._track_of(t, [(m, p)] if mb < 0 else [(mb, pb), (m, p)]))
+        return out
+
+    def known_at(self, hour: int, age_h: int) -> Known:
+        """The videos kept that were posted in ``hour`` and had a sighting by ``age_h`` hours
+        of age, first kept first, with their last two sightings then (what
+        :func:`~.features.video_rows` reads), as arrays."""
+        self._flush()
+        tids = self._posted.get(hour, [])
+        parts = self._sightings.get(hour, [])
+        if not tids or not parts:
+            return Known([], [], [], np.zeros(0, np.int64), np.zeros(0, np.int64), *_EMPTY4)
+        if len(parts) > 1:  # one array from now on
+            tid, ms, plays = (np.concatenate([x[i] for x in parts]) for i in range(3))
+            parts[:] = [(tid, ms, plays)]
+        tid, ms, plays = parts[0]
         # the last two sightings of each video up to its age: no sort (they are in order)
         ordered = np.array(tids, np.int64)  # increasing: numbered as they were kept
         local = np.searchsorted(ordered, tid)
-        posted_ms = np.array([self._t[t][2] for t in tids], np.int64)
+        tracks = [self._t[t] for t in tids]
+        posted_ms = np.array([t[2] for t in tracks], np.int64)
         known = ms <= posted_ms[local] + age_h * HOUR_MS
         at = np.arange(len(tid))
         last = np.full(len(tids), -1, np.int64)
@@ -925,15 +974,22 @@ class Observations:
         known &= at != last[local]
         before = np.full(len(tids), -1, np.int64)
         np.maximum.at(before, local[known], at[known])
-        out = []
-        for t, i, j in zip(tids, last.tolist(), before.tolist(), strict=True):
-            if i < 0:
-                continue
-            seen = [(ms_l[i], plays_l[i])]
-            if j >= 0:
-                seen.insert(0, (ms_l[j], plays_l[j]))
-            out.append(self._track_of(t, seen))
-        return out
+        seen = np.flatnonzero(last >= 0)
+        last, before = last[seen], before[seen]
+        picked = seen.tolist()
+        has = before >= 0
+        b = np.where(has, before, last)
+        return Known(
+            [tids[i] for i in picked],
+            [tracks[i][0] for i in picked],
+            [tracks[i][1] for i in picked],
+            posted_ms[seen],
+            np.array([tracks[i][3] for i in picked], np.int64),
+            ms[last],
+            plays[last],
+            np.where(has, ms[b], -1),
+            np.where(has, plays[b], -1),
+        )
 
     def _track_of(self, tid: int, sightings: list[tuple[int, int]]) -> VideoTrack:
         video, market, created, followers, _ = self._t[tid]

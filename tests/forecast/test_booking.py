@@ -377,20 +377,21 @@ def test_a_checkpoint_from_before_the_metas_books_the_same() -> None:
     obs = Observations()
     obs.add_batch(snaps[:1500])
     cols = obs.columns(snaps[1500:2000])
+    metas = [cols.metas[r] for r in cols.rows.tolist()]
     old_cols = (
         cols.rows,
         cols.epoch,
         cols.ids,
         cols.ms,
         cols.plays,
-        np.array([m.created_ms for m in cols.metas], np.int64),
-        np.array([m.followers for m in cols.metas], np.int64),
-        np.array([hash(m[:4]) for m in cols.metas], np.int64),
-        [m[:4] for m in cols.metas],
+        np.array([m.created_ms for m in metas], np.int64),
+        np.array([m.followers for m in metas], np.int64),
+        np.array([hash(m[:4]) for m in metas], np.int64),
+        [m[:4] for m in metas],
     )
     held = Columns.__new__(Columns)
     held.__setstate__(old_cols)
-    assert held.metas == cols.metas
+    assert [held.metas[r] for r in held.rows.tolist()] == metas
     state = obs.__getstate__()
     del state["_meta"], state["_created"]
     state["_row_hash"] = np.zeros(len(obs._row_booking), np.int64)

@@ -450,21 +450,26 @@ class Observations:
     def _read(self, snapshots: Sequence[VideoSnapshot], rows: Ints, at: list[int]) -> None:
         """Give the snapshots at ``at`` (in order) their rows, and the videos without a meta
         the one their snapshot gives."""
-        row_of, meta, fresh = self._rows.get, self._meta, []
+        row_of, ids, meta, markets = self._rows.get, self._ids, self._meta, self._read_markets
+        fresh, got = [], []
         for i in at:
             s = snapshots[i]
-            r = row_of(s.video_id)
+            vid = s.video_id
+            r = row_of(vid)
             if r is None:
-                r = self._new_row(s.video_id)
+                r = self._rows[vid] = len(ids)
+                ids.append(vid)
+                meta.append(None)
             if meta[r] is None:
                 meta[r] = m = _meta_of(s)
                 fresh.append((r, m.created_ms))
-                self._read_markets.add(m.market)
-            rows[i] = r
+                markets.add(m.market)
+            got.append(r)
+        rows[at] = got
         self._grow_rows()
         if fresh:
-            got = np.array(fresh, np.int64)
-            self._created[got[:, 0]] = got[:, 1]
+            made = np.array(fresh, np.int64)
+            self._created[made[:, 0]] = made[:, 1]
 
     def join(self, parts: Sequence[Columns]) -> Columns:
         """Columns read one after the other, as one (rows read before a renumbering found

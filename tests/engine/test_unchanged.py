@@ -54,3 +54,28 @@ def test_the_accepted_snapshots_come_with_their_collection_times() -> None:
     out = Engine(EngineSettings()).process(snaps)
     assert len(out.accepted) < len(snaps)
     assert out.accepted_ms == [int(snaps[i].collected_at.timestamp() * 1000) for i in out.accepted]
+
+
+def test_the_accepted_snapshots_come_with_their_videos_numbers() -> None:
+    # One number per video, the same at each sighting, in one numbering; a checkpoint goes on
+    # with its numbering, a new engine draws another.
+    import pickle
+
+    sim = Simulation(SimulatorSettings(videos=60, creators=20, hours=3, seed=2))
+    snaps = list(sim.snapshots())
+    half = len(snaps) // 2
+    engine = Engine(EngineSettings())
+    first = engine.process(snaps[:half])
+    engine = pickle.loads(pickle.dumps(engine))
+    second = engine.process(snaps[half:])
+    assert second.numbering == first.numbering
+    ids = [snaps[i].video_id for i in first.accepted] + [
+        snaps[half + i].video_id for i in second.accepted
+    ]
+    numbers = first.accepted_videos + second.accepted_videos
+    assert len(numbers) == len(ids)
+    number_of: dict[str, int] = {}
+    for vid, n in zip(ids, numbers, strict=True):
+        assert number_of.setdefault(vid, n) == n
+    assert sorted(number_of.values()) == list(range(len(number_of)))
+    assert Engine(EngineSettings()).process(snaps[:10]).numbering != first.numbering

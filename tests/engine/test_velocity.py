@@ -221,11 +221,14 @@ def test_a_video_still_rising_by_itself_is_no_push() -> None:
 
 def test_a_video_state_saved_before_the_slow_rate_existed_loads() -> None:
     st = VideoState()
-    st.velocity, st.slow, st.entities = 12.5, 3.0, ("hashtag:a",)
+    st.velocity, st.slow, st.entities, st.number = 12.5, 3.0, ("hashtag:a",), 7
     back = pickle.loads(pickle.dumps(st))
     assert (back.slow, back.velocity, back.entities) == (3.0, 12.5, ("hashtag:a",))
-    # A state in the video-state table from before the slow rate starts at the smoothed one.
-    assert VideoState.load(st.dump()[:-1]).slow == 12.5
+    assert back.number == 7  # a checkpoint keeps its stage's numbering with it
+    assert VideoState.load(st.dump()).number == -1  # a table's state has no stage
+    # A state in the video-state table from before the slow rate (and the number) starts at
+    # the smoothed one.
+    assert VideoState.load(st.dump()[:-2]).slow == 12.5
 
 
 def test_a_delta_built_by_name_has_every_field_where_it_belongs() -> None:

@@ -35,6 +35,10 @@ class EngineOutput:
     accepted_ms: list[int] = field(default_factory=list)
     """Their collection times in epoch ms (``int(collected_at.timestamp() * 1000)``), as the
     engine read them: the hourly forecasts need them too."""
+    accepted_videos: list[int] = field(default_factory=list)
+    """Their videos' numbers in stage 1's ``numbering`` (see :class:`Stage1`; -1: none), so
+    that the forecasts need not look each video up again."""
+    numbering: int = 0
     deltas: list[VideoDelta] = field(default_factory=list)
     scores: list[TrendScore] = field(default_factory=list)
     spikes: list[Spike] = field(default_factory=list)
@@ -75,6 +79,8 @@ class Engine:
         accepted = out.accepted
         process, accept, feed = stage1.process, accepted.append, entities.delta
         accept_ms = out.accepted_ms.append
+        accept_video = out.accepted_videos.append
+        out.numbering = stage1.numbering
         apply = entities.stage.apply
         single = stage1.partitions == 1
         # The per-snapshot path, kept lean: a delta that is not held goes straight to stage 2,
@@ -88,6 +94,7 @@ class Engine:
                 continue
             accept(pos)
             accept_ms(stage1.ts)
+            accept_video(stage1.number)
             if made == 1:
                 d = deltas[before]
                 if d.collected_ms < limit and d.wm_ms < limit:

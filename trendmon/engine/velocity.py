@@ -47,6 +47,7 @@ State per video is a few slots and one small integer array (its recent points), 
 from __future__ import annotations
 
 import math
+import secrets
 from array import array
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,6 +96,7 @@ class VideoState:
         "entities",
         "labels",
         "market",
+        "number",
         "part",
         "pending",
         "pts",
@@ -119,6 +121,9 @@ class VideoState:
         self.created_ms: int | None = None
         self.pending: array[int] | None = None
         self.part = 0
+        self.number = -1
+        """Given at its first sighting by its :class:`Stage1` (-1: restored from a dump
+        without one)."""
 
     def __getstate__(self) -> list[object]:
         """What a checkpoint pickles: :meth:`dump`'s plain values (the same in both builds)."""
@@ -146,12 +151,16 @@ class VideoState:
             self.part,
             self.rate,
             self.slow,
+            self.number,
         ]
 
     @classmethod
     def load(cls, values: list[Any]) -> VideoState:
+        """A state from :meth:`dump`'s values kept apart from its stage (a table): without its
+        number, which only its own stage's numbering gives a meaning."""
         st = cls()
         st._fill(values)
+        st.number = -1
         return st
 
     def _fill(self, values: list[Any]) -> None:
@@ -171,6 +180,7 @@ class VideoState:
         ) = values
         self.rate = float(rest[0]) if rest else self.velocity
         self.slow = float(rest[1]) if len(rest) > 1 else self.velocity
+        self.number = int(rest[2]) if len(rest) > 2 else -1
         self.pts = array("q", pts)
         self.entities = tuple(intern(e) for e in entities)
         self.labels = tuple(labels)
@@ -268,6 +278,14 @@ class Stage1:
         self._wm = 0
         self.ts = 0
         """Event time (epoch ms) of the last snapshot processed."""
+        self.numbering = secrets.randbits(62)
+        self.numbered = 0
+        self.number = -1
+        """Each video gets the next number (``numbered`` so far) at its first sighting, and
+        ``number`` is the last snapshot's video's: a caller that keeps something per video (the
+        forecasts) reads it instead of looking the video up again. A number stands for one
+        video within one ``numbering``, drawn at random when a stage is made: one restored
+        from a checkpoint goes on with its own."""
         self.counters = Stage1Counters()
         self._bucket_ms = self.settings.bucket_s * 1000
         self._late_ms = self.settings.allowed_lateness_s * 1000
@@ -293,6 +311,8 @@ class Stage1:
         self.ts = ts = int(snap.collected_at.timestamp() * 1000)
         video_id = snap.video_id
         st = self.videos.get(video_id)
+        if st is not None:
+            self.number = st.number
         part = st.part if st is not None else self.partition_of(video_id)
         self._wm = wm = self.marks[part]
         if st is None:
@@ -327,6 +347,8 @@ class Stage1:
     def _first(self, snap: VideoSnapshot, ts: int, part: int, out: list[VideoDelta]) -> None:
         st = VideoState()
         st.part = part
+        st.number = self.number = self.numbered
+        self.numbered += 1
         self.videos[snap.video_id] = st
         st.entities, st.labels = entities_of(snap)
         st.market = intern(snap.market)

@@ -58,7 +58,7 @@ from trendmon.forecast.forecaster import (
     VideoForecast,
     train,
 )
-from trendmon.forecast.observations import Observations
+from trendmon.forecast.observations import Numbers, Observations
 from trendmon.forecast.partitioned import PartitionedForecasts
 from trendmon.log.base import SNAPSHOTS, Message
 from trendmon.log.embedded import EmbeddedLog
@@ -152,7 +152,9 @@ def forecast_speed(blobs: list[bytes], model: Forecaster, batch: int = 5000) -> 
         out = engine.process(snapshots)
         accepted = out.select(snapshots)
         t1 = time.process_time()
-        entities, videos = forecasts.add(0, accepted, out.accepted_ms)
+        entities, videos = forecasts.add(
+            0, accepted, out.accepted_ms, Numbers(out.numbering, out.accepted_videos)
+        )
         forecasts_cpu += time.process_time() - t1
         engine_cpu += t1 - t0
         made += len(entities) + len(videos)

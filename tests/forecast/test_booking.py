@@ -10,12 +10,14 @@ entity features must be the same.
 
 from __future__ import annotations
 
+import itertools
 import math
 import pickle
 import random
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import msgspec
 import numpy as np
 import pytest
 
@@ -32,6 +34,7 @@ from trendmon.forecast.observations import (
     KINDS,
     NEW_WITHIN_MS,
     Columns,
+    Numbers,
     Observations,
     entity_keys,
     snapshot_ms,
@@ -401,3 +404,43 @@ def test_a_checkpoint_from_before_the_metas_books_the_same() -> None:
     old.add_batch(held)
     old.add_batch(snaps[2000:])
     check(old, oracle)
+
+
+def test_videos_found_by_the_engines_numbers_book_as_by_id() -> None:
+    # The engine numbers each video at its first sighting and hands the numbers over; reading
+    # finds a numbered video by its number. Snapshots without one (-1), a new numbering (a new
+    # engine: the same numbers, other videos), rows renumbered away and videos coming back
+    # after (with a new number, as after the engine forgot them) must book as by id.
+    later = timedelta(hours=100)
+    back = [
+        msgspec.structs.replace(s, collected_at=s.collected_at + later) for s in stream(10, 2000)
+    ]
+    snaps = stream(9, 2000)
+    oracle, obs = Oracle(), Observations()
+    rng = random.Random(9)
+    numbering, number_of, counter = 1, {}, itertools.count()
+    for k, i in enumerate(range(0, len(snaps) + len(back), 250)):
+        if k in (4, 12):  # a new engine
+            numbering, number_of, counter = numbering + 1, {}, itertools.count()
+        if k == 8:  # a day and a half later: the first videos are forgotten
+            check(obs, oracle)
+            hour = obs.hours[1] + 40
+            oracle.forget_before(hour)
+            obs.forget_before(hour)
+            n = len(obs._rows)
+            dead = (obs._last_ms[:n] < 0) & (obs._track[:n] < 0)
+            assert dead.sum() > 20
+            for r in np.flatnonzero(dead).tolist():  # read again when they come back
+                oracle.first.pop(obs._ids[r])
+            obs._compact(dead)
+            assert obs._number_base > 0
+            number_of = {}  # the engine forgot them too
+        chunk = (snaps + back)[i : i + 250]
+        for s in chunk:
+            oracle.add(s)
+        numbers = [
+            -1 if rng.random() < 0.1 else number_of.setdefault(s.video_id, next(counter))
+            for s in chunk
+        ]
+        obs.add_batch(obs.columns(chunk, None, Numbers(numbering, numbers)))
+    check(obs, oracle)

@@ -187,6 +187,16 @@ def _time_ms(t: datetime) -> int:
 
 
 @dataclass(frozen=True, slots=True)
+class Numbers:
+    """A caller's numbers for the videos of a batch of snapshots, one per snapshot (-1: none):
+    the engine's stage 1 numbers each video at its first sighting. A number stands for one video
+    within one ``numbering``."""
+
+    numbering: int
+    of: Sequence[int]
+
+
+@dataclass(frozen=True, slots=True)
 class Known:
     """Videos at one age: each one's last two sightings by then (:meth:`Observations.known_at`),
     as columns."""
@@ -397,6 +407,11 @@ class Observations:
         self._meta: list[VideoMeta | None] = []
         """Row -> what its first sighting said (None: read from its next one)."""
         self._read_markets: set[str] = set()
+        self._numbering = 0
+        self._by_number: Ints = np.zeros(0, np.int64)
+        self._number_base = 0
+        """A caller's numbering of the videos (:class:`Numbers`; 0: none yet), and the row of
+        each number from ``_number_base`` on (-1: not known)."""
         """Every market read (a superset of :attr:`markets` while the booking catches up)."""
 
     @property
@@ -424,20 +439,46 @@ class Observations:
         for i in range(0, len(snapshots), 50_000):
             self.add_batch(snapshots[i : i + 50_000])
 
-    def columns(self, snapshots: Sequence[VideoSnapshot], ms: Ints | None = None) -> Columns:
+    def columns(
+        self,
+        snapshots: Sequence[VideoSnapshot],
+        ms: Ints | None = None,
+        numbers: Numbers | None = None,
+    ) -> Columns:
         """What :meth:`add_batch` reads of ``snapshots`` (``ms``: their collection times, when
         already read: ``times_ms`` of them), to book later or now: the video's row (new videos
         get theirs here), its plays, and its meta, read from the snapshot only for a video
         without one. Each is one pass in C over the batch (``map``), the fastest way Python
-        has to read a field of many objects."""
+        has to read a field of many objects. With the caller's ``numbers`` for the videos, a
+        video numbered before is found by its number (an array read) instead of its id (a
+        dictionary lookup whose entries are out of the processor's caches by then)."""
         n = len(snapshots)
-        rows = np.fromiter(map(self._rows.get, map(_VIDEO_ID, snapshots), repeat(-1)), np.int64, n)
+        if numbers is None:
+            rows = np.fromiter(
+                map(self._rows.get, map(_VIDEO_ID, snapshots), repeat(-1)), np.int64, n
+            )
+        else:
+            num = np.array(numbers.of, np.int64) - self._numbers_from(numbers)
+            held = len(self._by_number)
+            rows = self._by_number[np.clip(num, 0, held - 1)] if held else np.full(n, -1)
+            rows[(num < 0) | (num >= held)] = -1
+            found = np.flatnonzero(rows < 0)
+            if len(found):
+                rows[found] = np.fromiter(
+                    map(
+                        self._rows.get, [snapshots[i].video_id for i in found.tolist()], repeat(-1)
+                    ),
+                    np.int64,
+                    len(found),
+                )
         new = np.flatnonzero(rows < 0)
         if len(new):
             self._read(snapshots, rows, new.tolist())
         unread = np.flatnonzero(self._created[rows] == _NO_META)  # restored without a meta
         if len(unread):
             self._read(snapshots, rows, unread.tolist())
+        if numbers is not None and len(found):
+            self._number(num[found], rows[found])
         return Columns(
             rows,
             self._epoch,
@@ -446,6 +487,28 @@ class Observations:
             np.fromiter(map(_PLAYS, snapshots), np.int64, n),
             self._meta,
         )
+
+    def _numbers_from(self, numbers: Numbers) -> int:
+        """The first number :attr:`_by_number` holds, of ``numbers``' numbering (the table
+        starts afresh with another numbering)."""
+        if numbers.numbering != self._numbering:
+            self._numbering = numbers.numbering
+            self._by_number = np.zeros(0, np.int64)
+            self._number_base = 0
+        return self._number_base
+
+    def _number(self, at: Ints, rows: Ints) -> None:
+        """Note the rows of the videos numbered ``at`` (relative to the base; negative: from
+        before it, not kept)."""
+        keep = at >= 0
+        at, rows = at[keep], rows[keep]
+        if not len(at):
+            return
+        top = int(at.max()) + 1
+        if top > len(self._by_number):
+            extra = max(top - len(self._by_number), len(self._by_number), 1024)
+            self._by_number = np.concatenate([self._by_number, np.full(extra, -1, np.int64)])
+        self._by_number[at] = rows
 
     def _read(self, snapshots: Sequence[VideoSnapshot], rows: Ints, at: list[int]) -> None:
         """Give the snapshots at ``at`` (in order) their rows, and the videos without a meta
@@ -1092,6 +1155,12 @@ class Observations:
         for name in ("_created", "_row_booking", "_row_creator"):
             setattr(self, name, getattr(self, name)[alive].copy())
         self._t = {t: (*v[:4], renumber[v[4]]) for t, v in self._t.items()}
+        by = self._by_number
+        by = np.where(by >= 0, new_of[np.maximum(by, 0)], -1)
+        live = np.flatnonzero(by >= 0)
+        skip = int(live[0]) if len(live) else len(by)  # numbers before every live one: gone
+        self._by_number = by[skip:].copy()
+        self._number_base += skip
 
     def __getstate__(self) -> dict[str, Any]:
         self._flush()
@@ -1157,4 +1226,7 @@ _STATE: Final = (
     "markets",
     "_read_markets",
     "_epoch",
+    "_numbering",
+    "_by_number",
+    "_number_base",
 )

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 from trendmon.engine.engine import Engine, EngineOutput
 from trendmon.errors import BusError, ConfigError
 from trendmon.events import VideoSnapshot
+from trendmon.forecast.observations import Numbers
 from trendmon.forecast.partitioned import PartitionedForecasts
 from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS, Bus, Record
 from trendmon.log.embedded import EmbeddedLog
@@ -282,6 +283,7 @@ class EmbeddedRuntime:
             self.sinks.history,
             self.engine.stage1.partition_of,
             out.accepted_ms,
+            Numbers(out.numbering, out.accepted_videos),
         )
         st.records += len(records)
         st.snapshots += len(out.accepted)

@@ -15,6 +15,7 @@ from pathlib import Path
 from trendmon.errors import ModelFileError
 from trendmon.events import VideoSnapshot
 from trendmon.forecast.forecaster import HourlyForecasts
+from trendmon.forecast.observations import Numbers
 from trendmon.forecast.partitioned import PartitionedForecasts
 from trendmon.settings import ForecastSettings, load
 from trendmon.sinks.forecasts import read_model
@@ -45,26 +46,34 @@ def score_into(
     history: HistoryStore | None,
     partition_of: Callable[[str], int] = lambda video_id: 0,
     ms: list[int] | None = None,
+    numbers: Numbers | None = None,
 ) -> int:
     """Feed ``accepted`` (each to its stage-1 partition, ``partition_of`` its video; ``ms``
-    their collection times, when the engine gave them) and store the forecasts of the hours
-    that closed; how many."""
+    their collection times and ``numbers`` their videos' numbers, when the engine gave them)
+    and store the forecasts of the hours that closed; how many."""
     if forecasts is None:
         return 0
     if forecasts.parts == 1:
-        parts = [(0, accepted, ms)]
+        parts = [(0, accepted, ms, numbers)]
     else:
         by_part: dict[int, list[int]] = {}
         for i, s in enumerate(accepted):
             by_part.setdefault(partition_of(s.video_id), []).append(i)
         parts = [
-            (p, [accepted[i] for i in at], None if ms is None else [ms[i] for i in at])
+            (
+                p,
+                [accepted[i] for i in at],
+                None if ms is None else [ms[i] for i in at],
+                None
+                if numbers is None
+                else Numbers(numbers.numbering, [numbers.of[i] for i in at]),
+            )
             for p, at in sorted(by_part.items())
         ]
     records = []
-    for p, snaps, times in parts:
+    for p, snaps, times, numbered in parts:
         if snaps:
-            records += forecast_records(*forecasts.add(p, snaps, times))
+            records += forecast_records(*forecasts.add(p, snaps, times, numbered))
     if records and history is not None:
         history.write_forecasts(records)
     return len(records)

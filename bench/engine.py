@@ -58,7 +58,7 @@ from trendmon.forecast.forecaster import (
     VideoForecast,
     train,
 )
-from trendmon.forecast.observations import Numbers, Observations
+from trendmon.forecast.observations import Observations, Read
 from trendmon.forecast.partitioned import PartitionedForecasts
 from trendmon.log.base import SNAPSHOTS, Message
 from trendmon.log.embedded import EmbeddedLog
@@ -153,7 +153,10 @@ def forecast_speed(blobs: list[bytes], model: Forecaster, batch: int = 5000) -> 
         accepted = out.select(snapshots)
         t1 = time.process_time()
         entities, videos = forecasts.add(
-            0, accepted, out.accepted_ms, Numbers(out.numbering, out.accepted_videos)
+            0,
+            accepted,
+            out.accepted_ms,
+            Read(out.numbering, out.accepted_videos, out.accepted_plays),
         )
         forecasts_cpu += time.process_time() - t1
         engine_cpu += t1 - t0

@@ -25,7 +25,7 @@ import msgspec
 from trendmon.engine.engine import Engine
 from trendmon.events import VideoSnapshot, encode
 from trendmon.forecast.forecaster import Forecaster, HourlyForecasts, train
-from trendmon.forecast.observations import Numbers, Observations
+from trendmon.forecast.observations import Observations, Read
 from trendmon.producers.simulator.observe import Simulation
 from trendmon.settings import EngineSettings, SimulatorSettings
 
@@ -53,7 +53,9 @@ def run(blobs: list[bytes], forecaster: Forecaster | None, forecasts: bool) -> t
         batch = [decode(b) for b in blobs[i : i + 5000]]
         out = engine.process(batch)
         if hourly is not None:
-            e, v = hourly.add(out.select(batch), Numbers(out.numbering, out.accepted_videos))
+            e, v = hourly.add(
+                out.select(batch), Read(out.numbering, out.accepted_videos, out.accepted_plays)
+            )
             made += len(e) + len(v)
     return time.perf_counter() - start, made
 

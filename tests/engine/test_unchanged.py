@@ -47,13 +47,14 @@ def test_a_simulated_day_gives_the_same_scores_and_spikes_to_the_byte() -> None:
     assert digest.hexdigest() == DIGEST
 
 
-def test_the_accepted_snapshots_come_with_their_collection_times() -> None:
+def test_the_accepted_snapshots_come_with_their_collection_times_and_plays() -> None:
     sim = Simulation(SimulatorSettings(videos=60, creators=20, hours=3, seed=2))
     snaps = list(sim.snapshots())
     snaps = snaps + snaps[:50]  # delivered twice: not accepted again
     out = Engine(EngineSettings()).process(snaps)
     assert len(out.accepted) < len(snaps)
     assert out.accepted_ms == [int(snaps[i].collected_at.timestamp() * 1000) for i in out.accepted]
+    assert out.accepted_plays == [snaps[i].stats.plays for i in out.accepted]
 
 
 def test_the_accepted_snapshots_come_with_their_videos_numbers() -> None:

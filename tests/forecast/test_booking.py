@@ -34,8 +34,8 @@ from trendmon.forecast.observations import (
     KINDS,
     NEW_WITHIN_MS,
     Columns,
-    Numbers,
     Observations,
+    Read,
     entity_keys,
     snapshot_ms,
 )
@@ -442,5 +442,6 @@ def test_videos_found_by_the_engines_numbers_book_as_by_id() -> None:
             -1 if rng.random() < 0.1 else number_of.setdefault(s.video_id, next(counter))
             for s in chunk
         ]
-        obs.add_batch(obs.columns(chunk, None, Numbers(numbering, numbers)))
+        plays = [s.stats.plays for s in chunk]
+        obs.add_batch(obs.columns(chunk, None, Read(numbering, numbers, plays)))
     check(obs, oracle)

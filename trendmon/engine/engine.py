@@ -38,6 +38,8 @@ class EngineOutput:
     accepted_videos: list[int] = field(default_factory=list)
     """Their videos' numbers in stage 1's ``numbering`` (see :class:`Stage1`; -1: none), so
     that the forecasts need not look each video up again."""
+    accepted_plays: list[int] = field(default_factory=list)
+    """Their plays as the snapshots say (``stats.plays``), read while they are at hand."""
     numbering: int = 0
     deltas: list[VideoDelta] = field(default_factory=list)
     scores: list[TrendScore] = field(default_factory=list)
@@ -80,6 +82,7 @@ class Engine:
         process, accept, feed = stage1.process, accepted.append, entities.delta
         accept_ms = out.accepted_ms.append
         accept_video = out.accepted_videos.append
+        accept_plays = out.accepted_plays.append
         out.numbering = stage1.numbering
         apply = entities.stage.apply
         single = stage1.partitions == 1
@@ -95,6 +98,7 @@ class Engine:
             accept(pos)
             accept_ms(stage1.ts)
             accept_video(stage1.number)
+            accept_plays(snap.stats.plays)
             if made == 1:
                 d = deltas[before]
                 if d.collected_ms < limit and d.wm_ms < limit:

@@ -36,7 +36,7 @@ from trendmon.forecast.features import ENTITY_FEATURES, carry_overs, entity_rows
 from trendmon.forecast.labels import HORIZON_H, VIDEO_AGES_H
 from trendmon.forecast.metrics import Bin
 from trendmon.forecast.models import Logistic, Offset, Ridge
-from trendmon.forecast.observations import HOUR_MS, KINDS, Numbers, Observations
+from trendmon.forecast.observations import HOUR_MS, KINDS, Observations, Read
 from trendmon.forecast.report import backtest_history, summarize
 
 FORMAT: Final = "trendmon-forecast/2"
@@ -334,10 +334,10 @@ class HourlyForecasts:
         return HourlyForecasts(self.forecaster, self.stale_after_ms / HOUR_MS, self.notice)
 
     def add(
-        self, snapshots: Iterable[VideoSnapshot], numbers: Numbers | None = None
+        self, snapshots: Iterable[VideoSnapshot], read: Read | None = None
     ) -> tuple[list[EntityForecast], list[VideoForecast]]:
-        """Book the snapshots (``numbers``: the engine's numbers for their videos, when it
-        gives them); forecasts of every hour that closed (event time) on the way.
+        """Book the snapshots (``read``: what the engine read of them, when it gives it);
+        forecasts of every hour that closed (event time) on the way.
 
         As one by one: an hour is scored when the first snapshot of a later hour arrives, from
         the snapshots before it; the ones between two such arrivals are booked together."""
@@ -346,7 +346,7 @@ class HourlyForecasts:
         batch = snapshots if isinstance(snapshots, list) else list(snapshots)
         if not batch:
             return entities, videos
-        cols = self.obs.columns(batch, None, numbers)
+        cols = self.obs.columns(batch, None, read)
         hours = cols.ms // HOUR_MS
         reach = np.maximum.accumulate(np.maximum(hours, self._scored))
         turns = np.flatnonzero(reach > np.r_[self._scored, reach[:-1]]).tolist()

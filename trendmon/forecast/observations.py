@@ -187,13 +187,19 @@ def _time_ms(t: datetime) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class Numbers:
-    """A caller's numbers for the videos of a batch of snapshots, one per snapshot (-1: none):
-    the engine's stage 1 numbers each video at its first sighting. A number stands for one video
-    within one ``numbering``."""
+class Read:
+    """What a caller (the engine) has already read of each snapshot of a batch, so that reading
+    need not again: its video's number (-1: none; the engine's stage 1 numbers each video at its
+    first sighting, and a number stands for one video within one ``numbering``) and its plays."""
 
     numbering: int
-    of: Sequence[int]
+    videos: Sequence[int]
+    plays: Sequence[int]
+
+    def part(self, at: Sequence[int]) -> Read:
+        """The snapshots at ``at``."""
+        videos, plays = self.videos, self.plays
+        return Read(self.numbering, [videos[i] for i in at], [plays[i] for i in at])
 
 
 @dataclass(frozen=True, slots=True)
@@ -410,7 +416,7 @@ class Observations:
         self._numbering = 0
         self._by_number: Ints = np.zeros(0, np.int64)
         self._number_base = 0
-        """A caller's numbering of the videos (:class:`Numbers`; 0: none yet), and the row of
+        """A caller's numbering of the videos (:class:`Read`; 0: none yet), and the row of
         each number from ``_number_base`` on (-1: not known)."""
         """Every market read (a superset of :attr:`markets` while the booking catches up)."""
 
@@ -443,22 +449,23 @@ class Observations:
         self,
         snapshots: Sequence[VideoSnapshot],
         ms: Ints | None = None,
-        numbers: Numbers | None = None,
+        read: Read | None = None,
     ) -> Columns:
         """What :meth:`add_batch` reads of ``snapshots`` (``ms``: their collection times, when
         already read: ``times_ms`` of them), to book later or now: the video's row (new videos
         get theirs here), its plays, and its meta, read from the snapshot only for a video
         without one. Each is one pass in C over the batch (``map``), the fastest way Python
-        has to read a field of many objects. With the caller's ``numbers`` for the videos, a
-        video numbered before is found by its number (an array read) instead of its id (a
-        dictionary lookup whose entries are out of the processor's caches by then)."""
+        has to read a field of many objects. With what the caller ``read`` (the engine), the
+        plays are its, and a video numbered before is found by its number (an array read)
+        instead of its id (a dictionary lookup whose entries are out of the processor's caches
+        by then)."""
         n = len(snapshots)
-        if numbers is None:
+        if read is None:
             rows = np.fromiter(
                 map(self._rows.get, map(_VIDEO_ID, snapshots), repeat(-1)), np.int64, n
             )
         else:
-            num = np.array(numbers.of, np.int64) - self._numbers_from(numbers)
+            num = np.array(read.videos, np.int64) - self._numbers_from(read.numbering)
             held = len(self._by_number)
             rows = self._by_number[np.clip(num, 0, held - 1)] if held else np.full(n, -1)
             rows[(num < 0) | (num >= held)] = -1
@@ -477,22 +484,24 @@ class Observations:
         unread = np.flatnonzero(self._created[rows] == _NO_META)  # restored without a meta
         if len(unread):
             self._read(snapshots, rows, unread.tolist())
-        if numbers is not None and len(found):
+        if read is not None and len(found):
             self._number(num[found], rows[found])
         return Columns(
             rows,
             self._epoch,
             self._ids,
             times_ms([s.collected_at for s in snapshots]) if ms is None else ms,
-            np.fromiter(map(_PLAYS, snapshots), np.int64, n),
+            np.fromiter(map(_PLAYS, snapshots), np.int64, n)
+            if read is None
+            else np.array(read.plays, np.int64),
             self._meta,
         )
 
-    def _numbers_from(self, numbers: Numbers) -> int:
-        """The first number :attr:`_by_number` holds, of ``numbers``' numbering (the table
-        starts afresh with another numbering)."""
-        if numbers.numbering != self._numbering:
-            self._numbering = numbers.numbering
+    def _numbers_from(self, numbering: int) -> int:
+        """The first number :attr:`_by_number` holds, in ``numbering`` (the table starts afresh
+        with another numbering)."""
+        if numbering != self._numbering:
+            self._numbering = numbering
             self._by_number = np.zeros(0, np.int64)
             self._number_base = 0
         return self._number_base

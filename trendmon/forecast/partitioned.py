@@ -27,7 +27,7 @@ import numpy as np
 
 from trendmon.events import VideoSnapshot
 from trendmon.forecast.forecaster import EntityForecast, HourlyForecasts, VideoForecast
-from trendmon.forecast.observations import HOUR_MS, Columns, Ints, Numbers, times_ms
+from trendmon.forecast.observations import HOUR_MS, Columns, Ints, Read, times_ms
 
 BOOK_HELD: Final = 100_000
 """Snapshots held from which those the next origin reads are booked before it. Booking each
@@ -65,12 +65,12 @@ class PartitionedForecasts:
         part: int,
         snapshots: Sequence[VideoSnapshot],
         ms: Sequence[int] | None = None,
-        numbers: Numbers | None = None,
+        read: Read | None = None,
     ) -> tuple[list[EntityForecast], list[VideoForecast]]:
         """Take partition ``part``'s next accepted snapshots (``ms``: their collection times in
         epoch ms, when the caller has them: ``int(collected_at.timestamp() * 1000)``, as the
-        engine reads them; ``numbers``: the engine's numbers for their videos, when it gives
-        them); forecasts of the origins passed.
+        engine reads them; ``read``: what else the engine read of them, when it gives it);
+        forecasts of the origins passed.
 
         What booking needs of them is read now, once, while they are likely still in the
         processor's caches (the engine has just read them), and only that is held: reading
@@ -85,7 +85,7 @@ class PartitionedForecasts:
             self.marks[part] = int(times[0])
         release = np.maximum(np.maximum.accumulate(times), self.marks[part])
         self.marks[part] = int(release[-1])
-        self.held.append((release, self.hourly.obs.columns(snapshots, times, numbers)))
+        self.held.append((release, self.hourly.obs.columns(snapshots, times, read)))
         if len(self.marks) < self.parts:
             return [], []
         if self.next_origin is None:

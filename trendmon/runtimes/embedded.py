@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from trendmon.engine.engine import Engine, EngineOutput
 from trendmon.errors import BusError, ConfigError
 from trendmon.events import VideoSnapshot
-from trendmon.forecast.observations import Numbers
+from trendmon.forecast.observations import Read
 from trendmon.forecast.partitioned import PartitionedForecasts
 from trendmon.log.base import DEAD_LETTERS, SNAPSHOTS, Bus, Record
 from trendmon.log.embedded import EmbeddedLog
@@ -283,7 +283,7 @@ class EmbeddedRuntime:
             self.sinks.history,
             self.engine.stage1.partition_of,
             out.accepted_ms,
-            Numbers(out.numbering, out.accepted_videos),
+            Read(out.numbering, out.accepted_videos, out.accepted_plays),
         )
         st.records += len(records)
         st.snapshots += len(out.accepted)

@@ -15,7 +15,7 @@ from pathlib import Path
 from trendmon.errors import ModelFileError
 from trendmon.events import VideoSnapshot
 from trendmon.forecast.forecaster import HourlyForecasts
-from trendmon.forecast.observations import Numbers
+from trendmon.forecast.observations import Read
 from trendmon.forecast.partitioned import PartitionedForecasts
 from trendmon.settings import ForecastSettings, load
 from trendmon.sinks.forecasts import read_model
@@ -46,15 +46,15 @@ def score_into(
     history: HistoryStore | None,
     partition_of: Callable[[str], int] = lambda video_id: 0,
     ms: list[int] | None = None,
-    numbers: Numbers | None = None,
+    read: Read | None = None,
 ) -> int:
     """Feed ``accepted`` (each to its stage-1 partition, ``partition_of`` its video; ``ms``
-    their collection times and ``numbers`` their videos' numbers, when the engine gave them)
+    their collection times and ``read`` what else the engine read of them, when it gave them)
     and store the forecasts of the hours that closed; how many."""
     if forecasts is None:
         return 0
     if forecasts.parts == 1:
-        parts = [(0, accepted, ms, numbers)]
+        parts = [(0, accepted, ms, read)]
     else:
         by_part: dict[int, list[int]] = {}
         for i, s in enumerate(accepted):
@@ -64,16 +64,14 @@ def score_into(
                 p,
                 [accepted[i] for i in at],
                 None if ms is None else [ms[i] for i in at],
-                None
-                if numbers is None
-                else Numbers(numbers.numbering, [numbers.of[i] for i in at]),
+                None if read is None else read.part(at),
             )
             for p, at in sorted(by_part.items())
         ]
     records = []
-    for p, snaps, times, numbered in parts:
+    for p, snaps, times, given in parts:
         if snaps:
-            records += forecast_records(*forecasts.add(p, snaps, times, numbered))
+            records += forecast_records(*forecasts.add(p, snaps, times, given))
     if records and history is not None:
         history.write_forecasts(records)
     return len(records)

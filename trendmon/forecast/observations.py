@@ -111,15 +111,34 @@ def entity_keys(snapshot: VideoSnapshot) -> list[tuple[str, str]]:
     return _keys(snapshot.hashtags, snapshot.music.id if snapshot.music is not None else None)
 
 
-def _keys(hashtags: Sequence[str], sound: str | None) -> list[tuple[str, str]]:
-    keys: list[tuple[str, str]] = []
-    for raw in hashtags:
-        key = _tag_key(raw)
-        if key and ("hashtag", key) not in keys:
-            keys.append(("hashtag", key))
+def _keys(hashtags: tuple[str, ...], sound: str | None) -> list[tuple[str, str]]:
+    keys = [("hashtag", key) for key in _tag_keys(hashtags)]
     if sound:
-        keys.append(("sound", "sound:" + sound[:200]))
+        keys.append(("sound", _sound_key(sound)))
     return keys
+
+
+_TAG_SETS: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _tag_keys(hashtags: tuple[str, ...]) -> tuple[str, ...]:
+    """The distinct keys of a video's hashtags, in order (kept per tuple of hashtags: many
+    videos share theirs)."""
+    keys = _TAG_SETS.get(hashtags)
+    if keys is None:
+        found: list[str] = []
+        for raw in hashtags:
+            key = _tag_key(raw)
+            if key and key not in found:
+                found.append(key)
+        keys = tuple(found)
+        if len(_TAG_SETS) < 200_000:
+            _TAG_SETS[hashtags] = keys
+    return keys
+
+
+def _sound_key(sound: str) -> str:
+    return "sound:" + sound[:200]
 
 
 def snapshot_ms(snapshot: VideoSnapshot) -> int:
@@ -693,12 +712,21 @@ class Observations:
             scoped = self._scoped.get(market)
             if scoped is None:
                 scoped = self._scoped[market] = {}
-            for kind, entity in _keys(hashtags, sound):
+            for entity in _tag_keys(hashtags):
                 both = scoped.get(entity)
                 if both is None:
                     both = scoped[entity] = (
-                        self._slot(kind, market, entity),
-                        self._slot(kind, ALL, entity),
+                        self._slot("hashtag", market, entity),
+                        self._slot("hashtag", ALL, entity),
+                    )
+                staged += both
+            if sound:
+                entity = _sound_key(sound)
+                both = scoped.get(entity)
+                if both is None:
+                    both = scoped[entity] = (
+                        self._slot("sound", market, entity),
+                        self._slot("sound", ALL, entity),
                     )
                 staged += both
             num = self._booking[key] = self._bk_n + len(self._staged_len)
@@ -896,7 +924,8 @@ class Observations:
                 m = meta[row]
                 assert m is not None  # read with the row
                 t[tid] = (ids[row], m.market, p, m.followers, row)
-                posted.setdefault(p // HOUR_MS, []).append(tid)
+            for hour, sel in _by_value(posted_ms // HOUR_MS):
+                posted.setdefault(hour, []).extend((tids if sel is None else tids[sel]).tolist())
             tracks = self._track[rows]
         posted_h = self._track_posted[rows]
         for value in np.unique(posted_h).tolist():

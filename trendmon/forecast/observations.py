@@ -298,6 +298,18 @@ def _stable_order(keys: Ints) -> Ints:
     return np.argsort(keys * n + np.arange(n), kind="quicksort")
 
 
+def _first_seen(values: Ints) -> tuple[Ints, Ints]:
+    """The distinct values of ``values`` (0 to 2**31) in the order they first appear, and where
+    (``np.unique(..., return_index=True)`` reordered, without its merge sort)."""
+    order = _stable_order(values)
+    v = values[order]
+    first = np.ones(len(v), bool)
+    first[1:] = v[1:] != v[:-1]
+    at = order[first]
+    by_place = np.argsort(at)  # distinct places: any sort gives the one order
+    return v[first][by_place], at[by_place]
+
+
 def _rank(pos: Ints, n: int) -> Ints:
     """``np.argsort(pos)`` of distinct positions below ``n``, without sorting."""
     at = np.full(n, -1, np.int64)
@@ -820,8 +832,7 @@ class Observations:
         # entities without a cell enter their table, in the order they are booked
         absent = self._seq[slots] < 0
         if absent.any():
-            fresh, at = np.unique(slots[absent], return_index=True)
-            fresh = fresh[np.argsort(at)]
+            fresh, _ = _first_seen(slots[absent])
             self._seq[fresh] = np.arange(self._next_seq, self._next_seq + len(fresh))
             self._next_seq += len(fresh)
         for value, sel in _by_value(hours):
@@ -909,10 +920,8 @@ class Observations:
         fresh = tracks < 0
         if fresh.any():
             # each video without a track gets one, numbered in the order they come
-            new_rows, at = np.unique(rows[fresh], return_index=True)
-            order = np.argsort(at)
-            new_rows = new_rows[order]
-            posted_ms = created[fresh][at[order]]
+            new_rows, at = _first_seen(rows[fresh])
+            posted_ms = created[fresh][at]
             tids = np.arange(self._next_tid, self._next_tid + len(new_rows))
             self._next_tid += len(new_rows)
             self._track[new_rows] = tids
@@ -928,9 +937,14 @@ class Observations:
                 posted.setdefault(hour, []).extend((tids if sel is None else tids[sel]).tolist())
             tracks = self._track[rows]
         posted_h = self._track_posted[rows]
-        for value in np.unique(posted_h).tolist():
-            sel = posted_h == value
-            self._sightings.setdefault(value, []).append((tracks[sel], ms[sel], plays[sel]))
+        low = int(posted_h.min())
+        order = _stable_order(posted_h - low)  # by hour posted, in arrival order within one
+        posted_h, tracks, ms, plays = posted_h[order], tracks[order], ms[order], plays[order]
+        cuts = np.flatnonzero(posted_h[1:] != posted_h[:-1]) + 1
+        for start, stop in zip([0, *cuts.tolist()], [*cuts.tolist(), len(order)], strict=True):
+            self._sightings.setdefault(int(posted_h[start]), []).append(
+                (tracks[start:stop], ms[start:stop], plays[start:stop])
+            )
 
     # -- reading ------------------------------------------------------------------------------
 

@@ -139,6 +139,7 @@ def forecast_speed(
     the forecasts, the baseline of their cost)."""
     decode = msgspec.json.Decoder(VideoSnapshot).decode
     engine = Engine(EngineSettings())
+    engine.reads_for_forecasts = forecasts_on
     # As the embedded runtime feeds them (runtimes/forecasts.py), by stage-1 partition.
     hourly = HourlyForecasts(model)
     forecasts = PartitionedForecasts(hourly, 1)

@@ -46,6 +46,7 @@ def run(blobs: list[bytes], forecaster: Forecaster | None, forecasts: bool) -> t
     """Seconds for decoding and the engine (and the forecasts), and how many forecasts."""
     decode = msgspec.json.Decoder(VideoSnapshot).decode
     engine = Engine(EngineSettings())
+    engine.reads_for_forecasts = forecasts
     hourly = HourlyForecasts(forecaster) if forecasts else None
     made = 0
     start = time.perf_counter()

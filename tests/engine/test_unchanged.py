@@ -51,7 +51,9 @@ def test_the_accepted_snapshots_come_with_their_collection_times_and_plays() -> 
     sim = Simulation(SimulatorSettings(videos=60, creators=20, hours=3, seed=2))
     snaps = list(sim.snapshots())
     snaps = snaps + snaps[:50]  # delivered twice: not accepted again
-    out = Engine(EngineSettings()).process(snaps)
+    engine = Engine(EngineSettings())
+    engine.reads_for_forecasts = True
+    out = engine.process(snaps)
     assert len(out.accepted) < len(snaps)
     assert out.accepted_ms == [int(snaps[i].collected_at.timestamp() * 1000) for i in out.accepted]
     assert out.accepted_plays == [snaps[i].stats.plays for i in out.accepted]
@@ -66,6 +68,7 @@ def test_the_accepted_snapshots_come_with_their_videos_numbers() -> None:
     snaps = list(sim.snapshots())
     half = len(snaps) // 2
     engine = Engine(EngineSettings())
+    engine.reads_for_forecasts = True
     first = engine.process(snaps[:half])
     engine = pickle.loads(pickle.dumps(engine))
     second = engine.process(snaps[half:])
@@ -79,4 +82,6 @@ def test_the_accepted_snapshots_come_with_their_videos_numbers() -> None:
     for vid, n in zip(ids, numbers, strict=True):
         assert number_of.setdefault(vid, n) == n
     assert sorted(number_of.values()) == list(range(len(number_of)))
+    quiet = Engine(EngineSettings()).process(snaps[:50])  # without forecasts: not paid for
+    assert quiet.accepted and not quiet.accepted_videos and not quiet.accepted_plays
     assert Engine(EngineSettings()).process(snaps[:10]).numbering != first.numbering

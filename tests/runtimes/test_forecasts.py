@@ -78,6 +78,11 @@ def test_the_runtime_stores_what_the_plain_class_makes(home: Path, expected: lis
     assert any(r["entity_type"] == "hashtag" for r in expected)
     assert _by_id(_stored(home, "whole")) == _by_id(expected)
     assert runtime.stats.forecasts == len(expected)
+    # the videos were found by the engine's numbers (the plain class went by their ids)
+    assert runtime.forecasts is not None
+    obs = runtime.forecasts.hourly.obs
+    assert obs._numbering == runtime.engine.stage1.numbering
+    assert (obs._by_number >= 0).sum() == len(obs._rows)
 
 
 def test_a_restart_from_the_checkpoint_gives_the_same_forecasts(
@@ -106,6 +111,7 @@ def test_a_restart_from_the_checkpoint_gives_the_same_forecasts(
         forecasts=HourlyForecasts(None),
     )
     assert second.restore()
+    assert second.engine.reads_for_forecasts
     second.run(follow=False)
     second.sinks.close()
     log.close()

@@ -138,6 +138,7 @@ class EmbeddedRuntime:
         self.batch_size = batch_size
         self.publish_dead_letters = publish_dead_letters
         self.engine = Engine(self.settings, partitions=partitions)
+        self.engine.reads_for_forecasts = self.forecasts is not None
         self.stats = RunStats()
         self._last_checkpoint = time.monotonic()
         self._child: int | None = None
@@ -197,6 +198,7 @@ class EmbeddedRuntime:
                     forecasts.hourly.notice = self.forecasts.hourly.notice
                     self.forecasts = forecasts
         self.engine = engine
+        engine.reads_for_forecasts = self.forecasts is not None
         self.stats.next_offset = offset
         self.stats.watermark_ms = engine.stage1.watermark_ms
         return True

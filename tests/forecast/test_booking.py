@@ -109,6 +109,13 @@ class Oracle:
                 track = self.videos[s.video_id] = Track(s.market, created, s.author.followers or 0)
             track.sightings.append((ms, plays))
 
+    @classmethod
+    def of(cls, snaps: list[VideoSnapshot]) -> Oracle:
+        oracle = cls()
+        for s in snaps:
+            oracle.add(s)
+        return oracle
+
     def forget_before(self, hour: int) -> None:
         for table in self.cells.values():
             for key, hours in list(table.items()):
@@ -299,9 +306,7 @@ def check(obs: Observations, oracle: Oracle) -> None:
 @pytest.mark.parametrize("seed", range(6))
 def test_columnar_booking_is_the_definition(seed: int) -> None:
     snaps = stream(seed, 3000)
-    oracle = Oracle()
-    for s in snaps:
-        oracle.add(s)
+    oracle = Oracle.of(snaps)
     rng = random.Random(seed)
     obs = Observations()
     i = 0
@@ -354,9 +359,7 @@ def test_columns_read_before_the_rows_are_renumbered_book_the_same() -> None:
     # A runtime reads the snapshots as they come and books them later; meanwhile the rows can
     # be renumbered (forgetting) and the table checkpointed with the columns it holds.
     snaps = stream(5, 3000)
-    oracle = Oracle()
-    for s in snaps:
-        oracle.add(s)
+    oracle = Oracle.of(snaps)
     obs = Observations()
     obs.add_batch(snaps[:1000])
     held = [obs.columns(snaps[1000:1500]), obs.columns(snaps[1500:2200])]
@@ -374,9 +377,7 @@ def test_a_checkpoint_from_before_the_metas_books_the_same() -> None:
     # Checkpoints written before the metas: the table kept a key and hash per row and held
     # columns carried one key per snapshot (9 fields). Both are read into today's form.
     snaps = stream(7, 3000)
-    oracle = Oracle()
-    for s in snaps:
-        oracle.add(s)
+    oracle = Oracle.of(snaps)
     obs = Observations()
     obs.add_batch(snaps[:1500])
     cols = obs.columns(snaps[1500:2000])

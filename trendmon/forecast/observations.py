@@ -724,23 +724,16 @@ class Observations:
             scoped = self._scoped.get(market)
             if scoped is None:
                 scoped = self._scoped[market] = {}
-            for entity in _tag_keys(hashtags):
-                both = scoped.get(entity)
-                if both is None:
-                    both = scoped[entity] = (
-                        self._slot("hashtag", market, entity),
-                        self._slot("hashtag", ALL, entity),
-                    )
-                staged += both
-            if sound:
-                entity = _sound_key(sound)
-                both = scoped.get(entity)
-                if both is None:
-                    both = scoped[entity] = (
-                        self._slot("sound", market, entity),
-                        self._slot("sound", ALL, entity),
-                    )
-                staged += both
+            sounds = (_sound_key(sound),) if sound else ()
+            for kind, entities in (("hashtag", _tag_keys(hashtags)), ("sound", sounds)):
+                for entity in entities:
+                    both = scoped.get(entity)
+                    if both is None:
+                        both = scoped[entity] = (
+                            self._slot(kind, market, entity),
+                            self._slot(kind, ALL, entity),
+                        )
+                    staged += both
             num = self._booking[key] = self._bk_n + len(self._staged_len)
             self._staged_len.append(len(staged) - before)
         return num

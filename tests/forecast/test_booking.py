@@ -446,3 +446,9 @@ def test_videos_found_by_the_engines_numbers_book_as_by_id() -> None:
         plays = [s.stats.plays for s in chunk]
         obs.add_batch(obs.columns(chunk, None, Read(numbering, numbers, plays)))
     check(obs, oracle)
+
+
+def test_a_read_that_does_not_match_its_snapshots_is_refused() -> None:
+    snaps = stream(1, 20)[:20]  # (a stream delivers some twice)
+    with pytest.raises(ValueError, match="0 video numbers and 0 plays for 20 snapshots"):
+        Observations().columns(snaps, None, Read(1, [], []))

@@ -496,6 +496,11 @@ class Observations:
                 map(self._rows.get, map(_VIDEO_ID, snapshots), repeat(-1)), np.int64, n
             )
         else:
+            if len(read.videos) != n or len(read.plays) != n:
+                raise ValueError(
+                    f"read gives {len(read.videos)} video numbers and {len(read.plays)} plays "
+                    f"for {n} snapshots: the engine hands them over with reads_for_forecasts set"
+                )
             num = np.array(read.videos, np.int64) - self._numbers_from(read.numbering)
             held = len(self._by_number)
             rows = self._by_number[np.clip(num, 0, held - 1)] if held else np.full(n, -1)

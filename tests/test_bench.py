@@ -37,6 +37,11 @@ def quick_run(script: str, tmp_path: Path, **env: str) -> list[str]:
 def test_the_quick_engine_run_prints_the_engine_decode_ratio(tmp_path: Path) -> None:
     lines = quick_run("engine.py", tmp_path)
     assert re.fullmatch(r"engine/decode speed ratio: \d+\.\d\d \(target >= 0\.2\)", lines[-1])
+    # the forecast pass scored hours (its cost is measured on scoring, not only booking)
+    scored = next(line for line in lines if line.startswith("engine with hourly forecasts:"))
+    made, hours = re.search(r"\(([\d,]+) forecasts over (\d+) hours scored", scored).groups()
+    assert int(made.replace(",", "")) > 0 and int(hours) >= 1
+    assert any(re.search(r"forecasts cost \d+\.\d% of the engine's throughput", x) for x in lines)
 
 
 def test_the_quick_ingest_run_prints_the_import_parse_ratio(tmp_path: Path) -> None:

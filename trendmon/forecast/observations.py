@@ -558,16 +558,13 @@ class Observations:
     def _read(self, snapshots: Sequence[VideoSnapshot], rows: Ints, at: list[int]) -> None:
         """Give the snapshots at ``at`` (in order) their rows, and the videos without a meta
         the one their snapshot gives."""
-        row_of, ids, meta, markets = self._rows.get, self._ids, self._meta, self._read_markets
+        row_of, meta, markets = self._rows.get, self._meta, self._read_markets
         fresh, got = [], []
         for i in at:
             s = snapshots[i]
-            vid = s.video_id
-            r = row_of(vid)
+            r = row_of(s.video_id)
             if r is None:
-                r = self._rows[vid] = len(ids)
-                ids.append(vid)
-                meta.append(None)
+                r = self._new_row(s.video_id)
             if meta[r] is None:
                 meta[r] = m = _meta_of(s)
                 fresh.append((r, m.created_ms))

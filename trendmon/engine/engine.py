@@ -83,11 +83,10 @@ class Engine:
         stage1, entities = self.stage1, self.entities
         marks, first = stage1.marks, self._first
         deltas = out.deltas
-        accepted = out.accepted
-        process, accept, feed = stage1.process, accepted.append, entities.delta
-        accept_ms = out.accepted_ms.append
-        accept_video = out.accepted_videos.append
-        accept_plays = out.accepted_plays.append
+        # Lists appended to directly: compiled, an append is a call in C, not a bound method's.
+        accepted, accepted_ms = out.accepted, out.accepted_ms
+        videos, plays = out.accepted_videos, out.accepted_plays
+        process, feed = stage1.process, entities.delta
         hand_over = self.reads_for_forecasts
         out.numbering = stage1.numbering
         apply = entities.stage.apply
@@ -101,11 +100,11 @@ class Engine:
             made = len(deltas) - before
             if not made:
                 continue
-            accept(pos)
-            accept_ms(stage1.ts)
+            accepted.append(pos)
+            accepted_ms.append(stage1.ts)
             if hand_over:
-                accept_video(stage1.number)
-                accept_plays(snap.stats.plays)
+                videos.append(stage1.number)
+                plays.append(snap.stats.plays)
             if made == 1:
                 d = deltas[before]
                 if d.collected_ms < limit and d.wm_ms < limit:

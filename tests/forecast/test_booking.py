@@ -317,6 +317,12 @@ def test_columnar_booking_is_the_definition(seed: int) -> None:
         else:
             obs.add_batch(snaps[i : i + size])
         i += size
+        # reading, or a checkpoint, between batches spreads what is booked so far: the hours
+        # it leaves half booked go on from there
+        if rng.random() < 0.2:
+            obs.table("hashtag", ALL)
+        elif rng.random() < 0.05:
+            obs = pickle.loads(pickle.dumps(obs))
     check(obs, oracle)
 
 

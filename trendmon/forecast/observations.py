@@ -30,8 +30,12 @@ time (:meth:`Observations.add_batch`): the definitions above are applied to the 
 numpy (a video's previous sighting may be earlier in the same batch), each (entity, scope) is a
 *slot* (an integer), an hour holds one array of gains and one of new videos indexed by slot plus
 the (slot, creator) pairs that gained, and sightings are arrays grouped by the hour the video
-was posted. ``tests/forecast/test_booking.py`` checks it against a plain per-snapshot booking of
-the same definitions.
+was posted. A batch is first summed per video and hour (an array by row); those sums are spread
+over the videos' slots when something is read (or more than :data:`_OPEN_HOURS` hours are
+open), so that the work per slot is done once per video and hour, not once per snapshot (a
+video is seen about a dozen times an hour at a five-minute scrape).
+``tests/forecast/test_booking.py`` checks it against a plain per-snapshot booking of the same
+definitions, read between batches too.
 """
 
 from __future__ import annotations
@@ -352,6 +356,21 @@ class _Hour:
         return self.pairs
 
 
+@dataclass(slots=True)
+class _Open:
+    """One hour's bookings not spread over the slots yet, per row (see
+    :meth:`Observations._settle`): its gain per age class (a gain is never negative, so a row
+    gained when their sum is above 0) and whether its video was new."""
+
+    aged: Ints
+    new: npt.NDArray[np.bool_]
+
+
+_OPEN_HOURS: Final = 3
+"""Hours whose bookings are held per row before they are spread (a history read in order opens
+one after the other; a late snapshot opens an old one)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Sums:
     """Per slot, before an origin ``t``: gains over the last day, the last 6 hours, the 6
@@ -386,10 +405,13 @@ class Observations:
         """Row -> its track (-1: none)."""
         self._track_posted: Ints = np.zeros(0, np.int64)
         """Row -> the hour its track's video was posted."""
-        self._paired: Ints = np.zeros(0, np.int64)
-        self._paired_creator: Ints = np.zeros(0, np.int64)
-        self._paired_booking: Ints = np.zeros(0, np.int64)
-        """Row -> the hour, creator and booking of its last gain (its pairs are noted)."""
+        self._open: dict[int, _Open] = {}
+        self._spare: list[_Open] = []
+        """Hours booked per row and not spread yet, and emptied ones to reuse."""
+        self._booked: list[Ints] = []
+        self._held: npt.NDArray[np.bool_] = np.zeros(0, bool)
+        """The rows booked since the last spread, in the order they were first booked, and by
+        row whether it is among them."""
         # tracks (kept videos) by track id, numbered in the order they were first kept
         self._t: dict[int, tuple[str, str, int, int, int]] = {}
         """Track -> (video id, market, posted (ms), followers, row)."""
@@ -703,9 +725,12 @@ class Observations:
             self._last_plays = np.concatenate([self._last_plays, np.zeros(extra, np.int64)])
             self._track = np.concatenate([self._track, np.full(extra, -1, np.int64)])
             self._track_posted = np.concatenate([self._track_posted, np.zeros(extra, np.int64)])
-            for name in ("_paired", "_paired_creator", "_paired_booking"):
-                old = getattr(self, name)
-                setattr(self, name, np.concatenate([old, np.full(extra, -1, np.int64)]))
+            self._held = np.concatenate([self._held, np.zeros(extra, bool)])
+            for acc in (*self._open.values(), *self._spare):
+                acc.aged = np.concatenate(
+                    [acc.aged, np.zeros((extra, acc.aged.shape[1]), np.int64)]
+                )
+                acc.new = np.concatenate([acc.new, np.zeros(extra, bool)])
             self._created = np.concatenate([self._created, np.full(extra, _NO_META)])
             for name in ("_row_booking", "_row_creator"):
                 old = getattr(self, name)
@@ -810,38 +835,93 @@ class Observations:
         new: npt.NDArray[np.bool_],
         age: Ints,
     ) -> None:
-        """Add each snapshot's gain (and new video) to its slots' cells of its hour, and to its
-        hour's gains by age (``age``: whole hours, :data:`COHORT_H` for that or more)."""
+        """Add each snapshot's gain (and new video) to its row's cell of its hour, by age class
+        (:meth:`_spread` adds them to the row's slots later, each row once), and to its hour's
+        gains by age (``age``: whole hours, :data:`COHORT_H` for that or more)."""
+        classes = np.searchsorted(np.array(AGE_EDGES_H), age, side="right")
+        width = len(AGE_EDGES_H) + 1
         for value, sel in _by_value(hour):
-            np.add.at(
-                self._hour(value).cohort,
-                age if sel is None else age[sel],
-                gain if sel is None else gain[sel],
+            r, g, a, c, n = (
+                (rows, gain, age, classes, new)
+                if sel is None
+                else (rows[sel], gain[sel], age[sel], classes[sel], new[sel])
             )
-        nums, cids = self._bookings_of(rows)
-        slots, each = self._slots_of(nums)
-        if not len(slots):
+            np.add.at(self._hour(value).cohort, a, g)
+            acc = self._open_hour(value)
+            np.add.at(acc.aged.reshape(-1), r * width + c, g)  # a view: row * classes + class
+            acc.new[r[n]] = True
+        fresh = rows[~self._held[rows]]
+        if len(fresh):
+            first, _ = _first_seen(fresh)
+            self._held[first] = True
+            self._booked.append(first)
+        if len(self._open) > _OPEN_HOURS:
+            self._spread()
+
+    def _open_hour(self, hour: int) -> _Open:
+        acc = self._open.get(hour)
+        if acc is None:
+            acc = self._open[hour] = (
+                self._spare.pop()
+                if self._spare
+                else _Open(
+                    np.zeros((len(self._last_ms), len(AGE_EDGES_H) + 1), np.int64),
+                    np.zeros(len(self._last_ms), bool),
+                )
+            )
+        return acc
+
+    def _settle(self) -> None:
+        """Book everything given so far, spread over the slots (what reading needs)."""
+        self._flush()
+        self._spread()
+
+    def _spread(self) -> None:
+        """Add the hours booked per row to the rows' slots: each row once per hour, however
+        many of its snapshots were booked, so that the work is per video and not per snapshot
+        (the gain, new videos and gain by age class of each cell, which cells exist, and the
+        (slot, creator) pairs that gained). Entities without a cell enter their table in the
+        order their rows were first booked, which is the order their snapshots were: a row's
+        slots are the same at every snapshot."""
+        if not self._open:
             return
-        hours, gains, news = hour[each], gain[each], new[each].astype(np.int64)
-        classes = np.searchsorted(np.array(AGE_EDGES_H), age, side="right")[each]
-        # entities without a cell enter their table, in the order they are booked
+        order = np.concatenate(self._booked)
+        self._booked.clear()
+        self._held[order] = False
+        nums, cids = self._bookings_of(order)
+        slots, each = self._slots_of(nums)
         absent = self._seq[slots] < 0
         if absent.any():
             fresh, _ = _first_seen(slots[absent])
             self._seq[fresh] = np.arange(self._next_seq, self._next_seq + len(fresh))
             self._next_seq += len(fresh)
-        for value, sel in _by_value(hours):
-            h = self._hour(value)
-            s = slots if sel is None else slots[sel]
-            np.add.at(h.gain, s, gains if sel is None else gains[sel])
-            np.add.at(h.new, s, news if sel is None else news[sel])
-            np.add.at(
-                h.aged.reshape(-1),  # a view: slot * classes + class
-                s * h.aged.shape[1] + (classes if sel is None else classes[sel]),
-                gains if sel is None else gains[sel],
-            )
+        width = len(AGE_EDGES_H) + 1
+        for hour in sorted(self._open):
+            acc = self._open.pop(hour)
+            aged, new = acc.aged[order], acc.new[order]
+            acc.aged[order] = 0
+            acc.new[order] = False
+            if len(self._spare) < 2:
+                self._spare.append(acc)
+            gain = aged.sum(axis=1)
+            keep = ((gain > 0) | new)[each]
+            s, e = slots[keep], each[keep]
+            if not len(s):
+                continue
+            h = self._hour(hour)
+            np.add.at(h.gain, s, gain[e])
+            np.add.at(h.new, s, new[e].astype(np.int64))
+            by_class = aged[e]
+            i, k = np.nonzero(by_class)
+            np.add.at(h.aged.reshape(-1), s[i] * width + k, by_class[i, k])
             h.booked[s] = True
-        self._pairs(rows, hour, gain > 0, nums, cids)
+            gained = gain[e] > 0
+            pairs = (s[gained] << _CREATOR_BITS) | cids[e[gained]]
+            h.pending.append(pairs)
+            h.pending_n += len(pairs)
+            if h.pending_n > max(1 << 20, 4 * len(h.pairs)):
+                h.distinct_pairs()
+        self._version += 1
 
     def _bookings_of(self, rows: Ints) -> tuple[Ints, Ints]:
         """Each snapshot's booking and creator, from its video's meta (looked up once per
@@ -868,46 +948,6 @@ class Observations:
             cid = self._creators[author] = len(self._creator_ids)
             self._creator_ids.append(author)
         return cid
-
-    def _pairs(
-        self, rows: Ints, hour: Ints, gained: npt.NDArray[np.bool_], booking: Ints, cid: Ints
-    ) -> None:
-        """Note the (slot, creator) pairs that gained, per hour. A video that gains again in
-        the same hour with the same creator and slots adds no new pair: it is skipped."""
-        at = np.flatnonzero(gained)
-        if not len(at):
-            return
-        r, h, cid, booking = rows[at], hour[at], cid[at], booking[at]
-        # compare each with the video's previous gain (in this batch, else before it)
-        order = _stable_order(r)
-        r, h, cid, booking = r[order], h[order], cid[order], booking[order]
-        first = np.ones(len(r), bool)
-        first[1:] = r[1:] != r[:-1]
-        last = np.ones(len(r), bool)
-        last[:-1] = first[1:]
-        ph, pc, pb = np.empty_like(h), np.empty_like(cid), np.empty_like(booking)
-        ph[1:], pc[1:], pb[1:] = h[:-1], cid[:-1], booking[:-1]
-        f = r[first]
-        ph[first] = self._paired[f]
-        pc[first] = self._paired_creator[f]
-        pb[first] = self._paired_booking[f]
-        emit = (ph != h) | (pc != cid) | (pb != booking)
-        lr = r[last]
-        self._paired[lr] = h[last]
-        self._paired_creator[lr] = cid[last]
-        self._paired_booking[lr] = booking[last]
-        if not emit.any():
-            return
-        h, cid = h[emit], cid[emit]
-        slots, each = self._slots_of(booking[emit])
-        pairs = (slots << _CREATOR_BITS) | cid[each]
-        for value, sel in _by_value(h[each]):
-            cell = self._hour(value)
-            add = pairs if sel is None else pairs[sel]
-            cell.pending.append(add)
-            cell.pending_n += len(add)
-            if cell.pending_n > max(1 << 20, 4 * len(cell.pairs)):
-                cell.distinct_pairs()
 
     def _keep(self, rows: Ints, ms: Ints, plays: Ints, created: Ints) -> None:
         """Add sightings to the videos' tracks (a track starts at its first kept sighting)."""
@@ -951,7 +991,7 @@ class Observations:
     def table(self, kind: str, scope: str) -> Ints:
         """The slots of the entities of ``kind`` in ``scope`` that have a cell, in the order
         they entered the table."""
-        self._flush()
+        self._settle()
         slots = np.array(self._tables.get((kind, scope), []), np.int64)
         slots = slots[self._seq[slots] >= 0]
         return slots[np.argsort(self._seq[slots], kind="stable")]
@@ -963,7 +1003,7 @@ class Observations:
 
     def gains(self, start: int, stop: int) -> Ints:
         """Per slot, the gain over hours ``[start, stop)`` (kept until the next booking)."""
-        self._flush()
+        self._settle()
         cached = self._gains
         if cached is not None and cached[0] == (start, stop, self._version):
             return cached[1]
@@ -977,7 +1017,7 @@ class Observations:
 
     def sums(self, origin: int) -> Sums:
         """The sums the entity features need at ``origin`` (kept until the next booking)."""
-        self._flush()
+        self._settle()
         cached = self._sums
         if cached is not None and cached[0] == origin and cached[1] == self._version:
             return cached[2]
@@ -1024,7 +1064,7 @@ class Observations:
 
     def hours_of(self, key: str, scope: str) -> dict[int, HourCell]:
         """An entity's hourly cells in a scope (empty when none): a view, for reading."""
-        self._flush()
+        self._settle()
         slot = self._slots.get((key.partition(":")[0], scope, key))
         out: dict[int, HourCell] = {}
         if slot is None:
@@ -1140,7 +1180,7 @@ class Observations:
     def forget_before(self, hour: int) -> None:
         """Drop hourly cells before ``hour`` and videos posted before it minus a day and a half
         (what a long-running runtime no longer needs)."""
-        self._flush()
+        self._settle()
         old = [h for h in self._hours if h < hour]
         if old:
             for h in old:
@@ -1149,7 +1189,6 @@ class Observations:
             for cell in self._hours.values():
                 booked |= cell.booked
             self._seq[~booked] = -1  # an entity with no cell left leaves its table
-            self._paired[self._paired < hour] = -1  # its pairs went with the hour
             self._version += 1
         limit = hour * HOUR_MS - KEEP_VIDEO_MS - 6 * HOUR_MS
         for posted in [p for p in self._posted if p * HOUR_MS < limit]:
@@ -1174,7 +1213,6 @@ class Observations:
         renumber = np.full(self._bk_n, -1, np.int64)
         renumber[live] = np.arange(len(live))
         self._row_booking[:n] = np.where(held >= 0, renumber[np.maximum(held, 0)], -1)
-        self._paired_booking[:] = -1  # the next gain notes its pairs again (a few more pairs)
         self._bk_start = np.cumsum(sizes) - sizes
         self._bk_len = sizes.copy()
         self._bk_slots = slots
@@ -1197,8 +1235,8 @@ class Observations:
         self._last_plays = self._last_plays[alive].copy()
         self._track = self._track[alive].copy()
         self._track_posted = self._track_posted[alive].copy()
-        for name in ("_paired", "_paired_creator", "_paired_booking"):
-            setattr(self, name, getattr(self, name)[alive].copy())
+        self._held = np.zeros(len(alive), bool)  # nothing is held: read after _settle
+        self._spare.clear()
         for name in ("_created", "_row_booking", "_row_creator"):
             setattr(self, name, getattr(self, name)[alive].copy())
         self._t = {t: (*v[:4], renumber[v[4]]) for t, v in self._t.items()}
@@ -1210,7 +1248,7 @@ class Observations:
         self._number_base += skip
 
     def __getstate__(self) -> dict[str, Any]:
-        self._flush()
+        self._settle()
         state = {k: getattr(self, k) for k in _STATE}
         for h in self._hours.values():
             h.distinct_pairs()
@@ -1228,6 +1266,7 @@ class Observations:
                 h.aged = np.zeros((len(h.gain), len(AGE_EDGES_H) + 1), np.int64)
             if getattr(h, "cohort", None) is None:
                 h.cohort = np.zeros(COHORT_H + 1, np.int64)
+        self._held = np.zeros(len(self._last_ms), bool)
         n = len(self._rows)
         self._ids = [""] * n
         for vid, row in self._rows.items():
@@ -1244,9 +1283,6 @@ _STATE: Final = (
     "_last_plays",
     "_track",
     "_track_posted",
-    "_paired",
-    "_paired_creator",
-    "_paired_booking",
     "_t",
     "_next_tid",
     "_posted",

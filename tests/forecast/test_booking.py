@@ -20,6 +20,7 @@ from datetime import timedelta
 import msgspec
 import numpy as np
 import pytest
+from msgspec.structs import astuple
 
 from tests.forecast.conftest import H0, T0
 from trendmon.events import Author, Music, Stats, VideoSnapshot, new_snapshot
@@ -34,8 +35,10 @@ from trendmon.forecast.observations import (
     KINDS,
     NEW_WITHIN_MS,
     Columns,
+    Meta,
     Observations,
     Read,
+    VideoMeta,
     entity_keys,
     snapshot_ms,
 )
@@ -388,6 +391,7 @@ def test_a_checkpoint_from_before_the_metas_books_the_same() -> None:
     obs.add_batch(snaps[:1500])
     cols = obs.columns(snaps[1500:2000])
     metas = [cols.metas[r] for r in cols.rows.tolist()]
+    keys = [(m.hashtags, m.sound, m.market, m.creator) for m in metas]
     old_cols = (
         cols.rows,
         cols.epoch,
@@ -396,8 +400,8 @@ def test_a_checkpoint_from_before_the_metas_books_the_same() -> None:
         cols.plays,
         np.array([m.created_ms for m in metas], np.int64),
         np.array([m.followers for m in metas], np.int64),
-        np.array([hash(m[:4]) for m in metas], np.int64),
-        [m[:4] for m in metas],
+        np.array([hash(k) for k in keys], np.int64),
+        keys,
     )
     held = Columns.__new__(Columns)
     held.__setstate__(old_cols)
@@ -411,6 +415,23 @@ def test_a_checkpoint_from_before_the_metas_books_the_same() -> None:
     old.add_batch(held)
     old.add_batch(snaps[2000:])
     check(old, oracle)
+
+
+def test_a_checkpoint_of_namedtuple_metas_books_the_same() -> None:
+    # Checkpoints written before the metas were Structs pickled them as VideoMeta namedtuples,
+    # in the table and in the columns it held (the same list): both are read as Meta.
+    snaps = stream(13, 3000)
+    oracle = Oracle.of(snaps)
+    obs = Observations()
+    obs.add_batch(snaps[:1500])
+    held = obs.columns(snaps[1500:2000])
+    obs._meta[:] = [None if m is None else VideoMeta(*astuple(m)) for m in obs._meta]
+    obs, held = pickle.loads(pickle.dumps((obs, held)))
+    assert held.metas is obs._meta
+    assert {type(m) for m in obs._meta} == {Meta}
+    obs.add_batch(held)
+    obs.add_batch(snaps[2000:])
+    check(obs, oracle)
 
 
 def test_videos_found_by_the_engines_numbers_book_as_by_id() -> None:

@@ -17,7 +17,7 @@ arrival order (event time only):
 - a video's sightings are kept up to :data:`KEEP_VIDEO_MS` after it was posted (the video
   forecast needs its first hours and its plays at 24 hours).
 - a video's hashtags, sound, market, creator, posting time and followers (its
-  :class:`VideoMeta`) are those of its first sighting, as stage 1 takes its entities: a later
+  :class:`Meta`) are those of its first sighting, as stage 1 takes its entities: a later
   sighting that says otherwise changes nothing, so a snapshot is read for its plays alone. A
   video renumbered away (unseen for a day and a half, when forgetting renumbers the rows) is
   read again when it comes back.
@@ -47,6 +47,7 @@ from itertools import repeat
 from operator import attrgetter
 from typing import Any, Final, NamedTuple
 
+import msgspec
 import numpy as np
 import numpy.typing as npt
 
@@ -171,9 +172,11 @@ def _us_to_ms(us: Ints) -> Ints:
     return out
 
 
-class VideoMeta(NamedTuple):
+class Meta(msgspec.Struct, frozen=True, gc=False):
     """What a video's first sighting says of it that booking needs: its booking and creator
-    come from the first four, its age from its posting time."""
+    come from the first four, its age from its posting time. A Struct, made in C (a fifth of a
+    namedtuple's time) and not tracked by the garbage collector (a namedtuple is, for life:
+    one per video, each adding to the collections it triggers and walks)."""
 
     hashtags: tuple[str, ...]
     sound: str | None
@@ -184,9 +187,29 @@ class VideoMeta(NamedTuple):
     followers: int
 
 
-def _meta_of(s: VideoSnapshot) -> VideoMeta:
+class VideoMeta(NamedTuple):
+    """:class:`Meta` as checkpoints before it pickled it (made a :class:`Meta` on loading)."""
+
+    hashtags: tuple[str, ...]
+    sound: str | None
+    market: str
+    creator: str
+    created_ms: int
+    followers: int
+
+
+def _as_metas(metas: list[Any]) -> list[Meta | None]:
+    """``metas`` with each :class:`VideoMeta` of an older checkpoint made a :class:`Meta`, in
+    place (held columns share the table's list)."""
+    for i, m in enumerate(metas):
+        if isinstance(m, tuple):
+            metas[i] = Meta(*m)
+    return metas
+
+
+def _meta_of(s: VideoSnapshot) -> Meta:
     m, a, c = s.music, s.author, s.create_time
-    return VideoMeta(
+    return Meta(
         s.hashtags,
         None if m is None else m.id,
         s.market,
@@ -259,7 +282,7 @@ class Columns:
     """The table's video ids by row at ``epoch`` (the table's own list: rows are appended)."""
     ms: Ints
     plays: Ints
-    metas: list[VideoMeta | None]
+    metas: list[Meta | None]
     """The table's metas by row at ``epoch`` (its own list, as ``ids``), for a video whose row
     is renumbered away before it is booked."""
 
@@ -282,13 +305,15 @@ class Columns:
     def __setstate__(self, state: tuple[Any, ...]) -> None:
         if len(state) == 9:  # read before the metas (one key per snapshot): the same figures
             rows, epoch, ids, ms, plays, created, followers, _, keys = state
-            metas: list[VideoMeta | None] = [None] * len(ids)
+            metas: list[Meta | None] = [None] * len(ids)
             for r, (tags, sound, market, creator), c, f in zip(
                 rows.tolist(), keys, created.tolist(), followers.tolist(), strict=True
             ):
                 if metas[r] is None:
-                    metas[r] = VideoMeta(tags, sound, market, creator, c, f)
+                    metas[r] = Meta(tags, sound, market, creator, c, f)
             state = (rows, epoch, ids, ms, plays, metas)
+        else:
+            _as_metas(state[5])
         for name, value in zip(
             ("rows", "epoch", "ids", "ms", "plays", "metas"), state, strict=True
         ):
@@ -463,7 +488,7 @@ class Observations:
         """Snapshots given one by one (:meth:`add`), booked together before any reading."""
         self._ids: list[str] = []
         """Row -> video id."""
-        self._meta: list[VideoMeta | None] = []
+        self._meta: list[Meta | None] = []
         """Row -> what its first sighting said (None: read from its next one)."""
         self._read_markets: set[str] = set()
         self._numbering = 0
@@ -627,7 +652,7 @@ class Observations:
         self._know(again, cols.rows, cols.metas)
         return again
 
-    def _know(self, rows: Ints, read: Ints, metas: list[VideoMeta | None]) -> None:
+    def _know(self, rows: Ints, read: Ints, metas: list[Meta | None]) -> None:
         """Give ``rows`` without a meta the one of the rows ``read`` in ``metas`` (columns'
         own list of metas)."""
         meta = self._meta
@@ -1271,6 +1296,7 @@ class Observations:
         self._ids = [""] * n
         for vid, row in self._rows.items():
             self._ids[row] = vid
+        _as_metas(self._meta)
         if "_meta" not in state:  # before the metas: each video's read from its next sighting
             self._meta = [None] * n
             self._row_booking[:] = -1

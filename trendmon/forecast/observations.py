@@ -606,6 +606,7 @@ class Observations:
         """Give the snapshots at ``at`` (in order) their rows, and the videos without a meta
         the one their snapshot gives."""
         row_of, meta, markets = self._rows.get, self._meta, self._read_markets
+        booking_of, creator_of = self._booking.get, self._creators.get
         fresh, got = [], []
         for i in at:
             s = snapshots[i]
@@ -614,14 +615,26 @@ class Observations:
                 r = self._new_row(s.video_id)
             if meta[r] is None:
                 meta[r] = m = _meta_of(s)
-                fresh.append((r, m.created_ms))
+                # Its booking and creator now, while the snapshot's strings are in the caches
+                # (the engine has just read them): at the spread they are not.
+                key = (m.hashtags, m.sound, m.market)
+                booking = booking_of(key)
+                if booking is None:
+                    booking = self._booking_of(key)
+                creator = creator_of(m.creator)
+                if creator is None:
+                    creator = self._creator(m.creator)
+                fresh.append((r, m.created_ms, booking, creator))
                 markets.add(m.market)
             got.append(r)
         rows[at] = got
         self._grow_rows()
         if fresh:
+            self._commit_bookings()
             made = np.array(fresh, np.int64)
             self._created[made[:, 0]] = made[:, 1]
+            self._row_booking[made[:, 0]] = made[:, 2]
+            self._row_creator[made[:, 0]] = made[:, 3]
 
     def join(self, parts: Sequence[Columns]) -> Columns:
         """Columns read one after the other, as one (rows read before a renumbering found

@@ -293,7 +293,8 @@ class ForecastSettings(BaseSettings):
     enabled: bool = Field(
         False,
         description="Score forecasts every hour of event time, in both runtimes (off by "
-        "default: it costs more engine time than its 10% budget, docs/forecasts.md).",
+        "default: with a model file they cost under 10% of the engine's time, but without one "
+        "the runtime refits its baselines every 6 hours, about 18%: docs/forecasts.md).",
     )
     model: Path | None = Field(
         None,

@@ -382,6 +382,30 @@ def test_columns_read_before_the_rows_are_renumbered_book_the_same() -> None:
     check(obs, oracle)
 
 
+def test_rows_renumbered_while_bookings_are_held_per_row_book_the_same() -> None:
+    # A batch is held per row until something reads; renumbering the rows must spread it first
+    # (here the rows before the booked videos' are forgotten, so theirs move down).
+    snaps = stream(17, 3000)
+    first = {s.video_id for s in snaps[:300]}
+    unbooked = [s for s in snaps if s.video_id in first]
+    start = min(snapshot_ms(s) for s in snaps) // HOUR_MS
+    booked = [  # three hours: held, not spread (more than three open hours are spread)
+        s
+        for s in snaps
+        if s.video_id not in first and start + 20 <= snapshot_ms(s) // HOUR_MS < start + 23
+    ]
+    oracle = Oracle.of(booked)
+    obs = Observations()
+    obs.columns(unbooked)  # read (rows given) and never booked
+    obs.add_batch(booked)
+    assert obs._open, "the batch is held per row"
+    n = len(obs._rows)
+    dead = (obs._last_ms[:n] == np.iinfo(np.int64).min) & (obs._track[:n] < 0)
+    assert dead[: len(first)].all() and not dead[len(first) :].any()
+    obs._compact(dead)
+    check(obs, oracle)
+
+
 def test_a_checkpoint_from_before_the_metas_books_the_same() -> None:
     # Checkpoints written before the metas: the table kept a key and hash per row and held
     # columns carried one key per snapshot (9 fields). Both are read into today's form.

@@ -1259,6 +1259,7 @@ class Observations:
 
     def _compact(self, dead: npt.NDArray[np.bool_]) -> None:
         """Renumber the rows without the videos forgotten (seen long ago and not kept)."""
+        self._spread()  # what is held per row, by the old rows
         self._epoch += 1
         alive = np.flatnonzero(~dead)
         new_of = np.full(len(dead), -1, np.int64)
@@ -1273,7 +1274,7 @@ class Observations:
         self._last_plays = self._last_plays[alive].copy()
         self._track = self._track[alive].copy()
         self._track_posted = self._track_posted[alive].copy()
-        self._held = np.zeros(len(alive), bool)  # nothing is held: read after _settle
+        self._held = np.zeros(len(alive), bool)  # nothing is held: spread above
         self._spare.clear()
         for name in ("_created", "_row_booking", "_row_creator"):
             setattr(self, name, getattr(self, name)[alive].copy())

@@ -41,7 +41,8 @@ def test_the_quick_engine_run_prints_the_engine_decode_ratio(tmp_path: Path) -> 
     scored = next(line for line in lines if line.startswith("engine with hourly forecasts:"))
     made, hours = re.search(r"\(([\d,]+) forecasts over (\d+) hours scored", scored).groups()
     assert int(made.replace(",", "")) > 0 and int(hours) >= 1
-    assert any(re.search(r"forecasts cost \d+\.\d% of the engine's throughput", x) for x in lines)
+    # a quick run's single pair can print a small negative cost (the machine's pace drifts)
+    assert any(re.search(r"forecasts cost -?\d+\.\d% of the engine's throughput", x) for x in lines)
 
 
 def test_the_quick_ingest_run_prints_the_import_parse_ratio(tmp_path: Path) -> None:

@@ -606,7 +606,6 @@ class Observations:
         """Give the snapshots at ``at`` (in order) their rows, and the videos without a meta
         the one their snapshot gives."""
         row_of, meta, markets = self._rows.get, self._meta, self._read_markets
-        booking_of, creator_of = self._booking.get, self._creators.get
         fresh, got = [], []
         for i in at:
             s = snapshots[i]
@@ -617,14 +616,8 @@ class Observations:
                 meta[r] = m = _meta_of(s)
                 # Its booking and creator now, while the snapshot's strings are in the caches
                 # (the engine has just read them): at the spread they are not.
-                key = (m.hashtags, m.sound, m.market)
-                booking = booking_of(key)
-                if booking is None:
-                    booking = self._booking_of(key)
-                creator = creator_of(m.creator)
-                if creator is None:
-                    creator = self._creator(m.creator)
-                fresh.append((r, m.created_ms, booking, creator))
+                booking = self._booking_of((m.hashtags, m.sound, m.market))
+                fresh.append((r, m.created_ms, booking, self._creator(m.creator)))
                 markets.add(m.market)
             got.append(r)
         rows[at] = got
@@ -962,8 +955,9 @@ class Observations:
         self._version += 1
 
     def _bookings_of(self, rows: Ints) -> tuple[Ints, Ints]:
-        """Each snapshot's booking and creator, from its video's meta (looked up once per
-        video)."""
+        """The bookings and creators of ``rows``: noted when their metas were read, else (a meta
+        given later: a row renumbered away, a checkpoint from before the metas) looked up
+        here, once per row."""
         nums = self._row_booking[rows]
         miss = nums < 0
         if miss.any():
